@@ -1,0 +1,41 @@
+# faceid-edge: every target runs `setup` first, which installs what is missing.
+#   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium)
+#   make pkg     the npm package in pkg/
+#   make demo    the demo page and worker
+#   make bench   speed and size, side by side with plain JavaScript
+SHELL := /bin/bash
+WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
+
+.PHONY: setup build pkg test test-rust test-wasm test-js demo bench clean
+
+setup:
+	@scripts/setup
+
+build: setup
+	scripts/wasm-cargo build --release --lib
+
+pkg: build
+	node scripts/build-pkg.mjs $(WASM)
+
+test: setup test-rust test-wasm test-js
+
+test-rust: setup
+	cargo fmt --check
+	cargo clippy --all-targets -- -D warnings
+	scripts/wasm-cargo clippy --lib --tests -- -D warnings
+	cargo test
+
+test-wasm: setup
+	scripts/test-wasm
+
+test-js: pkg
+	node --test --test-concurrency=1 tests/js/
+
+demo: pkg
+	node www/serve.mjs
+
+bench: pkg
+	node bench/run.mjs
+
+clean:
+	rm -rf target pkg

@@ -1,0 +1,14 @@
+// faceid-edge for Cloudflare Workers / workerd.
+// The .wasm is imported as a compiled WebAssembly.Module (workerd refuses to
+// compile bytes at run time) and instantiated synchronously on load. No
+// randomness, fetch or timers run here.
+import wasmModule from "./faceid_edge_bg.wasm";
+import { initSync } from "./faceid_edge.js";
+
+initSync({ module: wasmModule });
+
+export * from "./faceid_edge.js";
+export { FaceIdError } from "./errors.js";
+
+/** Already initialised on import; kept so that portable code can `await init()`. */
+export default async function init() {}

@@ -1,0 +1,78 @@
+// Builds the npm package into pkg/ from the release .wasm:
+//   wasm-bindgen --target web --omit-default-module-path  (the glue)
+//   wasm-opt -Oz                                          (size)
+//   pkg-template/ merged in; errors.js and node.cjs generated.
+// Usage: node scripts/build-pkg.mjs <path to faceid_edge.wasm>
+import { execFileSync } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const input = resolve(process.argv[2] ?? "");
+const pkg = join(root, "pkg");
+const template = join(root, "pkg-template");
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit", cwd: root });
+
+if (!existsSync(input)) throw new Error(`no wasm at ${input}: build it first (make pkg)`);
+rmSync(pkg, { recursive: true, force: true });
+mkdirSync(pkg);
+
+run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--out-dir", pkg, input]);
+rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
+rmSync(join(pkg, ".gitignore"), { force: true });
+
+const wasm = join(pkg, "faceid_edge_bg.wasm");
+const before = statSync(wasm).size;
+run(bin("wasm-opt"), [
+  "-Oz", "--strip-debug", "--strip-producers",
+  "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
+  "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
+  wasm, "-o", wasm,
+]);
+
+// The error class lives in a wasm-bindgen snippet whose folder name carries a
+// hash: give it a stable name.
+function find(dir, name) {
+  for (const entry of readdirSync(dir)) {
+    const p = join(dir, entry);
+    if (statSync(p).isDirectory()) {
+      const hit = find(p, name);
+      if (hit) return hit;
+    } else if (entry === name) return p;
+  }
+  return null;
+}
+const boundary = find(join(pkg, "snippets"), "boundary.js");
+if (!boundary) throw new Error("snippet boundary.js not found in wasm-bindgen output");
+writeFileSync(
+  join(pkg, "errors.js"),
+  `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
+);
+
+for (const file of ["workerd.js", "browser.js", "node.mjs", "index.d.ts", "package.json"]) {
+  cpSync(join(template, file), join(pkg, file));
+}
+cpSync(join(template, "README.md"), join(pkg, "README.md"));
+cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
+
+// node.cjs: the web glue and the Node entry bundled as CommonJS.
+cpSync(join(template, "node-entry.mjs"), join(pkg, "node-entry.mjs"));
+run(bin("esbuild"), [
+  join(pkg, "node-entry.mjs"), "--bundle", "--format=cjs", "--platform=node",
+  "--target=node20", "--log-level=warning", `--outfile=${join(pkg, "node.cjs")}`,
+]);
+rmSync(join(pkg, "node-entry.mjs"));
+
+// Version from Cargo.toml, so the crate and the package never disagree.
+const cargo = readFileSync(join(root, "Cargo.toml"), "utf8");
+const version = /^version\s*=\s*"([^"]+)"/m.exec(cargo)?.[1];
+const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8"));
+manifest.version = version;
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+const after = statSync(wasm).size;
+const gz = gzipSync(readFileSync(wasm), { level: 9 }).length;
+console.log(`pkg/: faceid_edge_bg.wasm ${before} -> ${after} bytes (${gz} gzip)`);

@@ -1,0 +1,196 @@
+//! Input rules, checked before anything is signed or sent.
+//!
+//! Each check returns the matching [`Error`] variant with a message that says
+//! what to fix. Secret inputs (tickets) are never quoted back; other inputs
+//! may have their offending character and its position named.
+
+use crate::error::{Error, Result};
+
+/// Longest accepted `orderNo`, in characters (the service's limit).
+pub const ORDER_NO_MAX: usize = 32;
+/// Exact length of a `nonce`.
+pub const NONCE_LEN: usize = 32;
+/// Longest accepted `version`, in bytes (the service's field width).
+pub const VERSION_MAX: usize = 20;
+
+/// Finds the first character that fails `ok`, with its 0-based position.
+fn first_bad(s: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
+    s.chars().enumerate().find(|&(_, c)| !ok(c))
+}
+
+/// Describes a character for a message, without quoting invisible ones raw.
+fn describe(c: char) -> String {
+    if c.is_whitespace() || c.is_control() {
+        format!("U+{:04X}", u32::from(c))
+    } else {
+        format!("{c:?}")
+    }
+}
+
+/// True when every byte is printable ASCII other than space (the fast path
+/// of the "no whitespace or control characters" rule).
+fn all_graphic(value: &str) -> bool {
+    value.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// True when every byte is an ASCII letter or digit.
+fn all_alphanumeric(value: &str) -> bool {
+    value.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+/// Checks an `appId`: non-empty, no whitespace or control characters.
+pub fn app_id(value: &str) -> Result<()> {
+    if !value.is_empty() && all_graphic(value) {
+        return Ok(());
+    }
+    if value.is_empty() {
+        return Err(Error::InvalidAppId(
+            "appId must be the non-empty App ID assigned by Tencent Cloud".into(),
+        ));
+    }
+    if let Some((i, c)) = first_bad(value, |c| !c.is_whitespace() && !c.is_control()) {
+        return Err(Error::InvalidAppId(format!(
+            "appId must not contain whitespace or control characters; found {} at position {i}",
+            describe(c)
+        )));
+    }
+    Ok(())
+}
+
+/// Checks an `orderNo`: 1 to 32 ASCII letters or digits.
+pub fn order_no(value: &str) -> Result<()> {
+    if !value.is_empty() && value.len() <= ORDER_NO_MAX && all_alphanumeric(value) {
+        return Ok(());
+    }
+    if value.is_empty() {
+        return Err(Error::InvalidOrderNo(
+            "orderNo must not be empty; use 1 to 32 ASCII letters or digits".into(),
+        ));
+    }
+    if let Some((i, c)) = first_bad(value, |c| c.is_ascii_alphanumeric()) {
+        return Err(Error::InvalidOrderNo(format!(
+            "orderNo may contain only ASCII letters and digits; found {} at position {i}",
+            describe(c)
+        )));
+    }
+    if value.len() > ORDER_NO_MAX {
+        return Err(Error::InvalidOrderNo(format!(
+            "orderNo must be at most {ORDER_NO_MAX} characters; got {}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a `nonce`: exactly 32 ASCII letters or digits.
+pub fn nonce(value: &str) -> Result<()> {
+    if value.len() == NONCE_LEN && all_alphanumeric(value) {
+        return Ok(());
+    }
+    if let Some((i, c)) = first_bad(value, |c| c.is_ascii_alphanumeric()) {
+        return Err(Error::InvalidNonce(format!(
+            "nonce may contain only ASCII letters and digits; found {} at position {i} (use nonce() to make one)",
+            describe(c)
+        )));
+    }
+    if value.len() != NONCE_LEN {
+        return Err(Error::InvalidNonce(format!(
+            "nonce must be exactly {NONCE_LEN} letters or digits; got {} (use nonce() to make one)",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a SIGN or NONCE ticket: non-empty, no whitespace or control
+/// characters. The message never contains the ticket or any of its characters.
+pub fn ticket(value: &str) -> Result<()> {
+    if !value.is_empty() && all_graphic(value) {
+        return Ok(());
+    }
+    if value.is_empty() {
+        return Err(Error::InvalidTicket(
+            "ticket must be the non-empty SIGN ticket from api_ticket".into(),
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::InvalidTicket(
+            "ticket must not contain whitespace or control characters; pass the ticket value exactly as api_ticket returned it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a `version`: non-empty, at most 20 bytes, no whitespace.
+pub fn version(value: &str) -> Result<()> {
+    if !value.is_empty() && value.len() <= VERSION_MAX && all_graphic(value) {
+        return Ok(());
+    }
+    if value.is_empty() {
+        return Err(Error::InvalidVersion(
+            "version must not be empty; leave it out to use \"1.0.0\"".into(),
+        ));
+    }
+    if let Some((i, c)) = first_bad(value, |c| !c.is_whitespace() && !c.is_control()) {
+        return Err(Error::InvalidVersion(format!(
+            "version must not contain whitespace or control characters; found {} at position {i}",
+            describe(c)
+        )));
+    }
+    if value.len() > VERSION_MAX {
+        return Err(Error::InvalidVersion(format!(
+            "version must be at most {VERSION_MAX} bytes; got {}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn order_no_rules() {
+        assert!(order_no("aabc1457895464").is_ok());
+        assert!(order_no(&"a".repeat(32)).is_ok());
+        assert_eq!(order_no("").unwrap_err().code(), "INVALID_ORDER_NO");
+        let e = order_no(&"a".repeat(33)).unwrap_err();
+        assert!(e.message().contains("at most 32"), "{e}");
+        let e = order_no("order-1").unwrap_err();
+        assert!(e.message().contains("'-' at position 5"), "{e}");
+        let e = order_no("order 1").unwrap_err();
+        assert!(e.message().contains("U+0020"), "{e}");
+        assert!(order_no("订单1").is_err());
+    }
+
+    #[test]
+    fn nonce_rules() {
+        assert!(nonce("kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T").is_ok());
+        assert_eq!(nonce("short").unwrap_err().code(), "INVALID_NONCE");
+        assert!(nonce(&"a".repeat(33)).is_err());
+        assert!(nonce("kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7_").is_err());
+        assert!(nonce("").is_err());
+    }
+
+    #[test]
+    fn ticket_rules_never_echo_the_ticket() {
+        assert!(ticket("FxlAe3HFtEy73Um0pJNzIUriwtfnS3KR").is_ok());
+        assert_eq!(ticket("").unwrap_err().code(), "INVALID_TICKET");
+        let secret = "SECRETxyz SECRETabc";
+        let e = ticket(secret).unwrap_err();
+        assert!(!e.to_string().contains("SECRET"), "{e}");
+        assert!(ticket("abc\n").is_err());
+    }
+
+    #[test]
+    fn app_id_and_version_rules() {
+        assert!(app_id("IDAXXXXX").is_ok());
+        assert_eq!(app_id("").unwrap_err().code(), "INVALID_APP_ID");
+        assert!(app_id("ID A").is_err());
+        assert!(version("1.0.0").is_ok());
+        assert_eq!(version("").unwrap_err().code(), "INVALID_VERSION");
+        assert!(version("1.0 .0").is_err());
+        assert!(version(&"1".repeat(21)).is_err());
+    }
+}

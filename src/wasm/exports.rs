@@ -1,0 +1,193 @@
+//! The functions exported to JavaScript.
+//!
+//! Each one packs its JavaScript arguments into one string (one crossing),
+//! unpacks it into borrowed `&str`s, and calls the core. When packing fails
+//! because an argument has the wrong type, a slower path looks at the
+//! argument again only to say precisely what is wrong.
+
+use js_sys::{Array, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::boundary::{describe_type, pack_sign_options, pack_values, to_js};
+use crate::error::Error;
+use crate::packed::unpack;
+use crate::sign::{sign_slice, sign_string, verify_slice, SignParams, DEFAULT_VERSION};
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** The inputs of the five-value SIGN signature used by the result queries. */
+export interface SignOptions {
+  /** The App ID assigned by Tencent Cloud (no whitespace). */
+  appId: string;
+  /** The partner's order number: 1 to 32 ASCII letters or digits. */
+  orderNo: string;
+  /** The SIGN ticket. Keep it server-side; it never appears in an error. */
+  ticket: string;
+  /** 32 ASCII letters or digits, new for every request: use `nonce()`. */
+  nonce: string;
+  /** API version; `"1.0.0"` when left out. */
+  version?: string;
+}
+
+/** Every `code` a `FaceIdError` can carry in this version. */
+export type FaceIdErrorCode =
+  | "INVALID_APP_ID"
+  | "INVALID_ORDER_NO"
+  | "INVALID_NONCE"
+  | "INVALID_TICKET"
+  | "INVALID_VERSION"
+  | "INVALID_VALUE"
+  | "INVALID_ARGUMENT"
+  | "RANDOM_UNAVAILABLE";
+"#;
+
+/// Collects packed values into a list of borrowed strings.
+fn unpack_list(packed: &str) -> Result<Vec<&str>, JsValue> {
+    unpack(packed).collect::<Result<_, _>>().map_err(to_js)
+}
+
+/// Says which element of a `values` array is wrong.
+fn explain_values(values: &JsValue, function: &str) -> Error {
+    if !Array::is_array(values) {
+        return Error::InvalidArgument(format!(
+            "{function}() takes an array of strings as its first argument; got {}",
+            describe_type(values)
+        ));
+    }
+    let array = Array::from(values);
+    for (i, v) in array.iter().enumerate() {
+        if !(v.is_string() || v.is_null() || v.is_undefined()) {
+            return Error::InvalidValue(format!(
+                "values[{i}] must be a string (null and undefined are dropped); got {}",
+                describe_type(&v)
+            ));
+        }
+    }
+    Error::InvalidArgument(format!("{function}(): values could not be read"))
+}
+
+/// Says which field of a `sign()` options object is wrong.
+fn explain_sign_options(options: &JsValue) -> Error {
+    if !options.is_object() || options.is_null() || Array::is_array(options) {
+        return Error::InvalidArgument(format!(
+            "sign() takes an options object {{ appId, orderNo, ticket, nonce, version? }}; got {}",
+            describe_type(options)
+        ));
+    }
+    let fields: [(&str, fn(String) -> Error, bool); 5] = [
+        ("appId", Error::InvalidAppId, false),
+        ("orderNo", Error::InvalidOrderNo, false),
+        ("ticket", Error::InvalidTicket, false),
+        ("nonce", Error::InvalidNonce, false),
+        ("version", Error::InvalidVersion, true),
+    ];
+    let mut strings: [Option<String>; 5] = Default::default();
+    for ((name, variant, optional), slot) in fields.into_iter().zip(strings.iter_mut()) {
+        let value = match Reflect::get(options, &JsValue::from_str(name)) {
+            Ok(v) => v,
+            Err(_) => {
+                return Error::InvalidArgument(format!("sign(): reading options.{name} threw"))
+            }
+        };
+        let absent = value.is_undefined() || value.is_null();
+        if let Some(s) = value.as_string() {
+            *slot = Some(s);
+            continue;
+        }
+        if optional && absent {
+            continue;
+        }
+        let what = if absent {
+            "is missing".to_string()
+        } else {
+            format!("must be a string; got {}", describe_type(&value))
+        };
+        return variant(format!("options.{name} {what}"));
+    }
+    // Every field has the right type: the values themselves break a rule.
+    let [Some(app_id), Some(order_no), Some(ticket), Some(nonce), version] = &strings else {
+        return Error::InvalidArgument("sign(): options could not be read".into());
+    };
+    let params = SignParams {
+        app_id,
+        order_no,
+        ticket,
+        nonce,
+        version: version.as_deref().unwrap_or(DEFAULT_VERSION),
+    };
+    match params.validate() {
+        Err(e) => e,
+        Ok(()) => Error::InvalidArgument("sign(): options could not be read".into()),
+    }
+}
+
+/// Signs any list of values the SIGN way (SPEC §1): sorted by code point,
+/// concatenated, SHA-1, 40 uppercase hex characters. `null` and `undefined`
+/// entries are dropped, as the official reference does; any other
+/// non-string throws `FaceIdError` `INVALID_VALUE`.
+#[wasm_bindgen(js_name = signValues)]
+pub fn sign_values(
+    #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string | null | undefined>")]
+    values: &JsValue,
+) -> Result<String, JsValue> {
+    let packed = pack_values(values).ok_or_else(|| to_js(explain_values(values, "signValues")))?;
+    let mut list = unpack_list(&packed)?;
+    Ok(sign_string(&sign_slice(&mut list)))
+}
+
+/// The five-value SIGN signature of the result queries: validates `appId`,
+/// `orderNo`, `ticket`, `nonce` and `version` (default `"1.0.0"`), then signs
+/// them. Throws `FaceIdError` (`INVALID_*`) before computing anything when an
+/// input breaks the rules; the message never contains the ticket.
+#[wasm_bindgen(js_name = sign)]
+pub fn sign(
+    #[wasm_bindgen(unchecked_param_type = "SignOptions")] options: &JsValue,
+) -> Result<String, JsValue> {
+    let packed = pack_sign_options(options).ok_or_else(|| to_js(explain_sign_options(options)))?;
+    let mut parts = packed.split('\0');
+    let (Some(app_id), Some(order_no), Some(ticket), Some(nonce)) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(to_js(explain_sign_options(options)));
+    };
+    let version = parts.next().unwrap_or(DEFAULT_VERSION);
+    if parts.next().is_some() {
+        // A field contained U+0000: let the field-by-field check name it.
+        return Err(to_js(explain_sign_options(options)));
+    }
+    let params = SignParams {
+        app_id,
+        order_no,
+        ticket,
+        nonce,
+        version,
+    };
+    params
+        .sign_bytes()
+        .map(|b| sign_string(&b))
+        .map_err(to_js)
+}
+
+/// A fresh nonce: 32 characters from `[A-Za-z0-9]`, from the platform's
+/// CSPRNG (`crypto.getRandomValues`), unbiased.
+#[wasm_bindgen(js_name = nonce)]
+pub fn nonce() -> Result<String, JsValue> {
+    crate::nonce::nonce().map_err(to_js)
+}
+
+/// Checks a signature received from elsewhere (for example the `newSign` of
+/// an H5 callback) against `values`. Case-insensitive and constant-time;
+/// anything that is not a 40-character hex string returns `false`.
+#[wasm_bindgen(js_name = verifySign)]
+pub fn verify_sign(
+    #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string | null | undefined>")]
+    values: &JsValue,
+    #[wasm_bindgen(unchecked_param_type = "string")] sign: &JsValue,
+) -> Result<bool, JsValue> {
+    let packed = pack_values(values).ok_or_else(|| to_js(explain_values(values, "verifySign")))?;
+    let mut list = unpack_list(&packed)?;
+    Ok(match sign.as_string() {
+        Some(candidate) => verify_slice(&mut list, &candidate),
+        None => false,
+    })
+}

@@ -1,0 +1,10 @@
+//! The WebAssembly layer: the only place that touches `JsValue`.
+//!
+//! It converts JavaScript arguments into core inputs (through the packing
+//! helpers of `js/boundary.js`), calls the pure core, and turns
+//! [`Error`](crate::Error) into a JavaScript `FaceIdError` with a stable
+//! `code`. Nothing here panics: every failure is a thrown `FaceIdError`.
+//! Compiled only for `wasm32`.
+
+mod boundary;
+pub mod exports;
