@@ -2,7 +2,7 @@
 //   wasm-bindgen --target web --omit-default-module-path  (the glue)
 //   wasm-opt -Oz                                          (size)
 //   pkg-template/ merged in; errors.js and node.cjs generated.
-// Usage: node scripts/build-pkg.mjs <path to faceid_edge.wasm>
+// Usage: node scripts/build-pkg.mjs <path to faceid_edge.wasm> [output dir, default pkg/]
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -11,7 +11,7 @@ import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const input = resolve(process.argv[2] ?? "");
-const pkg = join(root, "pkg");
+const pkg = resolve(process.argv[3] ?? join(root, "pkg"));
 const template = join(root, "pkg-template");
 const bin = (name) => join(root, "node_modules", ".bin", name);
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: "inherit", cwd: root });
