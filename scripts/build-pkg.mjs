@@ -62,7 +62,9 @@ cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 cpSync(join(template, "node-entry.mjs"), join(pkg, "node-entry.mjs"));
 run(bin("esbuild"), [
   join(pkg, "node-entry.mjs"), "--bundle", "--format=cjs", "--platform=node",
-  "--target=node20", "--log-level=warning", `--outfile=${join(pkg, "node.cjs")}`,
+  "--target=node20", "--log-level=warning",
+  // wasm-bindgen lists the snippet module twice in its imports object (same namespace, harmless).
+  "--log-override:duplicate-object-key=silent", `--outfile=${join(pkg, "node.cjs")}`,
 ]);
 rmSync(join(pkg, "node-entry.mjs"));
 

@@ -5,6 +5,7 @@
 //! five-value signature of the result queries, with validation; and
 //! [`verify_sign`] checks a signature received from elsewhere in constant time.
 
+use sha1::digest::generic_array::GenericArray;
 use sha1::{Digest, Sha1};
 use subtle::ConstantTimeEq;
 
@@ -22,6 +23,20 @@ pub type SignBytes = [u8; SIGN_LEN];
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
+/// SHA-1 initial state (FIPS 180-4 §5.3.1).
+const H0: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+
+/// Messages up to this many bytes (after padding) are hashed in one pass over
+/// a stack buffer; longer ones are streamed. 256 bytes cover the result-query
+/// signature (about 125 bytes) and the H5 login signature (about 190).
+const ONE_PASS: usize = 256;
+
 /// Signs a mutable slice of values in place: sorts them by code point, hashes
 /// their concatenation and writes 40 uppercase hex bytes.
 ///
@@ -29,12 +44,15 @@ const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 /// UTF-8 bytes is exactly code-point order (uppercase before lowercase, no
 /// locale, no case folding).
 pub fn sign_slice(values: &mut [&str]) -> SignBytes {
-    values.sort_unstable();
-    let mut hasher = Sha1::new();
-    for v in values.iter() {
-        hasher.update(v.as_bytes());
-    }
-    let digest = hasher.finalize();
+    // Code-point order; most pairs differ in their first byte, so compare
+    // that inline before falling back to a full comparison.
+    values.sort_unstable_by(
+        |a, b| match a.as_bytes().first().cmp(&b.as_bytes().first()) {
+            core::cmp::Ordering::Equal => a.cmp(b),
+            other => other,
+        },
+    );
+    let digest = one_pass(values).unwrap_or_else(|| streamed(values));
     let mut out = [0u8; SIGN_LEN];
     for (pair, byte) in out.chunks_exact_mut(2).zip(digest.iter()) {
         if let [hi, lo] = pair {
@@ -43,6 +61,49 @@ pub fn sign_slice(values: &mut [&str]) -> SignBytes {
         }
     }
     out
+}
+
+/// SHA-1 of the concatenation through the streaming hasher.
+fn streamed(values: &[&str]) -> [u8; 20] {
+    let mut hasher = Sha1::new();
+    for v in values {
+        hasher.update(v.as_bytes());
+    }
+    hasher.finalize().into()
+}
+
+/// SHA-1 of the concatenation, padded by hand in a stack buffer and
+/// compressed in one call: short messages skip the streaming hasher's
+/// per-update buffering. `None` when the message does not fit.
+fn one_pass(values: &[&str]) -> Option<[u8; 20]> {
+    let total: usize = values.iter().map(|v| v.len()).sum();
+    let padded = (total + 9).div_ceil(64) * 64;
+    if padded > ONE_PASS {
+        return None;
+    }
+    let mut buf = [0u8; ONE_PASS];
+    let mut pos = 0;
+    for v in values {
+        buf.get_mut(pos..pos + v.len())?
+            .copy_from_slice(v.as_bytes());
+        pos += v.len();
+    }
+    *buf.get_mut(pos)? = 0x80;
+    let bits = (total as u64).wrapping_mul(8);
+    buf.get_mut(padded - 8..padded)?
+        .copy_from_slice(&bits.to_be_bytes());
+    let mut state = H0;
+    for block in buf.get(..padded)?.chunks_exact(64) {
+        sha1::compress(
+            &mut state,
+            core::slice::from_ref(GenericArray::from_slice(block)),
+        );
+    }
+    let mut digest = [0u8; 20];
+    for (out, word) in digest.chunks_exact_mut(4).zip(state) {
+        out.copy_from_slice(&word.to_be_bytes());
+    }
+    Some(digest)
 }
 
 fn hex_digit(nibble: u8) -> u8 {
@@ -257,6 +318,26 @@ mod tests {
     }
 
     #[test]
+    fn one_pass_matches_streaming_at_every_length() {
+        let text = "x".repeat(300);
+        for len in 0..=300 {
+            let parts = [&text[..len / 2], &text[len / 2..len]];
+            let want = streamed(&parts);
+            match one_pass(&parts) {
+                Some(got) => assert_eq!(got, want, "length {len}"),
+                None => assert!(len + 9 > ONE_PASS, "length {len} should fit"),
+            }
+        }
+        // Long messages still sign correctly (streamed).
+        let long = sign_values([text.as_str(), text.as_str()]);
+        let mut h = Sha1::new();
+        h.update(text.as_bytes());
+        h.update(text.as_bytes());
+        let want: String = h.finalize().iter().map(|b| format!("{b:02X}")).collect();
+        assert_eq!(long, want);
+    }
+
+    #[test]
     fn empty_list_is_sha1_of_nothing() {
         assert_eq!(
             sign_values(core::iter::empty()),
@@ -267,12 +348,27 @@ mod tests {
     #[test]
     fn verify_is_case_insensitive_and_strict() {
         let values = ["appId001", "aabc1457895464", "1.0.0", TICKET_1, NONCE_1];
-        assert!(verify_sign(values, "993D057C652D97FD90D5D298F2E5DC4B8D893CBC"));
-        assert!(verify_sign(values, "993d057c652d97fd90d5d298f2e5dc4b8d893cbc"));
-        assert!(!verify_sign(values, "993D057C652D97FD90D5D298F2E5DC4B8D893CBD"));
-        assert!(!verify_sign(values, "993D057C652D97FD90D5D298F2E5DC4B8D893CB"));
+        assert!(verify_sign(
+            values,
+            "993D057C652D97FD90D5D298F2E5DC4B8D893CBC"
+        ));
+        assert!(verify_sign(
+            values,
+            "993d057c652d97fd90d5d298f2e5dc4b8d893cbc"
+        ));
+        assert!(!verify_sign(
+            values,
+            "993D057C652D97FD90D5D298F2E5DC4B8D893CBD"
+        ));
+        assert!(!verify_sign(
+            values,
+            "993D057C652D97FD90D5D298F2E5DC4B8D893CB"
+        ));
         assert!(!verify_sign(values, ""));
-        assert!(!verify_sign(values, "993D057C652D97FD90D5D298F2E5DC4B8D893CBC0"));
+        assert!(!verify_sign(
+            values,
+            "993D057C652D97FD90D5D298F2E5DC4B8D893CBC0"
+        ));
     }
 
     #[test]
@@ -286,7 +382,13 @@ mod tests {
         };
         let cases = [
             (SignParams { app_id: "", ..ok }, "INVALID_APP_ID"),
-            (SignParams { order_no: "a-b", ..ok }, "INVALID_ORDER_NO"),
+            (
+                SignParams {
+                    order_no: "a-b",
+                    ..ok
+                },
+                "INVALID_ORDER_NO",
+            ),
             (SignParams { ticket: "", ..ok }, "INVALID_TICKET"),
             (SignParams { nonce: "x", ..ok }, "INVALID_NONCE"),
             (SignParams { version: "", ..ok }, "INVALID_VERSION"),

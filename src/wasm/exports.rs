@@ -74,7 +74,9 @@ fn explain_sign_options(options: &JsValue) -> Error {
             describe_type(options)
         ));
     }
-    let fields: [(&str, fn(String) -> Error, bool); 5] = [
+    /// Field name, the error variant for it, and whether it may be absent.
+    type Field = (&'static str, fn(String) -> Error, bool);
+    let fields: [Field; 5] = [
         ("appId", Error::InvalidAppId, false),
         ("orderNo", Error::InvalidOrderNo, false),
         ("ticket", Error::InvalidTicket, false),
@@ -139,10 +141,22 @@ pub fn sign_values(
 /// `orderNo`, `ticket`, `nonce` and `version` (default `"1.0.0"`), then signs
 /// them. Throws `FaceIdError` (`INVALID_*`) before computing anything when an
 /// input breaks the rules; the message never contains the ticket.
-#[wasm_bindgen(js_name = sign)]
-pub fn sign(
-    #[wasm_bindgen(unchecked_param_type = "SignOptions")] options: &JsValue,
-) -> Result<String, JsValue> {
+#[wasm_bindgen(js_name = sign, unchecked_return_type = "string")]
+pub fn sign(#[wasm_bindgen(unchecked_param_type = "SignOptions")] options: &JsValue) -> JsValue {
+    // Returned directly rather than as a `Result`: that saves a trip through
+    // the externref table on every call. Nothing is left to drop here, so
+    // throwing (which skips destructors) leaks nothing.
+    match sign_result(options) {
+        Ok(signature) => signature,
+        Err(error) => wasm_bindgen::throw_val(error),
+    }
+}
+
+/// [`sign`] as a `Result`: the fast lane, or the general path.
+pub fn sign_result(options: &JsValue) -> Result<JsValue, JsValue> {
+    if let Some(result) = super::fast_sign::sign(options) {
+        return result.map_err(to_js);
+    }
     let packed = pack_sign_options(options).ok_or_else(|| to_js(explain_sign_options(options)))?;
     let mut parts = packed.split('\0');
     let (Some(app_id), Some(order_no), Some(ticket), Some(nonce)) =
@@ -164,7 +178,7 @@ pub fn sign(
     };
     params
         .sign_bytes()
-        .map(|b| sign_string(&b))
+        .map(|b| JsValue::from_str(&sign_string(&b)))
         .map_err(to_js)
 }
 

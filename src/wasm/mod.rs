@@ -8,3 +8,4 @@
 
 mod boundary;
 pub mod exports;
+mod fast_sign;

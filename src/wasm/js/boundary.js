@@ -52,3 +52,92 @@ export function describeType(v) {
   if (Array.isArray(v)) return "array";
   return typeof v;
 }
+
+// ---- The sign() fast lane ------------------------------------------------
+//
+// sign() is called once per request with the same appId, ticket and version
+// and a new orderNo and nonce. Instead of concatenating and encoding all five
+// fields on every call, the fields are written as ASCII straight into a
+// scratch buffer that Rust owns, and the unchanged ones (compared with ===)
+// are not written again: Rust keeps its validated copy. Layout:
+//   [flag] orderNo 0 nonce [0 appId 0 ticket [0 version]]
+// flag 1: the static fields follow; flag 0: reuse the last ones.
+// Returns the length written, -1 when a field has the wrong type (Rust then
+// explains which), or -2 when a field is not ASCII or does not fit (Rust then
+// takes the general path).
+
+let memory = null;
+let bytes = null;
+let lastAppId, lastTicket, lastVersion;
+
+export function bindMemory(m) {
+  memory = m;
+  bytes = new Uint8Array(m.buffer);
+}
+
+function put(m, p, s, end) {
+  const n = s.length;
+  if (p + n > end) return -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    m[p + i] = c;
+  }
+  return p + n;
+}
+
+export function writeSignOptions(o, ptr, cap) {
+  if (o === null || typeof o !== "object") return -1;
+  const a = o.appId, b = o.orderNo, t = o.ticket, n = o.nonce;
+  let v = o.version;
+  if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
+    return -1;
+  }
+  if (v === null) v = undefined;
+  else if (v !== undefined && typeof v !== "string") return -1;
+  // The buffer is detached (byteLength 0) after the memory grows.
+  if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
+  const m = bytes, end = ptr + cap - 1; // one byte kept for a separator
+  let p = put(m, ptr + 1, b, end);
+  if (p < 0) return -2;
+  m[p] = 0;
+  p = put(m, p + 1, n, end);
+  if (p < 0) return -2;
+  if (a === lastAppId && t === lastTicket && v === lastVersion) {
+    m[ptr] = 0;
+    return p - ptr;
+  }
+  m[p] = 0;
+  p = put(m, p + 1, a, end);
+  if (p < 0) return -2;
+  m[p] = 0;
+  p = put(m, p + 1, t, end);
+  if (p < 0) return -2;
+  if (v !== undefined) {
+    m[p] = 0;
+    p = put(m, p + 1, v, end);
+    if (p < 0) return -2;
+  }
+  m[ptr] = 1;
+  lastAppId = a;
+  lastTicket = t;
+  lastVersion = v;
+  return p - ptr;
+}
+
+export function forgetSignOptions() {
+  lastAppId = lastTicket = lastVersion = undefined;
+}
+
+// The 40 hex characters Rust wrote at `ptr`, as a string. Cheaper than the
+// general UTF-8 decoder for such a short ASCII string.
+export function readSign(ptr) {
+  if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
+  const m = bytes, p = ptr;
+  return String.fromCharCode(
+    m[p], m[p + 1], m[p + 2], m[p + 3], m[p + 4], m[p + 5], m[p + 6], m[p + 7], m[p + 8], m[p + 9],
+    m[p + 10], m[p + 11], m[p + 12], m[p + 13], m[p + 14], m[p + 15], m[p + 16], m[p + 17], m[p + 18], m[p + 19],
+    m[p + 20], m[p + 21], m[p + 22], m[p + 23], m[p + 24], m[p + 25], m[p + 26], m[p + 27], m[p + 28], m[p + 29],
+    m[p + 30], m[p + 31], m[p + 32], m[p + 33], m[p + 34], m[p + 35], m[p + 36], m[p + 37], m[p + 38], m[p + 39],
+  );
+}
