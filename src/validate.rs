@@ -27,15 +27,36 @@ fn describe(c: char) -> String {
     }
 }
 
+/// Byte classes for the fast paths: bit 0 = ASCII letter or digit, bit 1 =
+/// printable ASCII other than space.
+const CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = (c.is_ascii_alphanumeric() as u8) | ((c.is_ascii_graphic() as u8) << 1);
+        b += 1;
+    }
+    t
+};
+
+/// True when every byte has all the bits of `class`: one table lookup per
+/// byte, no early exit, so the loop stays branch-free.
+fn all_in_class(value: &str, class: u8) -> bool {
+    value.bytes().fold(class, |acc, b| {
+        acc & CLASS.get(usize::from(b)).copied().unwrap_or(0)
+    }) == class
+}
+
 /// True when every byte is printable ASCII other than space (the fast path
 /// of the "no whitespace or control characters" rule).
 fn all_graphic(value: &str) -> bool {
-    value.bytes().all(|b| b.is_ascii_graphic())
+    all_in_class(value, 2)
 }
 
 /// True when every byte is an ASCII letter or digit.
 fn all_alphanumeric(value: &str) -> bool {
-    value.bytes().all(|b| b.is_ascii_alphanumeric())
+    all_in_class(value, 1)
 }
 
 /// Checks an `appId`: non-empty, no whitespace or control characters.
@@ -181,6 +202,20 @@ mod tests {
         let e = ticket(secret).unwrap_err();
         assert!(!e.to_string().contains("SECRET"), "{e}");
         assert!(ticket("abc\n").is_err());
+    }
+
+    #[test]
+    fn byte_classes_match_the_std_predicates() {
+        for b in 0..=255u8 {
+            let s = [b];
+            if let Ok(s) = core::str::from_utf8(&s) {
+                assert_eq!(all_alphanumeric(s), b.is_ascii_alphanumeric(), "{b}");
+                assert_eq!(all_graphic(s), b.is_ascii_graphic(), "{b}");
+            }
+        }
+        assert!(all_alphanumeric("") && all_graphic(""));
+        assert!(!all_alphanumeric("abc-"));
+        assert!(!all_graphic("身"));
     }
 
     #[test]
