@@ -1,10 +1,11 @@
 // faceid-edge for browsers and bundlers: call `await init()` once before use.
-import initWasm from "./faceid_edge.js";
+import initWasm, * as glue from "./faceid_edge.js";
+import { FaceIdError } from "./errors.js";
 
-export * from "./faceid_edge.js";
-export { FaceIdError } from "./errors.js";
+export { FaceIdError };
 
 let ready;
+let loaded = false;
 
 /**
  * Loads the WebAssembly module (by default the .wasm file beside this one,
@@ -14,6 +15,26 @@ let ready;
 export default function init(input) {
   ready ??= initWasm({
     module_or_path: input ?? new URL("./faceid_edge_bg.wasm", import.meta.url),
-  }).then(() => undefined);
+  }).then(() => {
+    loaded = true;
+  });
   return ready;
 }
+
+function guard(name) {
+  const fn = glue[name];
+  return function (...args) {
+    if (!loaded) {
+      throw new FaceIdError(
+        "NOT_INITIALIZED",
+        `${name}() was called before the WebAssembly module was loaded: await init() once first`,
+      );
+    }
+    return fn(...args);
+  };
+}
+
+export const nonce = guard("nonce");
+export const sign = guard("sign");
+export const signValues = guard("signValues");
+export const verifySign = guard("verifySign");

@@ -36,6 +36,9 @@ pub enum Error {
     InvalidArgument(String),
     /// The platform's cryptographically secure random number generator failed.
     RandomUnavailable(String),
+    /// A function was called before the WebAssembly module was loaded (the
+    /// browser entry raises it when `await init()` was skipped).
+    NotInitialized(String),
 }
 
 impl Error {
@@ -52,6 +55,7 @@ impl Error {
             Error::InvalidValue(_) => "INVALID_VALUE",
             Error::InvalidArgument(_) => "INVALID_ARGUMENT",
             Error::RandomUnavailable(_) => "RANDOM_UNAVAILABLE",
+            Error::NotInitialized(_) => "NOT_INITIALIZED",
         }
     }
 
@@ -65,7 +69,8 @@ impl Error {
             | Error::InvalidVersion(m)
             | Error::InvalidValue(m)
             | Error::InvalidArgument(m)
-            | Error::RandomUnavailable(m) => m,
+            | Error::RandomUnavailable(m)
+            | Error::NotInitialized(m) => m,
         }
     }
 
@@ -79,6 +84,7 @@ impl Error {
         "INVALID_VALUE",
         "INVALID_ARGUMENT",
         "RANDOM_UNAVAILABLE",
+        "NOT_INITIALIZED",
     ];
 }
 
@@ -108,6 +114,7 @@ mod tests {
             Error::InvalidValue(String::new()),
             Error::InvalidArgument(String::new()),
             Error::RandomUnavailable(String::new()),
+            Error::NotInitialized(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -38,7 +38,8 @@ export type FaceIdErrorCode =
   | "INVALID_VERSION"
   | "INVALID_VALUE"
   | "INVALID_ARGUMENT"
-  | "RANDOM_UNAVAILABLE";
+  | "RANDOM_UNAVAILABLE"
+  | "NOT_INITIALIZED";
 "#;
 
 /// Collects packed values into a list of borrowed strings.

@@ -1,0 +1,26 @@
+// `make bench`: speed and size of the built package (pkg/), each figure side
+// by side with the plain-JavaScript way in the same process.
+import { readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { run as runSign } from "./sign.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const pkgDir = resolve(process.env.FACEID_PKG_DIR ?? join(root, "pkg"));
+const lib = await import(pathToFileURL(join(pkgDir, "node.mjs")).href);
+
+console.log(`faceid-edge ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version} on Node ${process.version}`);
+console.log("");
+console.log("== speed (median of 9 interleaved rounds) ==");
+runSign(lib);
+
+console.log("");
+console.log("== size ==");
+const wasm = readFileSync(join(pkgDir, "faceid_edge_bg.wasm"));
+const gz = gzipSync(wasm, { level: 9 }).length;
+const glue = ["faceid_edge.js", "node.cjs", "workerd.js", "browser.js"]
+  .map((f) => `${f} ${gzipSync(readFileSync(join(pkgDir, f)), { level: 9 }).length}`)
+  .join(", ");
+console.log(`faceid_edge_bg.wasm: ${wasm.length} bytes, ${gz} bytes gzip (target: at most 40960)`);
+console.log(`JavaScript (gzip bytes): ${glue}`);

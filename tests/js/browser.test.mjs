@@ -1,0 +1,77 @@
+// The packed faceid-edge package in headless Chromium: a page maps
+// "faceid-edge" to the package's `browser` entry with an import map, awaits
+// init() and runs the shared probe; the results are checked here in Node.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { installedPackage, PACKAGE_NAME, resolveExport, tempDir } from "./lib/package.mjs";
+import { checkProbe, probe } from "./lib/probe.mjs";
+import { newSession, startChromedriver, startStaticServer } from "./lib/webdriver.mjs";
+
+const pkg = installedPackage();
+const PREFIX = `/node_modules/${PACKAGE_NAME}/`;
+const entry = PREFIX + resolveExport(pkg.manifest, ["browser", "import"]).replace(/^\.\//, "");
+
+const PAGE = `<!doctype html>
+<meta charset="utf-8">
+<title>faceid-edge in the browser</title>
+<script>
+  window.__errors = [];
+  addEventListener("error", (e) => __errors.push(String(e.message)));
+  addEventListener("unhandledrejection", (e) => __errors.push(String(e.reason)));
+</script>
+<script type="importmap">${JSON.stringify({ imports: { [PACKAGE_NAME]: entry } })}</script>
+<script type="module" onerror="window.__result = Promise.resolve({ failure: 'the module graph failed to load' })">
+  import init, * as faceid from "${PACKAGE_NAME}";
+  const probe = (${probe});
+  window.__result = (async () => {
+    const first = init();
+    const second = init();
+    await first;
+    return { sameInitPromise: first === second, probe: await probe(faceid) };
+  })().catch((e) => ({ failure: String(e && e.stack || e), errors: window.__errors }));
+</script>
+`;
+
+// Waits for the page's result; runs in the page (WebDriver async script).
+// (Results say `failure`, not `error`, which WebDriver reserves for its own.)
+const WAIT_FOR_RESULT = `const done = arguments[arguments.length - 1];
+const deadline = Date.now() + arguments[0];
+(function poll() {
+  if (window.__result) return window.__result.then(done);
+  if (Date.now() > deadline) return done({ failure: "the page published no result", errors: window.__errors });
+  setTimeout(poll, 50);
+})();`;
+
+let server, driver, session, result;
+
+before(async () => {
+  server = await startStaticServer({ pages: { "/": PAGE }, mounts: { [PREFIX]: pkg.packageDir } });
+  driver = await startChromedriver();
+  session = await newSession(driver.url, { userDataDir: tempDir("chromium") });
+  await session.navigate(`${server.url}/`);
+  result = await session.executeAsync(WAIT_FOR_RESULT, 20_000);
+});
+
+after(async () => {
+  await session?.delete().catch((e) => console.error(e.message));
+  await driver?.stop();
+  server?.close();
+});
+
+test("the page loaded the package and published its results", () => {
+  assert.equal(result.failure, undefined, JSON.stringify(result));
+  assert.equal(result.sameInitPromise, true, "init() twice gives the same promise");
+});
+
+test("vectors, nonces, verifySign and errors in Chromium", () => {
+  checkProbe(result.probe);
+});
+
+test("the .wasm was fetched as application/wasm and no package file was missing", () => {
+  const served = (file) => server.requests.find((r) => r.path === PREFIX + file);
+  for (const file of ["browser.js", "faceid_edge.js", "errors.js", "faceid_edge_bg.wasm"]) {
+    assert.equal(served(file)?.status, 200, `${file}: ${JSON.stringify(server.requests)}`);
+  }
+  assert.equal(served("faceid_edge_bg.wasm").type, "application/wasm");
+  assert.deepEqual(server.requests.filter((r) => r.status >= 400), []);
+});
