@@ -24,10 +24,17 @@ const PAGE = `<!doctype html>
   import init, * as faceid from "${PACKAGE_NAME}";
   const probe = (${probe});
   window.__result = (async () => {
+    let early;
+    try {
+      faceid.sign({ appId: "a", orderNo: "b", ticket: "c", nonce: "d" });
+      early = "no error";
+    } catch (e) {
+      early = { isFaceIdError: e instanceof faceid.FaceIdError, code: e.code, message: e.message };
+    }
     const first = init();
     const second = init();
     await first;
-    return { sameInitPromise: first === second, probe: await probe(faceid) };
+    return { early, sameInitPromise: first === second, probe: await probe(faceid) };
   })().catch((e) => ({ failure: String(e && e.stack || e), errors: window.__errors }));
 </script>
 `;
@@ -61,6 +68,12 @@ after(async () => {
 test("the page loaded the package and published its results", () => {
   assert.equal(result.failure, undefined, JSON.stringify(result));
   assert.equal(result.sameInitPromise, true, "init() twice gives the same promise");
+});
+
+test("a call before init() is a FaceIdError NOT_INITIALIZED, not a TypeError", () => {
+  assert.equal(result.early.isFaceIdError, true, JSON.stringify(result.early));
+  assert.equal(result.early.code, "NOT_INITIALIZED");
+  assert.match(result.early.message, /await init\(\)/);
 });
 
 test("vectors, nonces, verifySign and errors in Chromium", () => {
