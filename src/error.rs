@@ -39,6 +39,38 @@ pub enum Error {
     /// A function was called before the WebAssembly module was loaded (the
     /// browser entry raises it when `await init()` was skipped).
     NotInitialized(String),
+    /// `userId` is empty, too long or has characters other than ASCII
+    /// letters, digits, `_` and `-`.
+    InvalidUserId(String),
+    /// The image for ID card OCR is empty, not base64, or of the wrong type.
+    InvalidImage(String),
+    /// The image for ID card OCR is over 20 MB once base64-encoded.
+    ImageTooLarge(String),
+    /// An option has a wrong value (for example `getFile: "both"`,
+    /// `cardType: "front"`, a negative `timeoutMs`, an unknown request kind).
+    InvalidOption(String),
+    /// `serverUrl` or `kycUrl` is not an `http(s)://` origin.
+    InvalidUrl(String),
+    /// The service did not answer within `timeoutMs`.
+    Timeout(String),
+    /// The request could not be sent or the connection failed (DNS, refused,
+    /// reset, TLS).
+    Network(String),
+    /// The service answered with an HTTP status other than 2xx.
+    HttpStatus {
+        /// The HTTP status code.
+        status: u16,
+        /// What happened.
+        message: String,
+    },
+    /// The body was not the JSON the service sends (an HTML error page, a
+    /// truncated body, a JSON value without `code`).
+    BadResponse(String),
+    /// A media field is not valid base64.
+    InvalidMedia(String),
+    /// No valid SIGN ticket could be had (the `ticketProvider` failed or gave
+    /// something that is not a ticket).
+    TicketUnavailable(String),
 }
 
 impl Error {
@@ -56,6 +88,17 @@ impl Error {
             Error::InvalidArgument(_) => "INVALID_ARGUMENT",
             Error::RandomUnavailable(_) => "RANDOM_UNAVAILABLE",
             Error::NotInitialized(_) => "NOT_INITIALIZED",
+            Error::InvalidUserId(_) => "INVALID_USER_ID",
+            Error::InvalidImage(_) => "INVALID_IMAGE",
+            Error::ImageTooLarge(_) => "IMAGE_TOO_LARGE",
+            Error::InvalidOption(_) => "INVALID_OPTION",
+            Error::InvalidUrl(_) => "INVALID_URL",
+            Error::Timeout(_) => "TIMEOUT",
+            Error::Network(_) => "NETWORK",
+            Error::HttpStatus { .. } => "HTTP_STATUS",
+            Error::BadResponse(_) => "BAD_RESPONSE",
+            Error::InvalidMedia(_) => "INVALID_MEDIA",
+            Error::TicketUnavailable(_) => "TICKET_UNAVAILABLE",
         }
     }
 
@@ -70,7 +113,26 @@ impl Error {
             | Error::InvalidValue(m)
             | Error::InvalidArgument(m)
             | Error::RandomUnavailable(m)
-            | Error::NotInitialized(m) => m,
+            | Error::NotInitialized(m)
+            | Error::InvalidUserId(m)
+            | Error::InvalidImage(m)
+            | Error::ImageTooLarge(m)
+            | Error::InvalidOption(m)
+            | Error::InvalidUrl(m)
+            | Error::Timeout(m)
+            | Error::Network(m)
+            | Error::HttpStatus { message: m, .. }
+            | Error::BadResponse(m)
+            | Error::InvalidMedia(m)
+            | Error::TicketUnavailable(m) => m,
+        }
+    }
+
+    /// The HTTP status, for [`Error::HttpStatus`].
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::HttpStatus { status, .. } => Some(*status),
+            _ => None,
         }
     }
 
@@ -85,6 +147,17 @@ impl Error {
         "INVALID_ARGUMENT",
         "RANDOM_UNAVAILABLE",
         "NOT_INITIALIZED",
+        "INVALID_USER_ID",
+        "INVALID_IMAGE",
+        "IMAGE_TOO_LARGE",
+        "INVALID_OPTION",
+        "INVALID_URL",
+        "TIMEOUT",
+        "NETWORK",
+        "HTTP_STATUS",
+        "BAD_RESPONSE",
+        "INVALID_MEDIA",
+        "TICKET_UNAVAILABLE",
     ];
 }
 
@@ -115,6 +188,20 @@ mod tests {
             Error::InvalidArgument(String::new()),
             Error::RandomUnavailable(String::new()),
             Error::NotInitialized(String::new()),
+            Error::InvalidUserId(String::new()),
+            Error::InvalidImage(String::new()),
+            Error::ImageTooLarge(String::new()),
+            Error::InvalidOption(String::new()),
+            Error::InvalidUrl(String::new()),
+            Error::Timeout(String::new()),
+            Error::Network(String::new()),
+            Error::HttpStatus {
+                status: 502,
+                message: String::new(),
+            },
+            Error::BadResponse(String::new()),
+            Error::InvalidMedia(String::new()),
+            Error::TicketUnavailable(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -35,9 +35,14 @@
 //! - [`packed`]: several strings carried across the JS boundary as one;
 //! - [`error`]: the one error enum and its stable codes.
 
+pub mod endpoints;
 pub mod error;
+pub mod media;
 pub mod nonce;
 pub mod packed;
+pub mod request;
+pub mod response;
+pub mod retry;
 pub mod sign;
 pub mod validate;
 

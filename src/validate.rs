@@ -169,6 +169,35 @@ pub fn version(value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Longest accepted `userId` in a request body (the service's field width).
+pub const USER_ID_MAX: usize = 32;
+/// Longest accepted `userId` for a NONCE ticket.
+pub const NONCE_USER_ID_MAX: usize = 30;
+
+/// Checks a `userId`: 1 to `max` ASCII letters, digits, `_` or `-` (the
+/// docs ask for "no special characters").
+pub fn user_id(value: &str, max: usize) -> Result<()> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    if value.is_empty() {
+        return Err(Error::InvalidUserId(format!(
+            "userId must not be empty; use 1 to {max} ASCII letters, digits, '_' or '-'"
+        )));
+    }
+    if let Some((i, c)) = first_bad(value, ok) {
+        return Err(Error::InvalidUserId(format!(
+            "userId may contain only ASCII letters, digits, '_' and '-'; found {} at position {i}",
+            describe(c)
+        )));
+    }
+    if value.len() > max {
+        return Err(Error::InvalidUserId(format!(
+            "userId must be at most {max} characters; got {}",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,6 +233,16 @@ mod tests {
         let e = ticket(secret).unwrap_err();
         assert!(!e.to_string().contains("SECRET"), "{e}");
         assert!(ticket("abc\n").is_err());
+    }
+
+    #[test]
+    fn user_id_rules() {
+        assert!(user_id("user_01-A", USER_ID_MAX).is_ok());
+        assert_eq!(user_id("", 32).unwrap_err().code(), "INVALID_USER_ID");
+        assert!(user_id("a b", 32).is_err());
+        assert!(user_id("a@b", 32).is_err());
+        assert!(user_id(&"a".repeat(31), NONCE_USER_ID_MAX).is_err());
+        assert!(user_id(&"a".repeat(30), NONCE_USER_ID_MAX).is_ok());
     }
 
     #[test]

@@ -1,0 +1,245 @@
+//! One table of the partner endpoints: path, method, host, and the meaning of
+//! `get_file` for each (SPEC §3 to §5).
+
+/// The six calls the client makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// Seed 002: face verification result, `GET {server}/api/server/sync`.
+    FaceResult,
+    /// Seed 004: liveness result, `GET {server}/api/server/getLiveResult`.
+    LiveResult,
+    /// Seed 000: ID card OCR result, `GET {server}/api/server/getOcrResult`.
+    IdCardOcrResult,
+    /// Seed 001: bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
+    BankCardOcrResult,
+    /// Seed 003: ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
+    IdCardOcr,
+    /// SPEC §5: the newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
+    QueryFaceRecord,
+}
+
+/// Which configured base URL an endpoint lives on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// `serverUrl`, by default `https://idasc.webank.com`.
+    Server,
+    /// `kycUrl`, by default `https://miniprogram-kyc.tencentcloudapi.com`.
+    Kyc,
+}
+
+/// HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`, parameters in the query string.
+    Get,
+    /// `POST` with a JSON body (and `orderNo` in the query string).
+    Post,
+}
+
+impl Method {
+    /// The method's name as HTTP spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// What kind of file a media field holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    /// A photo or image (JPEG or PNG).
+    Photo,
+    /// A video (MP4).
+    Video,
+}
+
+/// The files the service can return, by field name, for every endpoint.
+pub const MEDIA_FIELDS: &[(&str, MediaKind)] = &[
+    ("photo", MediaKind::Photo),
+    ("video", MediaKind::Video),
+    ("frontPhoto", MediaKind::Photo),
+    ("backPhoto", MediaKind::Photo),
+    ("frontCrop", MediaKind::Photo),
+    ("backCrop", MediaKind::Photo),
+    ("headPhoto", MediaKind::Photo),
+    ("bankcardCropPhoto", MediaKind::Photo),
+    ("bankcardNoPhoto", MediaKind::Photo),
+    ("originBankcardPhoto", MediaKind::Photo),
+];
+
+impl Kind {
+    /// Every kind, in a stable order.
+    pub const ALL: [Kind; 6] = [
+        Kind::FaceResult,
+        Kind::LiveResult,
+        Kind::IdCardOcrResult,
+        Kind::BankCardOcrResult,
+        Kind::IdCardOcr,
+        Kind::QueryFaceRecord,
+    ];
+
+    /// The JavaScript method name, also accepted by `signedRequest(kind, …)`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::FaceResult => "faceResult",
+            Kind::LiveResult => "liveResult",
+            Kind::IdCardOcrResult => "idCardOcrResult",
+            Kind::BankCardOcrResult => "bankCardOcrResult",
+            Kind::IdCardOcr => "idCardOcr",
+            Kind::QueryFaceRecord => "queryFaceRecord",
+        }
+    }
+
+    /// The kind named `name` (see [`Kind::name`]).
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The path below the host.
+    pub fn path(self) -> &'static str {
+        match self {
+            Kind::FaceResult => "/api/server/sync",
+            Kind::LiveResult => "/api/server/getLiveResult",
+            Kind::IdCardOcrResult => "/api/server/getOcrResult",
+            Kind::BankCardOcrResult => "/api/server/getBankCardOcrResult",
+            Kind::IdCardOcr => "/api/paas/idcardocrapp",
+            Kind::QueryFaceRecord => "/api/v2/base/queryfacerecord",
+        }
+    }
+
+    /// The HTTP method.
+    pub fn method(self) -> Method {
+        match self {
+            Kind::IdCardOcr | Kind::QueryFaceRecord => Method::Post,
+            _ => Method::Get,
+        }
+    }
+
+    /// The host the endpoint lives on.
+    pub fn host(self) -> Host {
+        match self.method() {
+            Method::Get => Host::Server,
+            Method::Post => Host::Kyc,
+        }
+    }
+
+    /// Whether `get_file` takes the face values (`none`/`all`/`photo`/`video`)
+    /// rather than a yes/no.
+    pub fn face_files(self) -> bool {
+        matches!(
+            self,
+            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord
+        )
+    }
+
+    /// The media fields this endpoint can return.
+    pub fn media_fields(self) -> &'static [&'static str] {
+        match self {
+            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord => &["photo", "video"],
+            Kind::IdCardOcrResult => &[
+                "frontPhoto",
+                "backPhoto",
+                "frontCrop",
+                "backCrop",
+                "headPhoto",
+            ],
+            Kind::BankCardOcrResult => &[
+                "bankcardCropPhoto",
+                "bankcardNoPhoto",
+                "originBankcardPhoto",
+            ],
+            Kind::IdCardOcr => &[],
+        }
+    }
+}
+
+/// Which files a query asks for (`get_file`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum GetFile {
+    /// No files (the parameter is not sent).
+    #[default]
+    None,
+    /// Photo and video (face queries), or the images (OCR queries): `1`.
+    All,
+    /// The photo only (face queries): `2`.
+    Photo,
+    /// The video only (face queries): `3`.
+    Video,
+}
+
+impl GetFile {
+    /// Parses the JavaScript option: `"none" | "all" | "photo" | "video"`.
+    pub fn from_name(name: &str) -> Option<GetFile> {
+        match name {
+            "none" => Some(GetFile::None),
+            "all" => Some(GetFile::All),
+            "photo" => Some(GetFile::Photo),
+            "video" => Some(GetFile::Video),
+            _ => None,
+        }
+    }
+
+    /// The value sent as `get_file` / `getFile`, or `None` to leave it out.
+    pub fn param(self) -> Option<&'static str> {
+        match self {
+            GetFile::None => None,
+            GetFile::All => Some("1"),
+            GetFile::Photo => Some("2"),
+            GetFile::Video => Some("3"),
+        }
+    }
+
+    /// The media fields a successful answer to this request should carry.
+    pub fn expected_fields(self, kind: Kind) -> &'static [&'static str] {
+        match (self, kind.face_files()) {
+            (GetFile::None, _) => &[],
+            (GetFile::All, true) => &["photo", "video"],
+            (GetFile::Photo, true) => &["photo"],
+            (GetFile::Video, true) => &["video"],
+            // OCR images: which sides exist depends on the capture, so any
+            // one of the endpoint's image fields counts as "files arrived".
+            (_, false) => kind.media_fields(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_matches_the_seeds() {
+        assert_eq!(Kind::FaceResult.path(), "/api/server/sync");
+        assert_eq!(Kind::LiveResult.path(), "/api/server/getLiveResult");
+        assert_eq!(Kind::IdCardOcrResult.path(), "/api/server/getOcrResult");
+        // The seed's example URL says getOcrResult; the path is this one.
+        assert_eq!(
+            Kind::BankCardOcrResult.path(),
+            "/api/server/getBankCardOcrResult"
+        );
+        assert_eq!(Kind::IdCardOcr.method(), Method::Post);
+        assert_eq!(Kind::IdCardOcr.host(), Host::Kyc);
+        assert_eq!(Kind::FaceResult.host(), Host::Server);
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_name(k.name()), Some(k));
+        }
+        assert_eq!(Kind::from_name("sync"), None);
+    }
+
+    #[test]
+    fn get_file_values() {
+        assert_eq!(GetFile::None.param(), None);
+        assert_eq!(GetFile::All.param(), Some("1"));
+        assert_eq!(GetFile::Photo.param(), Some("2"));
+        assert_eq!(GetFile::Video.param(), Some("3"));
+        assert_eq!(GetFile::from_name("video"), Some(GetFile::Video));
+        assert_eq!(GetFile::from_name("1"), None);
+        assert_eq!(GetFile::Photo.expected_fields(Kind::LiveResult), &["photo"]);
+        assert_eq!(
+            GetFile::All.expected_fields(Kind::BankCardOcrResult).len(),
+            3
+        );
+    }
+}

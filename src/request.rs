@@ -1,0 +1,586 @@
+//! Building signed requests: URL, method, headers and body for every
+//! endpoint of [`Kind`], from validated inputs (pure: no I/O).
+//!
+//! ```
+//! use faceid_edge::endpoints::{GetFile, Kind};
+//! use faceid_edge::request::Config;
+//!
+//! let config = Config::new("IDAXXXXX", None, Some("http://127.0.0.1:8788"), None)?;
+//! let ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
+//! let nonce = "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T";
+//! let req = config.query(Kind::FaceResult, "order001", GetFile::Photo, ticket, nonce)?;
+//! assert!(req.url.starts_with("http://127.0.0.1:8788/api/server/sync?app_id=IDAXXXXX&order_no=order001&nonce="));
+//! assert!(req.url.ends_with("&get_file=2"));
+//! # Ok::<(), faceid_edge::Error>(())
+//! ```
+
+use base64::Engine as _;
+
+use crate::endpoints::{GetFile, Host, Kind, Method};
+use crate::error::{Error, Result};
+use crate::sign::{sign_slice, sign_string, SignParams, DEFAULT_VERSION};
+use crate::validate;
+
+/// The default `serverUrl` (result queries, tokens and tickets).
+pub const DEFAULT_SERVER_URL: &str = "https://idasc.webank.com";
+/// The default `kycUrl` (ID card OCR from an image, `queryfacerecord`).
+pub const DEFAULT_KYC_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+/// Largest accepted `idcardStr`: 20 MB of base64.
+pub const MAX_IMAGE_BASE64: usize = 20 * 1024 * 1024;
+/// The `queryVersion` sent to `queryfacerecord`.
+pub const QUERY_VERSION: &str = "1.0";
+
+/// Validated client settings: who we are and where the service is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    app_id: String,
+    version: String,
+    server_url: String,
+    kyc_url: String,
+}
+
+/// Checks a base URL and removes trailing slashes.
+fn base_url(url: &str, name: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| {
+            Error::InvalidUrl(format!(
+                "{name} must start with https:// (or http:// for a local simulator)"
+            ))
+        })?;
+    let host = rest.split('/').next().unwrap_or("");
+    if host.is_empty() {
+        return Err(Error::InvalidUrl(format!("{name} has no host")));
+    }
+    if let Some(c) = url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
+    {
+        return Err(Error::InvalidUrl(format!(
+            "{name} must be a base URL without query, fragment or whitespace; found {c:?}"
+        )));
+    }
+    Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// The ID card side an image shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CardType {
+    /// The portrait side (人像面): `cardType` `"0"`.
+    Portrait,
+    /// The national emblem side (国徽面): `cardType` `"1"`.
+    Emblem,
+}
+
+impl CardType {
+    /// Parses the JavaScript option: `"portrait"` or `"emblem"`.
+    pub fn from_name(name: &str) -> Option<CardType> {
+        match name {
+            "portrait" => Some(CardType::Portrait),
+            "emblem" => Some(CardType::Emblem),
+            _ => None,
+        }
+    }
+
+    /// The value sent as `cardType`.
+    pub fn param(self) -> &'static str {
+        match self {
+            CardType::Portrait => "0",
+            CardType::Emblem => "1",
+        }
+    }
+}
+
+/// An image for ID card OCR.
+#[derive(Debug, Clone, Copy)]
+pub enum Image<'a> {
+    /// Raw image bytes (encoded to base64 here).
+    Bytes(&'a [u8]),
+    /// Base64 text; a `data:…;base64,` prefix and whitespace are removed.
+    Base64(&'a str),
+}
+
+impl Image<'_> {
+    /// The base64 text to send: checked, cleaned, at most 20 MB.
+    pub fn to_base64(self) -> Result<String> {
+        match self {
+            Image::Bytes(bytes) => {
+                if bytes.is_empty() {
+                    return Err(Error::InvalidImage("image is empty".into()));
+                }
+                let encoded_len = bytes.len().div_ceil(3) * 4;
+                check_image_size(encoded_len)?;
+                Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+            }
+            Image::Base64(text) => clean_base64(text),
+        }
+    }
+}
+
+fn check_image_size(encoded_len: usize) -> Result<()> {
+    if encoded_len > MAX_IMAGE_BASE64 {
+        return Err(Error::ImageTooLarge(format!(
+            "image is {:.1} MB as base64; the service takes at most 20 MB: resize or recompress it",
+            encoded_len as f64 / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
+/// Removes a `data:` prefix and whitespace, then checks the base64 alphabet,
+/// padding and size.
+fn clean_base64(text: &str) -> Result<String> {
+    let body = match text.strip_prefix("data:") {
+        Some(rest) => match rest.find(',') {
+            Some(i) if rest.get(..i).is_some_and(|h| h.ends_with(";base64")) => {
+                rest.get(i + 1..).unwrap_or("")
+            }
+            _ => {
+                return Err(Error::InvalidImage(
+                    "image is a data: URL that is not base64 (expected data:<type>;base64,…)"
+                        .into(),
+                ))
+            }
+        },
+        None => text,
+    };
+    let cleaned: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    if cleaned.is_empty() {
+        return Err(Error::InvalidImage("image is empty".into()));
+    }
+    check_image_size(cleaned.len())?;
+    let unpadded = cleaned.trim_end_matches('=');
+    let padding = cleaned.len() - unpadded.len();
+    if let Some((i, c)) = unpadded
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
+    {
+        return Err(Error::InvalidImage(format!(
+            "image is not base64: found {c:?} at position {i} (only A-Z, a-z, 0-9, '+', '/' and '=' padding)"
+        )));
+    }
+    if padding > 2 || cleaned.len() % 4 != 0 {
+        return Err(Error::InvalidImage(
+            "image is not base64: its length is not a multiple of 4 with at most two '=' at the end"
+                .into(),
+        ));
+    }
+    Ok(cleaned)
+}
+
+/// A request ready to send: everything `fetch` needs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// The endpoint.
+    pub kind: Kind,
+    /// The full URL, query string included.
+    pub url: String,
+    /// The HTTP method.
+    pub method: Method,
+    /// Request headers (only `content-type` for JSON bodies).
+    pub headers: Vec<(&'static str, &'static str)>,
+    /// The JSON body of `POST` requests.
+    pub body: Option<String>,
+}
+
+impl core::fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("SignedRequest")
+            .field("kind", &self.kind)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("body_len", &self.body.as_ref().map(String::len))
+            .finish()
+    }
+}
+
+/// Writes `value` as a JSON string literal.
+fn json_string(out: &mut String, value: &str) {
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A JSON object of string fields, in the given order.
+pub fn json_object(fields: &[(&str, &str)]) -> String {
+    let capacity = fields
+        .iter()
+        .map(|(k, v)| k.len() + v.len() + 6)
+        .sum::<usize>()
+        + 2;
+    let mut out = String::with_capacity(capacity);
+    out.push('{');
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_string(&mut out, key);
+        out.push(':');
+        json_string(&mut out, value);
+    }
+    out.push('}');
+    out
+}
+
+/// The inputs of an ID card OCR call (seed 003).
+#[derive(Debug, Clone, Copy)]
+pub struct IdCardOcrInput<'a> {
+    /// The partner's order number.
+    pub order_no: &'a str,
+    /// Which side of the card the image shows.
+    pub card_type: CardType,
+    /// The image.
+    pub image: Image<'a>,
+    /// The user's id, optional.
+    pub user_id: Option<&'a str>,
+}
+
+impl Config {
+    /// Validates and stores the client settings. `None` takes the default.
+    pub fn new(
+        app_id: &str,
+        version: Option<&str>,
+        server_url: Option<&str>,
+        kyc_url: Option<&str>,
+    ) -> Result<Config> {
+        validate::app_id(app_id)?;
+        let version = version.unwrap_or(DEFAULT_VERSION);
+        validate::version(version)?;
+        Ok(Config {
+            app_id: app_id.to_owned(),
+            version: version.to_owned(),
+            server_url: base_url(server_url.unwrap_or(DEFAULT_SERVER_URL), "serverUrl")?,
+            kyc_url: base_url(kyc_url.unwrap_or(DEFAULT_KYC_URL), "kycUrl")?,
+        })
+    }
+
+    /// The App ID.
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
+    /// The API version sent with every call.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The base URL of `host`, without a trailing slash.
+    pub fn base(&self, host: Host) -> &str {
+        match host {
+            Host::Server => &self.server_url,
+            Host::Kyc => &self.kyc_url,
+        }
+    }
+
+    /// The five-value signature for `order_no`, after validating everything.
+    fn sign(&self, order_no: &str, ticket: &str, nonce: &str) -> Result<String> {
+        let params = SignParams {
+            app_id: &self.app_id,
+            order_no,
+            ticket,
+            nonce,
+            version: &self.version,
+        };
+        params.validate()?;
+        let mut values = [&*self.app_id, order_no, &*self.version, ticket, nonce];
+        Ok(sign_string(&sign_slice(&mut values)))
+    }
+
+    /// A result query (`faceResult`, `liveResult`, `idCardOcrResult`,
+    /// `bankCardOcrResult`, `queryFaceRecord`), signed.
+    ///
+    /// For the OCR result queries, any `get_file` other than
+    /// [`GetFile::None`] asks for the images (`get_file=1`).
+    pub fn query(
+        &self,
+        kind: Kind,
+        order_no: &str,
+        get_file: GetFile,
+        ticket: &str,
+        nonce: &str,
+    ) -> Result<SignedRequest> {
+        if kind == Kind::IdCardOcr {
+            return Err(Error::InvalidOption(
+                "idCardOcr is not a result query; use idCardOcr({ orderNo, cardType, image })"
+                    .into(),
+            ));
+        }
+        let get_file = if kind.face_files() || get_file == GetFile::None {
+            get_file
+        } else {
+            GetFile::All
+        };
+        let sign = self.sign(order_no, ticket, nonce)?;
+        let base = self.base(kind.host());
+        if kind == Kind::QueryFaceRecord {
+            let url = format!("{base}{}?orderNo={order_no}", kind.path());
+            let body = json_object(&[
+                ("appId", &self.app_id),
+                ("version", &self.version),
+                ("nonce", nonce),
+                ("orderNo", order_no),
+                ("sign", &sign),
+                ("getFile", get_file.param().unwrap_or("0")),
+                ("queryVersion", QUERY_VERSION),
+            ]);
+            return Ok(post(kind, url, body));
+        }
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("app_id", &self.app_id)
+            .append_pair("order_no", order_no)
+            .append_pair("nonce", nonce)
+            .append_pair("version", &self.version)
+            .append_pair("sign", &sign);
+        if let Some(value) = get_file.param() {
+            query.append_pair("get_file", value);
+        }
+        Ok(SignedRequest {
+            kind,
+            url: format!("{base}{}?{}", kind.path(), query.finish()),
+            method: Method::Get,
+            headers: Vec::new(),
+            body: None,
+        })
+    }
+
+    /// ID card OCR from an image (seed 003), signed.
+    pub fn id_card_ocr(
+        &self,
+        input: &IdCardOcrInput<'_>,
+        ticket: &str,
+        nonce: &str,
+    ) -> Result<SignedRequest> {
+        validate::order_no(input.order_no)?;
+        if let Some(user_id) = input.user_id {
+            validate::user_id(user_id, validate::USER_ID_MAX)?;
+        }
+        let sign = self.sign(input.order_no, ticket, nonce)?;
+        let image = input.image.to_base64()?;
+        let kind = Kind::IdCardOcr;
+        let url = format!(
+            "{}{}?orderNo={}",
+            self.base(kind.host()),
+            kind.path(),
+            input.order_no
+        );
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("webankAppId", &self.app_id),
+            ("version", &self.version),
+            ("nonce", nonce),
+            ("sign", &sign),
+            ("orderNo", input.order_no),
+        ];
+        if let Some(user_id) = input.user_id {
+            fields.push(("userId", user_id));
+        }
+        fields.push(("cardType", input.card_type.param()));
+        fields.push(("idcardStr", &image));
+        Ok(post(kind, url, json_object(&fields)))
+    }
+}
+
+fn post(kind: Kind, url: String, body: String) -> SignedRequest {
+    SignedRequest {
+        kind,
+        url,
+        method: Method::Post,
+        headers: vec![("content-type", "application/json")],
+        body: Some(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TICKET: &str = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
+    const NONCE: &str = "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T";
+
+    fn config() -> Config {
+        Config::new("appId001", None, Some("http://127.0.0.1:9/"), None).unwrap()
+    }
+
+    #[test]
+    fn config_defaults_and_checks() {
+        let c = Config::new("IDA", None, None, None).unwrap();
+        assert_eq!(c.base(Host::Server), DEFAULT_SERVER_URL);
+        assert_eq!(c.base(Host::Kyc), DEFAULT_KYC_URL);
+        assert_eq!(c.version(), "1.0.0");
+        assert_eq!(config().base(Host::Server), "http://127.0.0.1:9");
+        let kyc1 = Config::new(
+            "IDA",
+            None,
+            Some("https://kyc1.qcloud.com"),
+            Some("https://kyc1.qcloud.com"),
+        );
+        assert!(kyc1.is_ok());
+        for bad in [
+            "idasc.webank.com",
+            "ftp://x",
+            "https://",
+            "https://a b",
+            "https://x/?a=1",
+            "https://x/#f",
+        ] {
+            let e = Config::new("IDA", None, Some(bad), None).unwrap_err();
+            assert_eq!(e.code(), "INVALID_URL", "{bad}");
+        }
+        assert_eq!(
+            Config::new("", None, None, None).unwrap_err().code(),
+            "INVALID_APP_ID"
+        );
+        assert_eq!(
+            Config::new("A", Some(""), None, None).unwrap_err().code(),
+            "INVALID_VERSION"
+        );
+    }
+
+    #[test]
+    fn get_query_is_signed_like_the_official_vector() {
+        let c = Config::new("appId001", None, Some("http://127.0.0.1:9"), None).unwrap();
+        let t = "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S";
+        let r = c
+            .query(Kind::FaceResult, "aabc1457895464", GetFile::None, t, NONCE)
+            .unwrap();
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9/api/server/sync?app_id=appId001&order_no=aabc1457895464\
+             &nonce=kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T&version=1.0.0\
+             &sign=993D057C652D97FD90D5D298F2E5DC4B8D893CBC"
+        );
+        assert_eq!(r.method, Method::Get);
+        assert!(r.body.is_none());
+    }
+
+    #[test]
+    fn get_file_mapping_per_kind() {
+        let c = config();
+        let url = |k, g| c.query(k, "o1", g, TICKET, NONCE).unwrap().url;
+        assert!(url(Kind::LiveResult, GetFile::Video).ends_with("&get_file=3"));
+        assert!(url(Kind::LiveResult, GetFile::Video).contains("/api/server/getLiveResult?"));
+        assert!(!url(Kind::FaceResult, GetFile::None).contains("get_file"));
+        // OCR queries know only "1".
+        assert!(url(Kind::IdCardOcrResult, GetFile::Photo).ends_with("&get_file=1"));
+        assert!(url(Kind::BankCardOcrResult, GetFile::All)
+            .contains("/api/server/getBankCardOcrResult?"));
+    }
+
+    #[test]
+    fn query_face_record_is_a_json_post() {
+        let c = config();
+        let r = c
+            .query(Kind::QueryFaceRecord, "o1", GetFile::Photo, TICKET, NONCE)
+            .unwrap();
+        assert_eq!(r.method, Method::Post);
+        assert!(r.url.ends_with("/api/v2/base/queryfacerecord?orderNo=o1"));
+        assert!(r.url.starts_with(DEFAULT_KYC_URL));
+        let body = r.body.unwrap();
+        let sign = crate::sign_values(["appId001", "o1", "1.0.0", TICKET, NONCE]);
+        assert_eq!(
+            body,
+            format!(
+                r#"{{"appId":"appId001","version":"1.0.0","nonce":"{NONCE}","orderNo":"o1","sign":"{sign}","getFile":"2","queryVersion":"1.0"}}"#
+            )
+        );
+        assert_eq!(r.headers, vec![("content-type", "application/json")]);
+    }
+
+    #[test]
+    fn id_card_ocr_body() {
+        let c = config();
+        let input = IdCardOcrInput {
+            order_no: "o2",
+            card_type: CardType::Emblem,
+            image: Image::Bytes(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            user_id: Some("u_1"),
+        };
+        let r = c.id_card_ocr(&input, TICKET, NONCE).unwrap();
+        assert!(r.url.ends_with("/api/paas/idcardocrapp?orderNo=o2"));
+        let body = r.body.unwrap();
+        assert!(body.starts_with(r#"{"webankAppId":"appId001","version":"1.0.0","nonce":""#));
+        assert!(body
+            .ends_with(r#","orderNo":"o2","userId":"u_1","cardType":"1","idcardStr":"/9j/4A=="}"#));
+    }
+
+    #[test]
+    fn image_cleaning_and_limits() {
+        let clean = |s| Image::Base64(s).to_base64();
+        assert_eq!(
+            clean("data:image/jpeg;base64,/9j/\r\n4A==").unwrap(),
+            "/9j/4A=="
+        );
+        assert_eq!(clean(" /9j/4A== ").unwrap(), "/9j/4A==");
+        assert_eq!(clean("").unwrap_err().code(), "INVALID_IMAGE");
+        assert_eq!(
+            clean("data:image/png,abc").unwrap_err().code(),
+            "INVALID_IMAGE"
+        );
+        assert_eq!(clean("ab$d").unwrap_err().code(), "INVALID_IMAGE");
+        assert_eq!(clean("abcde").unwrap_err().code(), "INVALID_IMAGE");
+        assert_eq!(clean("ab===").unwrap_err().code(), "INVALID_IMAGE");
+        let big = "A".repeat(MAX_IMAGE_BASE64 + 4);
+        assert_eq!(clean(&big).unwrap_err().code(), "IMAGE_TOO_LARGE");
+        assert!(clean(&"A".repeat(MAX_IMAGE_BASE64)).is_ok());
+        let bytes = vec![0u8; MAX_IMAGE_BASE64 / 4 * 3 + 1];
+        assert_eq!(
+            Image::Bytes(&bytes).to_base64().unwrap_err().code(),
+            "IMAGE_TOO_LARGE"
+        );
+        assert_eq!(
+            Image::Bytes(&[]).to_base64().unwrap_err().code(),
+            "INVALID_IMAGE"
+        );
+    }
+
+    #[test]
+    fn validation_comes_before_everything() {
+        let c = config();
+        let e = c
+            .query(Kind::FaceResult, "bad-order", GetFile::None, TICKET, NONCE)
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_ORDER_NO");
+        let e = c
+            .query(Kind::FaceResult, "o1", GetFile::None, "", NONCE)
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_TICKET");
+        let input = IdCardOcrInput {
+            order_no: "o2",
+            card_type: CardType::Portrait,
+            image: Image::Base64("AAAA"),
+            user_id: Some("bad user"),
+        };
+        assert_eq!(
+            c.id_card_ocr(&input, TICKET, NONCE).unwrap_err().code(),
+            "INVALID_USER_ID"
+        );
+    }
+
+    #[test]
+    fn json_escaping() {
+        assert_eq!(
+            json_object(&[("a", "x\"y\\z\n\u{1}"), ("b", "身份")]),
+            r#"{"a":"x\"y\\z\n\u0001","b":"身份"}"#
+        );
+    }
+
+    #[test]
+    fn debug_never_prints_the_body() {
+        let c = config();
+        let r = c
+            .query(Kind::QueryFaceRecord, "o1", GetFile::None, TICKET, NONCE)
+            .unwrap();
+        assert!(!format!("{r:?}").contains("sign"));
+    }
+}
