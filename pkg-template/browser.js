@@ -21,19 +21,31 @@ export default function init(input) {
   return ready;
 }
 
+function notLoaded(name) {
+  return new FaceIdError(
+    "NOT_INITIALIZED",
+    `${name} was used before the WebAssembly module was loaded: await init() once first`,
+  );
+}
+
+/** The client class; constructing it before `init()` throws NOT_INITIALIZED. */
+export class FaceIdClient extends glue.FaceIdClient {
+  constructor(options) {
+    if (!loaded) throw notLoaded("FaceIdClient");
+    super(options);
+  }
+}
+
 function guard(name) {
   const fn = glue[name];
   return function (...args) {
-    if (!loaded) {
-      throw new FaceIdError(
-        "NOT_INITIALIZED",
-        `${name}() was called before the WebAssembly module was loaded: await init() once first`,
-      );
-    }
+    if (!loaded) throw notLoaded(`${name}()`);
     return fn(...args);
   };
 }
 
+export const codeInfo = guard("codeInfo");
+export const decodeMedia = guard("decodeMedia");
 export const nonce = guard("nonce");
 export const sign = guard("sign");
 export const signValues = guard("signValues");

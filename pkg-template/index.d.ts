@@ -1,8 +1,31 @@
+/// <reference lib="esnext.disposable" />
+// (wasm-bindgen classes declare [Symbol.dispose]; this keeps default `lib` settings working.)
 // Types of every faceid-edge entry (workerd, node, browser).
 import type { FaceIdErrorCode, InitInput } from "./faceid_edge.js";
 
-export { nonce, sign, signValues, verifySign } from "./faceid_edge.js";
-export type { SignOptions, FaceIdErrorCode, InitInput } from "./faceid_edge.js";
+export { FaceIdClient, codeInfo, decodeMedia, nonce, sign, signValues, verifySign } from "./faceid_edge.js";
+export type {
+  BankCardOcrResult,
+  CodeInfo,
+  FaceIdClientOptions,
+  FaceIdClientSummary,
+  FaceIdErrorCode,
+  FaceQueryOptions,
+  FaceRecordResult,
+  FaceResult,
+  GetFile,
+  IdCardOcrInput,
+  IdCardOcrResponse,
+  IdCardOcrResult,
+  InitInput,
+  LiveResult,
+  MediaFile,
+  OcrQueryOptions,
+  QueryResult,
+  RequestKind,
+  SignedRequestInit,
+  SignOptions,
+} from "./faceid_edge.js";
 
 /**
  * The error every faceid-edge function throws. Branch on `code`, which is
@@ -13,6 +36,8 @@ export declare class FaceIdError extends Error {
   constructor(code: FaceIdErrorCode, message: string);
   readonly name: "FaceIdError";
   readonly code: FaceIdErrorCode;
+  /** The HTTP status, for `HTTP_STATUS`. */
+  readonly status?: number;
 }
 
 /**

@@ -7,7 +7,7 @@ import { initSync } from "./faceid_edge.js";
 
 initSync({ module: wasmModule });
 
-export { nonce, sign, signValues, verifySign } from "./faceid_edge.js";
+export { FaceIdClient, codeInfo, decodeMedia, nonce, sign, signValues, verifySign } from "./faceid_edge.js";
 export { FaceIdError } from "./errors.js";
 
 /** Already initialised on import; kept so that portable code can `await init()`. */

@@ -2,53 +2,30 @@
 //!
 //! A client for the WeBank / Tencent Cloud FaceID (人脸核身) partner APIs, made
 //! to run at the edge: compiled to WebAssembly for Cloudflare Workers
-//! (workerd), Node.js and browsers, and usable as a plain Rust crate.
+//! (workerd), Node.js and browsers, and published on npm as `faceid-edge`.
 //!
-//! The crate is split in two:
+//! This crate is the thin WebAssembly layer; everything that needs no I/O
+//! lives in [`faceid_edge_core`] and is re-exported here:
 //!
-//! - a **pure core** (this crate's public modules): signing, nonces,
-//!   validation and the error type, with no JavaScript in it and tested with
-//!   plain `cargo test`;
-//! - a **thin WebAssembly layer** (`wasm`, compiled only for `wasm32`) that
-//!   converts JavaScript values, calls the core and turns [`Error`] into a
-//!   JavaScript `FaceIdError` with a stable `code`.
+//! - the core (re-exported): signing, nonces, validation, endpoints, request
+//!   building, response rules, media, retry timing, the error type;
+//! - `wasm` (compiled only for `wasm32`): the only place with wasm-bindgen:
+//!   the exported functions, the `FaceIdClient` class, bindings to the global
+//!   `fetch`, and the conversion of [`Error`] into a JavaScript `FaceIdError`
+//!   with a stable `code`.
 //!
 //! ```
-//! use faceid_edge::{nonce, sign, SignParams, DEFAULT_VERSION};
-//!
-//! let n = nonce()?;
-//! let signature = sign(&SignParams {
-//!     app_id: "IDAXXXXX",
-//!     order_no: "order20260101001",
-//!     ticket: "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
-//!     nonce: &n,
-//!     version: DEFAULT_VERSION,
-//! })?;
-//! assert_eq!(signature.len(), 40);
-//! # Ok::<(), faceid_edge::Error>(())
+//! let s = faceid_edge::sign_values([
+//!     "appId001",
+//!     "aabc1457895464",
+//!     "1.0.0",
+//!     "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S",
+//!     "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+//! ]);
+//! assert_eq!(s, "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
 //! ```
-//!
-//! ## Modules
-//! - [`sign`](mod@sign): `sign_values`, `sign`, `verify_sign` (SPEC §1);
-//! - [`nonce`](mod@nonce): CSPRNG nonces with rejection sampling;
-//! - [`validate`]: the input rules, as typed errors;
-//! - [`packed`]: several strings carried across the JS boundary as one;
-//! - [`error`]: the one error enum and its stable codes.
 
-pub mod endpoints;
-pub mod error;
-pub mod media;
-pub mod nonce;
-pub mod packed;
-pub mod request;
-pub mod response;
-pub mod retry;
-pub mod sign;
-pub mod validate;
+pub use faceid_edge_core::*;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;
-
-pub use error::{Error, Result};
-pub use nonce::nonce;
-pub use sign::{sign, sign_values, verify_sign, SignParams, DEFAULT_VERSION};

@@ -7,7 +7,7 @@ use crate::error::Error;
 #[wasm_bindgen(module = "/src/wasm/js/boundary.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(code: &str, message: &str) -> JsValue;
+    fn make_error(code: &str, message: &str, status: u16) -> JsValue;
 
     /// Packs `{ appId, orderNo, ticket, nonce, version? }`, or `None` when a
     /// field has the wrong type.
@@ -44,5 +44,5 @@ extern "C" {
 
 /// Converts a core error into a thrown `FaceIdError`.
 pub fn to_js(error: Error) -> JsValue {
-    make_error(error.code(), error.message())
+    make_error(error.code(), error.message(), error.status().unwrap_or(0))
 }

@@ -39,7 +39,18 @@ export type FaceIdErrorCode =
   | "INVALID_VALUE"
   | "INVALID_ARGUMENT"
   | "RANDOM_UNAVAILABLE"
-  | "NOT_INITIALIZED";
+  | "NOT_INITIALIZED"
+  | "INVALID_USER_ID"
+  | "INVALID_IMAGE"
+  | "IMAGE_TOO_LARGE"
+  | "INVALID_OPTION"
+  | "INVALID_URL"
+  | "TIMEOUT"
+  | "NETWORK"
+  | "HTTP_STATUS"
+  | "BAD_RESPONSE"
+  | "INVALID_MEDIA"
+  | "TICKET_UNAVAILABLE";
 "#;
 
 /// Collects packed values into a list of borrowed strings.
@@ -143,13 +154,17 @@ pub fn sign_values(
 /// them. Throws `FaceIdError` (`INVALID_*`) before computing anything when an
 /// input breaks the rules; the message never contains the ticket.
 #[wasm_bindgen(js_name = sign, unchecked_return_type = "string")]
-pub fn sign(#[wasm_bindgen(unchecked_param_type = "SignOptions")] options: &JsValue) -> JsValue {
-    // Returned directly rather than as a `Result`: that saves a trip through
-    // the externref table on every call. Nothing is left to drop here, so
-    // throwing (which skips destructors) leaks nothing.
-    match sign_result(options) {
+pub fn sign(#[wasm_bindgen(unchecked_param_type = "SignOptions")] options: JsValue) -> JsValue {
+    // Returned directly rather than as a `Result`, which saves a trip through
+    // the externref table on every call. `options` is taken by value (no
+    // borrowed-reference slot) and dropped before throwing, because a throw
+    // skips destructors: nothing is left behind in the externref table.
+    match sign_result(&options) {
         Ok(signature) => signature,
-        Err(error) => wasm_bindgen::throw_val(error),
+        Err(error) => {
+            drop(options);
+            wasm_bindgen::throw_val(error)
+        }
     }
 }
 

@@ -7,5 +7,10 @@
 //! Compiled only for `wasm32`.
 
 mod boundary;
+pub mod client;
 pub mod exports;
 mod fast_sign;
+pub mod media;
+mod options;
+mod sys;
+mod types;

@@ -66,7 +66,7 @@ const caught = (fn) => { try { fn(); } catch (e) { return e; } };
 console.log(JSON.stringify({
   imported: import.meta.resolve("${PACKAGE_NAME}"),
   required: require.resolve("${PACKAGE_NAME}"),
-  same: ["FaceIdError", "sign", "signValues", "nonce", "verifySign", "default"].filter((k) => esm[k] !== cjs[k]),
+  same: ["FaceIdClient", "FaceIdError", "codeInfo", "decodeMedia", "sign", "signValues", "nonce", "verifySign", "default"].filter((k) => esm[k] !== cjs[k]),
   esmErrorIsCjsClass: caught(() => esm.signValues([1])) instanceof cjs.FaceIdError,
   cjsErrorIsEsmClass: caught(() => cjs.sign(null)) instanceof esm.FaceIdError,
 }));

@@ -9,15 +9,17 @@
 
 /** The error thrown by every faceid-edge function. Branch on `code`. */
 export class FaceIdError extends Error {
-  constructor(code, message) {
+  constructor(code, message, options) {
     super(message);
     this.name = "FaceIdError";
     this.code = code;
+    if (options && typeof options.status === "number") this.status = options.status;
   }
 }
 
-export function makeError(code, message) {
-  return new FaceIdError(code, message);
+// status: the HTTP status for HTTP_STATUS, 0 otherwise.
+export function makeError(code, message, status) {
+  return new FaceIdError(code, message, status ? { status } : undefined);
 }
 
 // appId, orderNo, ticket, nonce[, version], joined by U+0000 (which no valid
@@ -25,26 +27,38 @@ export function makeError(code, message) {
 // off). undefined when any field has the wrong type (Rust then explains
 // which); version is left out when absent so that Rust applies its default.
 export function packSignOptions(o) {
-  if (o === null || typeof o !== "object") return undefined;
-  const a = o.appId, b = o.orderNo, t = o.ticket, n = o.nonce, v = o.version;
-  if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
+  try {
+    if (o === null || typeof o !== "object") return undefined;
+    const a = o.appId, b = o.orderNo, t = o.ticket, n = o.nonce, v = o.version;
+    if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
+      return undefined;
+    }
+    const head = a + "\0" + b + "\0" + t + "\0" + n;
+    if (v !== undefined && v !== null && typeof v !== "string") return undefined;
+    const packed = v === undefined || v === null ? head : head + "\0" + v;
+    // A U+0000 inside a field would shift the fields: let Rust name it.
+    const fields = v === undefined || v === null ? 4 : 5;
+    return packed.split("\0").length === fields ? packed : undefined;
+  } catch {
+    // A throwing getter: Rust reads the fields again, safely, to say which.
     return undefined;
   }
-  if (v === undefined || v === null) return a + "\0" + b + "\0" + t + "\0" + n;
-  if (typeof v !== "string") return undefined;
-  return a + "\0" + b + "\0" + t + "\0" + n + "\0" + v;
 }
 
 // Strings kept, null and undefined dropped; undefined for anything else.
 export function packValues(list) {
-  if (!Array.isArray(list)) return undefined;
-  let out = "";
-  for (let i = 0; i < list.length; i++) {
-    const v = list[i];
-    if (typeof v === "string") out += v.length + ":" + v;
-    else if (v !== null && v !== undefined) return undefined;
+  try {
+    if (!Array.isArray(list)) return undefined;
+    let out = "";
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v === "string") out += v.length + ":" + v;
+      else if (v !== null && v !== undefined) return undefined;
+    }
+    return out;
+  } catch {
+    return undefined;
   }
-  return out;
 }
 
 export function describeType(v) {
@@ -80,7 +94,8 @@ function put(m, p, s, end) {
   if (p + n > end) return -1;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c > 0x7f) return -1;
+    // Not ASCII, or U+0000 (the separator): the general path handles it.
+    if (c > 0x7f || c === 0) return -1;
     m[p + i] = c;
   }
   return p + n;
@@ -88,8 +103,12 @@ function put(m, p, s, end) {
 
 export function writeSignOptions(o, ptr, cap) {
   if (o === null || typeof o !== "object") return -1;
-  const a = o.appId, b = o.orderNo, t = o.ticket, n = o.nonce;
-  let v = o.version;
+  let a, b, t, n, v;
+  try {
+    a = o.appId; b = o.orderNo; t = o.ticket; n = o.nonce; v = o.version;
+  } catch {
+    return -1;
+  }
   if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
     return -1;
   }

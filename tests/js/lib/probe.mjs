@@ -15,7 +15,9 @@ export const SIGN2 = "D7606F1741DDCF90757DA924EDCF152A200AC7F0";
 export const SIGN_LEADING_ZERO = "000CB94C66CA4FF046D56877BD172D4403D79EF1"; // VECTOR1, orderNo "order51"
 export const SIGN_CODE_POINT = "A7640075B9C155FC2C261ABDC2A7FFA9E5D5E255"; // ["\u{1F600}", "\uFF5E", "a"]
 /** The public value exports that index.d.ts declares (checked against it by tsc in node.test.mjs). */
-export const EXPORTS = ["FaceIdError", "default", "nonce", "sign", "signValues", "verifySign"];
+export const EXPORTS = [
+  "FaceIdClient", "FaceIdError", "codeInfo", "decodeMedia", "default", "nonce", "sign", "signValues", "verifySign",
+];
 
 export async function probe(f, nonceCount = 10000) {
   const T = "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S";

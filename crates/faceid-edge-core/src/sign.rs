@@ -127,7 +127,7 @@ pub fn sign_string(bytes: &SignBytes) -> String {
 /// reference does.
 ///
 /// ```
-/// let s = faceid_edge::sign_values([
+/// let s = faceid_edge_core::sign_values([
 ///     "appId001",
 ///     "aabc1457895464",
 ///     "1.0.0",
@@ -199,7 +199,7 @@ impl SignParams<'_> {
 /// five inputs, then signs `app_id`, `order_no`, `version`, `ticket`, `nonce`.
 ///
 /// ```
-/// use faceid_edge::{sign, SignParams};
+/// use faceid_edge_core::{sign, SignParams};
 /// let s = sign(&SignParams {
 ///     app_id: "appId001",
 ///     order_no: "aabc1457895464",
@@ -208,7 +208,7 @@ impl SignParams<'_> {
 ///     version: "1.0.0",
 /// })?;
 /// assert_eq!(s, "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
-/// # Ok::<(), faceid_edge::Error>(())
+/// # Ok::<(), faceid_edge_core::Error>(())
 /// ```
 pub fn sign(params: &SignParams<'_>) -> Result<String> {
     params.sign_bytes().map(|b| sign_string(&b))

@@ -2,8 +2,8 @@
 //! endpoint of [`Kind`], from validated inputs (pure: no I/O).
 //!
 //! ```
-//! use faceid_edge::endpoints::{GetFile, Kind};
-//! use faceid_edge::request::Config;
+//! use faceid_edge_core::endpoints::{GetFile, Kind};
+//! use faceid_edge_core::request::Config;
 //!
 //! let config = Config::new("IDAXXXXX", None, Some("http://127.0.0.1:8788"), None)?;
 //! let ticket = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
@@ -11,7 +11,7 @@
 //! let req = config.query(Kind::FaceResult, "order001", GetFile::Photo, ticket, nonce)?;
 //! assert!(req.url.starts_with("http://127.0.0.1:8788/api/server/sync?app_id=IDAXXXXX&order_no=order001&nonce="));
 //! assert!(req.url.ends_with("&get_file=2"));
-//! # Ok::<(), faceid_edge::Error>(())
+//! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
 use base64::Engine as _;
@@ -55,10 +55,11 @@ fn base_url(url: &str, name: &str) -> Result<String> {
     }
     if let Some(c) = url
         .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#'))
+        .find(|&c| !c.is_ascii_graphic() || matches!(c, '?' | '#'))
     {
         return Err(Error::InvalidUrl(format!(
-            "{name} must be a base URL without query, fragment or whitespace; found {c:?}"
+            "{name} must be an ASCII base URL without query, fragment or whitespace; found {}",
+            validate::describe(c)
         )));
     }
     Ok(url.trim_end_matches('/').to_owned())
@@ -118,11 +119,19 @@ impl Image<'_> {
     }
 }
 
-fn check_image_size(encoded_len: usize) -> Result<()> {
+/// `bytes` in MB with one decimal, without float formatting (which would
+/// add kilobytes of wasm).
+pub fn megabytes(bytes: usize) -> String {
+    let tenths = (bytes * 10 + 524_288) / 1_048_576;
+    format!("{}.{}", tenths / 10, tenths % 10)
+}
+
+/// Fails with [`Error::ImageTooLarge`] past 20 MB of base64.
+pub fn check_image_size(encoded_len: usize) -> Result<()> {
     if encoded_len > MAX_IMAGE_BASE64 {
         return Err(Error::ImageTooLarge(format!(
-            "image is {:.1} MB as base64; the service takes at most 20 MB: resize or recompress it",
-            encoded_len as f64 / (1024.0 * 1024.0)
+            "image is {} MB as base64; the service takes at most 20 MB: resize or recompress it",
+            megabytes(encoded_len)
         )));
     }
     Ok(())
@@ -157,7 +166,8 @@ fn clean_base64(text: &str) -> Result<String> {
         .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
     {
         return Err(Error::InvalidImage(format!(
-            "image is not base64: found {c:?} at position {i} (only A-Z, a-z, 0-9, '+', '/' and '=' padding)"
+            "image is not base64: found {} at position {i} (only A-Z, a-z, 0-9, '+', '/' and '=' padding)",
+            validate::describe(c)
         )));
     }
     if padding > 2 || cleaned.len() % 4 != 0 {
@@ -565,6 +575,15 @@ mod tests {
             c.id_card_ocr(&input, TICKET, NONCE).unwrap_err().code(),
             "INVALID_USER_ID"
         );
+    }
+
+    #[test]
+    fn megabytes_rounds_to_tenths() {
+        assert_eq!(megabytes(0), "0.0");
+        assert_eq!(megabytes(1_048_576), "1.0");
+        assert_eq!(megabytes(MAX_IMAGE_BASE64 + 4), "20.0");
+        assert_eq!(megabytes(22_000_000), "21.0");
+        assert_eq!(megabytes(1_572_864), "1.5");
     }
 
     #[test]

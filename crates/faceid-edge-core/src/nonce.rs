@@ -90,10 +90,10 @@ thread_local! {
 /// A fresh nonce: 32 characters from `[A-Za-z0-9]`, from the platform CSPRNG.
 ///
 /// ```
-/// let n = faceid_edge::nonce()?;
+/// let n = faceid_edge_core::nonce()?;
 /// assert_eq!(n.len(), 32);
 /// assert!(n.bytes().all(|b| b.is_ascii_alphanumeric()));
-/// # Ok::<(), faceid_edge::Error>(())
+/// # Ok::<(), faceid_edge_core::Error>(())
 /// ```
 pub fn nonce() -> Result<String> {
     POOL.with(|pool| match pool.try_borrow_mut() {
@@ -107,6 +107,20 @@ pub fn nonce() -> Result<String> {
             })
         }),
     })
+}
+
+/// A uniformly random `u32` from the same CSPRNG pool (for retry jitter).
+pub fn random_u32() -> Result<u32> {
+    let mut bytes = [0u8; 4];
+    POOL.with(|pool| match pool.try_borrow_mut() {
+        Ok(mut pool) => pool.take(&mut bytes),
+        Err(_) => getrandom::fill(&mut bytes).map_err(|e| {
+            Error::RandomUnavailable(format!(
+                "the platform's secure random number generator failed: {e}"
+            ))
+        }),
+    })?;
+    Ok(u32::from_le_bytes(bytes))
 }
 
 #[cfg(test)]

@@ -7,10 +7,10 @@
 //! module splits such a string back into borrowed `&str`s, without copying.
 //!
 //! ```
-//! let parts: Vec<&str> = faceid_edge::packed::unpack("3:abc0:2:身份")
+//! let parts: Vec<&str> = faceid_edge_core::packed::unpack("3:abc0:2:身份")
 //!     .collect::<Result<_, _>>()?;
 //! assert_eq!(parts, ["abc", "", "身份"]);
-//! # Ok::<(), faceid_edge::Error>(())
+//! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
 use crate::error::{Error, Result};

@@ -18,12 +18,24 @@ fn first_bad(s: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
     s.chars().enumerate().find(|&(_, c)| !ok(c))
 }
 
-/// Describes a character for a message, without quoting invisible ones raw.
-fn describe(c: char) -> String {
-    if c.is_whitespace() || c.is_control() {
-        format!("U+{:04X}", u32::from(c))
+/// Describes a character for a message: printable ASCII quoted, anything
+/// else (spaces, controls, non-ASCII) as `U+XXXX`, so nothing invisible is
+/// printed raw. (No `{:?}`: its Unicode tables would cost kilobytes of wasm.)
+pub fn describe(c: char) -> String {
+    if c.is_ascii_graphic() {
+        format!("'{c}'")
     } else {
-        format!("{c:?}")
+        format!("U+{:04X}", u32::from(c))
+    }
+}
+
+/// Quotes a short printable-ASCII string for a message, or describes it by
+/// length when it is long or has anything else in it.
+pub fn quote(s: &str) -> String {
+    if s.len() <= 32 && s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
+        format!("\"{s}\"")
+    } else {
+        format!("a string of {} characters", s.chars().count())
     }
 }
 
@@ -61,7 +73,15 @@ fn all_alphanumeric(value: &str) -> bool {
     all_in_class(value, 1)
 }
 
-/// Checks an `appId`: non-empty, no whitespace or control characters.
+/// Describes the first byte that is not printable ASCII (for messages that
+/// may name it), or `None`.
+fn first_not_graphic(value: &str) -> Option<(usize, char)> {
+    first_bad(value, |c| c.is_ascii_graphic())
+}
+
+/// Checks an `appId`: non-empty printable ASCII without spaces (App IDs are
+/// ASCII; an invisible U+200B or U+FEFF pasted along would silently change
+/// every signature).
 pub fn app_id(value: &str) -> Result<()> {
     if !value.is_empty() && all_graphic(value) {
         return Ok(());
@@ -71,13 +91,11 @@ pub fn app_id(value: &str) -> Result<()> {
             "appId must be the non-empty App ID assigned by Tencent Cloud".into(),
         ));
     }
-    if let Some((i, c)) = first_bad(value, |c| !c.is_whitespace() && !c.is_control()) {
-        return Err(Error::InvalidAppId(format!(
-            "appId must not contain whitespace or control characters; found {} at position {i}",
-            describe(c)
-        )));
-    }
-    Ok(())
+    let (i, c) = first_not_graphic(value).unwrap_or((0, ' '));
+    Err(Error::InvalidAppId(format!(
+        "appId may contain only printable ASCII without spaces; found {} at position {i}",
+        describe(c)
+    )))
 }
 
 /// Checks an `orderNo`: 1 to 32 ASCII letters or digits.
@@ -125,8 +143,8 @@ pub fn nonce(value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a SIGN or NONCE ticket: non-empty, no whitespace or control
-/// characters. The message never contains the ticket or any of its characters.
+/// Checks a SIGN or NONCE ticket: non-empty printable ASCII without spaces.
+/// The message never contains the ticket or any of its characters.
 pub fn ticket(value: &str) -> Result<()> {
     if !value.is_empty() && all_graphic(value) {
         return Ok(());
@@ -136,15 +154,13 @@ pub fn ticket(value: &str) -> Result<()> {
             "ticket must be the non-empty SIGN ticket from api_ticket".into(),
         ));
     }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Error::InvalidTicket(
-            "ticket must not contain whitespace or control characters; pass the ticket value exactly as api_ticket returned it".into(),
-        ));
-    }
-    Ok(())
+    Err(Error::InvalidTicket(
+        "ticket may contain only printable ASCII without spaces (check for a line break, a space or an invisible character pasted along); pass the value exactly as api_ticket returned it".into(),
+    ))
 }
 
-/// Checks a `version`: non-empty, at most 20 bytes, no whitespace.
+/// Checks a `version`: non-empty printable ASCII without spaces, at most 20
+/// bytes.
 pub fn version(value: &str) -> Result<()> {
     if !value.is_empty() && value.len() <= VERSION_MAX && all_graphic(value) {
         return Ok(());
@@ -154,19 +170,16 @@ pub fn version(value: &str) -> Result<()> {
             "version must not be empty; leave it out to use \"1.0.0\"".into(),
         ));
     }
-    if let Some((i, c)) = first_bad(value, |c| !c.is_whitespace() && !c.is_control()) {
+    if let Some((i, c)) = first_not_graphic(value) {
         return Err(Error::InvalidVersion(format!(
-            "version must not contain whitespace or control characters; found {} at position {i}",
+            "version may contain only printable ASCII without spaces; found {} at position {i}",
             describe(c)
         )));
     }
-    if value.len() > VERSION_MAX {
-        return Err(Error::InvalidVersion(format!(
-            "version must be at most {VERSION_MAX} bytes; got {}",
-            value.len()
-        )));
-    }
-    Ok(())
+    Err(Error::InvalidVersion(format!(
+        "version must be at most {VERSION_MAX} bytes; got {}",
+        value.len()
+    )))
 }
 
 /// Longest accepted `userId` in a request body (the service's field width).
@@ -213,6 +226,10 @@ mod tests {
         assert!(e.message().contains("'-' at position 5"), "{e}");
         let e = order_no("order 1").unwrap_err();
         assert!(e.message().contains("U+0020"), "{e}");
+        let e = order_no("订单").unwrap_err();
+        assert!(e.message().contains("U+8BA2"), "{e}");
+        assert_eq!(quote("portrait"), "\"portrait\"");
+        assert_eq!(quote("a\nb"), "a string of 3 characters");
         assert!(order_no("订单1").is_err());
     }
 
@@ -233,6 +250,9 @@ mod tests {
         let e = ticket(secret).unwrap_err();
         assert!(!e.to_string().contains("SECRET"), "{e}");
         assert!(ticket("abc\n").is_err());
+        // Invisible characters pasted along with a ticket are refused.
+        assert!(ticket("\u{FEFF}abc").is_err());
+        assert!(ticket("ab\u{200B}c").is_err());
     }
 
     #[test]
@@ -264,6 +284,8 @@ mod tests {
         assert!(app_id("IDAXXXXX").is_ok());
         assert_eq!(app_id("").unwrap_err().code(), "INVALID_APP_ID");
         assert!(app_id("ID A").is_err());
+        assert!(app_id("IDA\u{200B}").is_err());
+        assert!(version("1.0.0\u{FEFF}").is_err());
         assert!(version("1.0.0").is_ok());
         assert_eq!(version("").unwrap_err().code(), "INVALID_VERSION");
         assert!(version("1.0 .0").is_err());

@@ -1,0 +1,50 @@
+//! # faceid-edge-core
+//!
+//! The pure core of [faceid-edge](https://www.npmjs.com/package/faceid-edge):
+//! everything about the WeBank / Tencent Cloud FaceID (人脸核身) partner APIs
+//! that needs no I/O. Signing, nonces, input rules, one table of endpoints,
+//! signed request building, response envelope rules, media decoding and
+//! retry timing. No JavaScript, no network: plain `cargo test` covers it, and
+//! the `faceid-edge` crate puts a thin WebAssembly layer on top.
+//!
+//! ```
+//! use faceid_edge_core::{nonce, sign, SignParams, DEFAULT_VERSION};
+//!
+//! let n = nonce()?;
+//! let signature = sign(&SignParams {
+//!     app_id: "IDAXXXXX",
+//!     order_no: "order20260101001",
+//!     ticket: "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
+//!     nonce: &n,
+//!     version: DEFAULT_VERSION,
+//! })?;
+//! assert_eq!(signature.len(), 40);
+//! # Ok::<(), faceid_edge_core::Error>(())
+//! ```
+//!
+//! ## Modules
+//! - [`sign`](mod@sign): `sign_values`, `sign`, `verify_sign` (SPEC §1);
+//! - [`nonce`](mod@nonce): CSPRNG nonces with rejection sampling;
+//! - [`validate`]: the input rules, as typed errors;
+//! - [`endpoints`]: paths, methods, hosts and `get_file` meanings;
+//! - [`request`]: validated settings and signed requests;
+//! - [`response`]: the envelope, payload and code rules;
+//! - [`media`]: base64 media and type sniffing;
+//! - [`retry`]: backoff and file polling;
+//! - [`packed`]: several strings carried across the JS boundary as one;
+//! - [`error`]: the one error enum and its stable codes.
+
+pub mod endpoints;
+pub mod error;
+pub mod media;
+pub mod nonce;
+pub mod packed;
+pub mod request;
+pub mod response;
+pub mod retry;
+pub mod sign;
+pub mod validate;
+
+pub use error::{Error, Result};
+pub use nonce::nonce;
+pub use sign::{sign, sign_values, verify_sign, SignParams, DEFAULT_VERSION};

@@ -1,0 +1,69 @@
+//! `decodeMedia`: the photos and videos of a result, decoded in wasm.
+
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+
+use super::boundary::{describe_type, to_js};
+use crate::endpoints::MEDIA_FIELDS;
+use crate::error::Error;
+use crate::media::{decode, sniff};
+
+fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !value.is_null() && !Array::is_array(value)
+}
+
+/// Decodes every photo and video of a query result (or of its `result`
+/// payload): `[{ field, mime, bytes }]`, the type sniffed from the bytes
+/// (JPEG, PNG, MP4…). Fields that are absent or empty are skipped.
+#[wasm_bindgen(js_name = decodeMedia, unchecked_return_type = "MediaFile[]")]
+pub fn decode_media(
+    #[wasm_bindgen(unchecked_param_type = "QueryResult<object> | Record<string, unknown>")]
+    result: &JsValue,
+) -> Result<Array, JsValue> {
+    decode_all(result).map_err(to_js)
+}
+
+fn decode_all(result: &JsValue) -> Result<Array, Error> {
+    if !is_plain_object(result) {
+        return Err(Error::InvalidArgument(format!(
+            "decodeMedia() takes a query result or its result object; got {}",
+            describe_type(result)
+        )));
+    }
+    let inner = Reflect::get(result, &"result".into()).unwrap_or(JsValue::UNDEFINED);
+    let payload = if is_plain_object(&inner) {
+        inner
+    } else {
+        result.clone()
+    };
+    let out = Array::new();
+    for (field, _) in MEDIA_FIELDS {
+        let Some(text) = Reflect::get(&payload, &JsValue::from_str(field))
+            .ok()
+            .and_then(|v| v.as_string())
+        else {
+            continue;
+        };
+        if text.is_empty() {
+            continue;
+        }
+        let bytes = decode(field, &text)?;
+        drop(text);
+        let file = Object::new();
+        let _ = Reflect::set(&file, &"field".into(), &JsValue::from_str(field));
+        let _ = Reflect::set(&file, &"mime".into(), &JsValue::from_str(sniff(&bytes)));
+        let _ = Reflect::set(&file, &"bytes".into(), &Uint8Array::from(bytes.as_slice()));
+        out.push(&file);
+    }
+    Ok(out)
+}
+
+/// What a business code means: `{ kind, en, zh, retryable }`, or `null` for
+/// a code this version does not know.
+#[wasm_bindgen(js_name = codeInfo, unchecked_return_type = "CodeInfo | null")]
+pub fn code_info(#[wasm_bindgen(unchecked_param_type = "string")] code: &JsValue) -> JsValue {
+    match code.as_string() {
+        Some(code) => super::client::code_info_js(&code),
+        None => JsValue::NULL,
+    }
+}

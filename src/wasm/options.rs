@@ -1,0 +1,75 @@
+//! Reading JavaScript option objects into Rust values, with typed errors.
+
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+
+use super::boundary::describe_type;
+use crate::error::Error;
+
+/// `obj[key]`, or `undefined` when `obj` is not an object.
+pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, Error> {
+    if !obj.is_object() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(obj, &JsValue::from_str(key))
+        .map_err(|_| Error::InvalidArgument(format!("reading option {key} threw")))
+}
+
+/// `true` for `undefined` and `null`.
+pub fn absent(value: &JsValue) -> bool {
+    value.is_undefined() || value.is_null()
+}
+
+/// Checks that `options` is an object, or absent when `optional`.
+pub fn object(options: &JsValue, what: &str, optional: bool) -> Result<(), Error> {
+    if (optional && absent(options))
+        || (options.is_object() && !options.is_null() && !js_sys::Array::is_array(options))
+    {
+        return Ok(());
+    }
+    Err(Error::InvalidArgument(format!(
+        "{what} must be an object{}; got {}",
+        if optional { " or undefined" } else { "" },
+        describe_type(options)
+    )))
+}
+
+/// A string option; `err` builds the error for a value of the wrong type.
+pub fn string(obj: &JsValue, key: &str, err: fn(String) -> Error) -> Result<Option<String>, Error> {
+    let value = get(obj, key)?;
+    if absent(&value) {
+        return Ok(None);
+    }
+    value.as_string().map(Some).ok_or_else(|| {
+        err(format!(
+            "{key} must be a string; got {}",
+            describe_type(&value)
+        ))
+    })
+}
+
+/// A whole-number option in `0..=max`.
+pub fn whole(obj: &JsValue, key: &str, max: u32) -> Result<Option<u32>, Error> {
+    let value = get(obj, key)?;
+    if absent(&value) {
+        return Ok(None);
+    }
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 && (0.0..=f64::from(max)).contains(&n) => Ok(Some(n as u32)),
+        _ => Err(Error::InvalidOption(format!(
+            "{key} must be a whole number from 0 to {max}"
+        ))),
+    }
+}
+
+/// A required `orderNo` argument.
+pub fn order_no(value: &JsValue) -> Result<String, Error> {
+    let order_no = value.as_string().ok_or_else(|| {
+        Error::InvalidOrderNo(format!(
+            "orderNo must be a string of 1 to 32 ASCII letters or digits; got {}",
+            describe_type(value)
+        ))
+    })?;
+    crate::validate::order_no(&order_no)?;
+    Ok(order_no)
+}

@@ -1,0 +1,49 @@
+//! Raw bindings to the web platform globals the client uses: `fetch`,
+//! `AbortController`, `Response`, `setTimeout`. Bound as globals (never
+//! through `window`), so the same code runs in workerd, Node.js and browsers.
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch(url, init)`, called as a plain function so that
+    /// its `this` is the global object (workerd rejects any other).
+    #[wasm_bindgen(js_name = fetch, catch)]
+    pub fn fetch(url: &str, init: &JsValue) -> Result<Promise, JsValue>;
+
+    /// The global `setTimeout(callback, ms)`; the id is a number or, in
+    /// Node.js, an object.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout(callback: &js_sys::Function, ms: u32) -> JsValue;
+
+    /// The global `clearTimeout(id)`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub fn clear_timeout(id: &JsValue);
+
+    /// `AbortController`.
+    pub type AbortController;
+
+    /// `new AbortController()`.
+    #[wasm_bindgen(constructor)]
+    pub fn new() -> AbortController;
+
+    /// `controller.signal`.
+    #[wasm_bindgen(method, getter)]
+    pub fn signal(this: &AbortController) -> JsValue;
+
+    /// `controller.abort()`.
+    #[wasm_bindgen(method)]
+    pub fn abort(this: &AbortController);
+
+    /// A fetch `Response`.
+    pub type Response;
+
+    /// `response.status`.
+    #[wasm_bindgen(method, getter)]
+    pub fn status(this: &Response) -> u16;
+
+    /// `response.text()`.
+    #[wasm_bindgen(method, catch)]
+    pub fn text(this: &Response) -> Result<Promise, JsValue>;
+}

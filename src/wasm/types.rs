@@ -1,0 +1,245 @@
+//! TypeScript declarations of the shapes that cross the boundary.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// Options of the face queries (TypeScript: `FaceQueryOptions`).
+    #[wasm_bindgen(typescript_type = "FaceQueryOptions")]
+    pub type FaceQueryOptionsArg;
+
+    /// Options of the OCR result queries (TypeScript: `OcrQueryOptions`).
+    #[wasm_bindgen(typescript_type = "OcrQueryOptions")]
+    pub type OcrQueryOptionsArg;
+
+    /// Options of `signedRequest`.
+    #[wasm_bindgen(
+        typescript_type = "FaceQueryOptions | OcrQueryOptions | Omit<IdCardOcrInput, \"orderNo\">"
+    )]
+    pub type SignedRequestOptionsArg;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_CLIENT_TYPES: &'static str = r#"
+/** Options of `new FaceIdClient(...)`. Give `ticket` or `ticketProvider`. */
+export interface FaceIdClientOptions {
+  /** The App ID assigned by Tencent Cloud. */
+  appId: string;
+  /** The SIGN ticket, held server-side. */
+  ticket?: string;
+  /** Called once per query for the current SIGN ticket. */
+  ticketProvider?: () => string | Promise<string>;
+  /** API version; default `"1.0.0"`. */
+  version?: string;
+  /** Default `https://idasc.webank.com` (result queries). */
+  serverUrl?: string;
+  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). */
+  kycUrl?: string;
+  /** Deadline per request, body included; default 10000. */
+  timeoutMs?: number;
+  /** Retries after a busy code (999999/999998/999997); default 2. */
+  retries?: number;
+  /** First backoff delay, doubled each retry; default 200. */
+  retryDelayMs?: number;
+  /** Largest backoff delay; default 2000. */
+  maxRetryDelayMs?: number;
+  /** Extra queries while requested files lag behind the verdict; default 3. */
+  filePolls?: number;
+  /** Delay between those queries; default 2000. */
+  filePollIntervalMs?: number;
+}
+
+/** Which files a face query returns: none (default), photo and video, photo, video. */
+export type GetFile = "none" | "all" | "photo" | "video";
+
+/** Options of `faceResult`, `liveResult` and `queryFaceRecord`. */
+export interface FaceQueryOptions {
+  getFile?: GetFile;
+}
+
+/** Options of `idCardOcrResult` and `bankCardOcrResult`: `getFile: true` returns the images. */
+export interface OcrQueryOptions {
+  getFile?: boolean;
+}
+
+/** Input of `idCardOcr`. */
+export interface IdCardOcrInput {
+  orderNo: string;
+  /** `"portrait"` (人像面, cardType 0) or `"emblem"` (国徽面, cardType 1). */
+  cardType: "portrait" | "emblem";
+  /** The image: bytes, or base64 (a `data:` prefix and line breaks are removed). At most 20 MB of base64. */
+  image: Uint8Array | string;
+  /** ASCII letters, digits, `_` or `-`; at most 32. */
+  userId?: string;
+}
+
+/** The request kinds of `signedRequest`. */
+export type RequestKind =
+  | "faceResult"
+  | "liveResult"
+  | "idCardOcrResult"
+  | "bankCardOcrResult"
+  | "queryFaceRecord"
+  | "idCardOcr";
+
+/** A signed request, ready for any HTTP client. */
+export interface SignedRequestInit {
+  url: string;
+  method: "GET" | "POST";
+  headers: Record<string, string>;
+  /** The JSON body of POST requests; `null` for GET. */
+  body: string | null;
+}
+
+/** What a known business code means. */
+export interface CodeInfo {
+  kind: "success" | "no_result" | "risk" | "expired" | "bad_video" | "not_live" | "ocr" | "busy";
+  en: string;
+  zh: string;
+  retryable: boolean;
+}
+
+/** Every query resolves to this, whatever the business code. */
+export interface QueryResult<T> {
+  /** `code === "0"`. */
+  ok: boolean;
+  /** The business code, verbatim. */
+  code: string;
+  /** The service's message, verbatim. */
+  msg: string;
+  bizSeqNo: string | null;
+  /** `yyyyMMddHHmmss`. */
+  transactionTime: string | null;
+  orderNo: string;
+  /** Payload fields from `result` (or the top level); unknown fields pass through; `success` is dropped. */
+  result: T;
+  /** The meaning of `code`, or `null` for a code this version does not know. */
+  codeInfo: CodeInfo | null;
+  /** Files were asked for, the verdict is there, but the files were still missing after polling. */
+  filesPending: boolean;
+}
+
+/** A decoded photo or video. */
+export interface MediaFile {
+  field: string;
+  mime: "image/jpeg" | "image/png" | "image/gif" | "image/bmp" | "video/mp4" | "application/octet-stream";
+  bytes: Uint8Array;
+}
+
+/** Face verification result (seed 002). Values stay as the service sends them. */
+export interface FaceResult {
+  orderNo?: string;
+  bizSeqNo?: string;
+  transactionTime?: string;
+  idNo?: string;
+  idType?: string;
+  name?: string;
+  liveRate?: string | number;
+  similarity?: string | number;
+  occurredTime?: string;
+  /** Base64 JPG/PNG. */
+  photo?: string;
+  /** Base64 MP4. */
+  video?: string;
+  app_id?: string;
+  order_no?: string;
+  [field: string]: unknown;
+}
+
+/** Liveness result (seed 004). */
+export interface LiveResult {
+  orderNo?: string;
+  bizSeqNo?: string;
+  transactionTime?: string;
+  liveRate?: string | number;
+  occurredTime?: string;
+  photo?: string;
+  video?: string;
+  app_id?: string;
+  [field: string]: unknown;
+}
+
+/** ID card OCR result (seed 000). */
+export interface IdCardOcrResult {
+  frontCode?: string;
+  backCode?: string;
+  orderNo?: string;
+  name?: string;
+  sex?: string;
+  nation?: string;
+  birth?: string;
+  address?: string;
+  idcard?: string;
+  validDate?: string;
+  authority?: string;
+  frontPhoto?: string;
+  backPhoto?: string;
+  frontCrop?: string;
+  backCrop?: string;
+  headPhoto?: string;
+  frontWarnCode?: string;
+  backWarnCode?: string;
+  operateTime?: string;
+  [field: string]: unknown;
+}
+
+/** Bank card OCR result (seed 001). */
+export interface BankCardOcrResult {
+  orderNo?: string;
+  bankCardNo?: string;
+  bankCardValidDate?: string;
+  bankcardCropPhoto?: string;
+  bankcardNoPhoto?: string;
+  originBankcardPhoto?: string;
+  warnCode?: string;
+  operateTime?: string;
+  [field: string]: unknown;
+}
+
+/** ID card OCR from an image (seed 003). */
+export interface IdCardOcrResponse {
+  orderNo?: string;
+  bizSeqNo?: string;
+  transactionTime?: string;
+  ocrId?: string;
+  name?: string;
+  sex?: string;
+  nation?: string;
+  birth?: string;
+  idcard?: string;
+  address?: string;
+  authority?: string;
+  validDate?: string;
+  /** 8-character bit string. */
+  warning?: string;
+  /** 8-character bit string. */
+  multiWarning?: string;
+  clarity?: string | number;
+  retry?: string;
+  sign?: string;
+  [field: string]: unknown;
+}
+
+/** The newer face result query (`queryfacerecord`). */
+export interface FaceRecordResult {
+  orderNo?: string;
+  bizSeqNo?: string;
+  transactionTime?: string;
+  liveRate?: string | number;
+  similarity?: string | number;
+  occurredTime?: string;
+  appId?: string;
+  photo?: string;
+  video?: string;
+  [field: string]: unknown;
+}
+
+/** What `JSON.stringify(client)` shows: never the ticket. */
+export interface FaceIdClientSummary {
+  appId: string;
+  version: string;
+  serverUrl: string;
+  kycUrl: string;
+  ticketSource: "ticket" | "ticketProvider";
+}
+"#;

@@ -1,0 +1,639 @@
+// The WeBank service simulator (tests/sim/) checked on its own, with a tiny
+// independent signer: every endpoint, every check, every scenario field and
+// fault, CORS, the control API and the standalone CLI.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createHash, randomInt } from "node:crypto";
+import { once } from "node:events";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import zlib from "node:zlib";
+import { startSimulator } from "../sim/index.mjs";
+
+// ---- an independent signer: sort values by code point, concatenate, SHA-1, uppercase hex
+function byCodePoint(a, b) {
+  const x = Array.from(a, (c) => c.codePointAt(0));
+  const y = Array.from(b, (c) => c.codePointAt(0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+const signOf = (values) => createHash("sha1").update([...values].sort(byCodePoint).join(""), "utf8").digest("hex").toUpperCase();
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const newNonce = () => Array.from({ length: 32 }, () => ALNUM[randomInt(62)]).join("");
+let orderSeq = 0;
+const newOrder = (tag = "o") => `${tag}${Date.now().toString(36)}${++orderSeq}`.slice(0, 32);
+
+const RESULT_PATHS = {
+  sync: "/api/server/sync",
+  live: "/api/server/getLiveResult",
+  ocr: "/api/server/getOcrResult",
+  bank: "/api/server/getBankCardOcrResult",
+};
+const JPEG_1PX = Buffer.from("ffd8ffe000104a46494600010100000100010000ffd9", "hex").toString("base64");
+const PNG_SIG = Buffer.from("89504e470d0a1a0a", "hex");
+
+/** A signed result-query URL; `o` overrides or drops (value undefined) any parameter. */
+function queryUrl(sim, path, orderNo, o = {}) {
+  const p = { app_id: sim.appId, order_no: orderNo, nonce: newNonce(), version: "1.0.0", ...o.params };
+  p.sign ??= signOf([p.app_id, p.order_no, p.version, o.ticket ?? sim.ticket, p.nonce]);
+  if (o.getFile !== undefined) p.get_file = o.getFile;
+  for (const k of o.drop ?? []) delete p[k];
+  return `${sim.url}${path}?${new URLSearchParams(p)}`;
+}
+
+async function call(url, init) {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // not JSON (HTML, plain text, truncated)
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+const getResult = (sim, kind, orderNo, o) => call(queryUrl(sim, RESULT_PATHS[kind], orderNo, o));
+
+/** POST /api/paas/idcardocrapp with a signed body; `o.body` overrides, `o.drop` removes fields. */
+function idcardOcr(sim, orderNo, o = {}) {
+  const b = { webankAppId: sim.appId, version: "1.0.0", nonce: newNonce(), orderNo, cardType: "0", idcardStr: JPEG_1PX, ...o.body };
+  b.sign ??= signOf([b.webankAppId, b.orderNo, b.version, sim.ticket, b.nonce]);
+  for (const k of o.drop ?? []) delete b[k];
+  return post(sim, `/api/paas/idcardocrapp?orderNo=${o.queryOrderNo ?? orderNo}`, b, o.contentType);
+}
+
+/** POST /api/v2/base/queryfacerecord with a signed body. */
+function queryFaceRecord(sim, orderNo, o = {}) {
+  const b = { appId: sim.appId, version: "1.0.0", nonce: newNonce(), orderNo, queryVersion: "1.0", ...o.body };
+  b.sign ??= signOf([b.appId, b.orderNo, b.version, sim.ticket, b.nonce]);
+  return post(sim, `/api/v2/base/queryfacerecord?orderNo=${orderNo}`, b);
+}
+
+function post(sim, path, body, contentType = "application/json") {
+  return call(`${sim.url}${path}`, {
+    method: "POST", headers: { "content-type": contentType }, body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+const payload = (r) => r.json.result ?? r.json;
+const decode = (b64) => Buffer.from(b64, "base64");
+const isJpeg = (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff && b.at(-2) === 0xff && b.at(-1) === 0xd9;
+const isMp4 = (b) => b.subarray(4, 12).toString("latin1") === "ftypisom";
+function isPng(b) {
+  if (!b.subarray(0, 8).equals(PNG_SIG) || b.subarray(12, 16).toString("latin1") !== "IHDR") return false;
+  const crcOk = zlib.crc32(b.subarray(12, 29)) >>> 0 === b.readUInt32BE(29);
+  return crcOk && b.subarray(-8, -4).toString("latin1") === "IEND";
+}
+
+function assertEnvelope(r, orderNo) {
+  assert.equal(r.status, 200);
+  assert.equal(r.json.code, "0", r.json.msg);
+  assert.equal(r.json.msg, "请求成功");
+  assert.match(r.json.bizSeqNo, /^\d{32}$/);
+  assert.match(r.json.transactionTime, /^\d{14}$/);
+  assert.equal(r.json.result.orderNo, orderNo);
+  assert.equal(r.json.result.bizSeqNo, r.json.bizSeqNo);
+  assert.equal(r.json.result.transactionTime, r.json.transactionTime);
+  assert.equal(r.json.result.success, false);
+}
+
+function assertRejected(r, code, reasonPart) {
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.code, code, r.json.msg);
+  assert.equal(r.json.result, undefined);
+  assert.match(r.json.bizSeqNo, /^\d{32}$/);
+  if (reasonPart) assert.ok(r.json.msg.includes(reasonPart), `msg ${JSON.stringify(r.json.msg)} lacks ${JSON.stringify(reasonPart)}`);
+}
+
+let sim;
+before(async () => {
+  sim = await startSimulator();
+});
+after(() => sim.stop());
+
+test("the test's signer reproduces the SPEC vectors", () => {
+  assert.equal(signOf(["appId001", "aabc1457895464", "1.0.0", "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T"]), "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
+  assert.equal(signOf(["IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", "1.0.0", "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS"]), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
+});
+
+describe("endpoints answer a correctly signed request", () => {
+  test("sync: the seed's nested shape, top-level app_id and order_no, no files without get_file", async () => {
+    const orderNo = newOrder();
+    const r = await getResult(sim, "sync", orderNo);
+    assertEnvelope(r, orderNo);
+    assert.equal(r.json.app_id, sim.appId);
+    assert.equal(r.json.order_no, orderNo);
+    const p = r.json.result;
+    assert.match(p.idNo, /^\d{17}[\dX]$/);
+    assert.equal(p.idType, "01");
+    assert.match(p.name, /^\p{Script=Han}{2,3}$/u);
+    assert.equal(p.liveRate, "100");
+    assert.equal(p.similarity, "95.0");
+    assert.match(p.occurredTime, /^\d{14}$/);
+    assert.equal(p.photo, undefined);
+    assert.equal(p.video, undefined);
+  });
+
+  test("getLiveResult, getOcrResult, getBankCardOcrResult", async () => {
+    const orderNo = newOrder();
+    const live = await getResult(sim, "live", orderNo);
+    assertEnvelope(live, orderNo);
+    assert.equal(live.json.app_id, sim.appId);
+    assert.equal(live.json.result.liveRate, "100");
+
+    const ocr = await getResult(sim, "ocr", orderNo);
+    assertEnvelope(ocr, orderNo);
+    for (const k of ["frontCode", "backCode"]) assert.equal(ocr.json.result[k], "0");
+    for (const k of ["name", "sex", "nation", "birth", "address", "idcard", "validDate", "authority", "operateTime"]) {
+      assert.equal(typeof ocr.json.result[k], "string", k);
+    }
+    assert.equal(ocr.json.result.frontPhoto, undefined);
+
+    const bank = await getResult(sim, "bank", orderNo);
+    assertEnvelope(bank, orderNo);
+    assert.match(bank.json.result.bankCardNo, /^62\d{14,17}$/);
+    assert.match(bank.json.result.bankCardValidDate, /^\d{2}\/\d{4}$/);
+  });
+
+  test("queryfacerecord answers like sync", async () => {
+    const orderNo = newOrder();
+    const r = await queryFaceRecord(sim, orderNo, { body: { getFile: "2" } });
+    assertEnvelope(r, orderNo);
+    assert.equal(r.json.result.similarity, "95.0");
+    assert.ok(isJpeg(decode(r.json.result.photo)));
+    assert.equal(r.json.result.video, undefined);
+  });
+
+  test("idcardocrapp: portrait side and emblem side, JPEG and PNG uploads, one identity per order", async () => {
+    const orderNo = newOrder();
+    const front = await idcardOcr(sim, orderNo, { body: { cardType: "0", userId: "user_001" } });
+    assertEnvelope(front, orderNo);
+    const f = front.json.result;
+    for (const k of ["name", "sex", "nation", "birth", "address", "idcard"]) assert.equal(typeof f[k], "string", k);
+    assert.ok(["男", "女"].includes(f.sex));
+    assert.equal(f.validDate, undefined);
+    assert.equal(f.warning, "00000000");
+    assert.equal(f.multiWarning, "00000000");
+    assert.match(f.clarity, /^\d+$/);
+    assert.match(f.ocrId, /^[0-9a-f]{32}$/);
+    assert.match(f.sign, /^[0-9A-F]{40}$/);
+    assert.equal(f.retry, "1");
+
+    const png = Buffer.concat([PNG_SIG, Buffer.alloc(40)]).toString("base64");
+    const back = await idcardOcr(sim, orderNo, { body: { cardType: "1", idcardStr: png } });
+    assertEnvelope(back, orderNo);
+    assert.match(back.json.result.validDate, /^\d{8}-(\d{8}|长期)$/);
+    assert.equal(typeof back.json.result.authority, "string");
+    assert.equal(back.json.result.name, undefined);
+
+    const sync = await getResult(sim, "sync", orderNo);
+    const ocr = await getResult(sim, "ocr", orderNo);
+    assert.equal(sync.json.result.name, f.name);
+    assert.equal(sync.json.result.idNo, f.idcard);
+    assert.equal(ocr.json.result.authority, back.json.result.authority);
+  });
+});
+
+describe("signature, nonce and app checks", () => {
+  test("a valid sign in lowercase is accepted; a wrong one is 400101", async () => {
+    const orderNo = newOrder();
+    const nonce = newNonce();
+    const sign = signOf([sim.appId, orderNo, "1.0.0", sim.ticket, nonce]).toLowerCase();
+    assertEnvelope(await getResult(sim, "sync", orderNo, { params: { nonce, sign } }), orderNo);
+
+    const good = signOf([sim.appId, orderNo, "1.0.0", sim.ticket, (nonce.slice(1) + "A")]);
+    const flipped = (good[0] === "A" ? "B" : "A") + good.slice(1);
+    assertRejected(await getResult(sim, "sync", orderNo, { params: { nonce: nonce.slice(1) + "A", sign: flipped } }), "400101");
+    assertRejected(await getResult(sim, "live", orderNo, { ticket: "notTheTicket" }), "400101");
+    // Signed over the keys instead of the values, or with another order number.
+    const n2 = newNonce();
+    assertRejected(await getResult(sim, "ocr", orderNo, { params: { nonce: n2, sign: signOf(["app_id", "order_no", "version", "ticket", "nonce"]) } }), "400101");
+    assertRejected(await getResult(sim, "bank", orderNo, { params: { sign: signOf([sim.appId, "other", "1.0.0", sim.ticket, n2]) } }), "400101");
+    assertRejected(await idcardOcr(sim, orderNo, { body: { sign: "0".repeat(40) } }), "400101");
+    assertRejected(await queryFaceRecord(sim, orderNo, { body: { sign: "F".repeat(40) } }), "400101");
+    const log = sim.requests({ orderNo, verdict: "400101" });
+    assert.equal(log.length, 6);
+    assert.match(log[0].reason, /sign does not match/);
+  });
+
+  test("a reused nonce is 400102, across endpoints; a rejected request does not use up its nonce", async () => {
+    const orderNo = newOrder();
+    const nonce = newNonce();
+    const signed = { nonce, sign: signOf([sim.appId, orderNo, "1.0.0", sim.ticket, nonce]) };
+    assertRejected(await getResult(sim, "sync", orderNo, { params: { nonce, sign: "A".repeat(40) } }), "400101");
+    assertEnvelope(await getResult(sim, "sync", orderNo, { params: signed }), orderNo);
+    assertRejected(await getResult(sim, "sync", orderNo, { params: signed }), "400102", "nonce");
+    assertRejected(await getResult(sim, "live", orderNo, { params: signed }), "400102");
+    assertRejected(await idcardOcr(sim, orderNo, { body: { nonce } }), "400102");
+  });
+
+  test("missing, empty, malformed, repeated or unexpected parameters are 400100", async () => {
+    const orderNo = newOrder();
+    for (const name of ["app_id", "order_no", "nonce", "version", "sign"]) {
+      assertRejected(await getResult(sim, "sync", orderNo, { drop: [name] }), "400100", name);
+      assertRejected(await getResult(sim, "live", orderNo, { params: { [name]: "" } }), "400100", name);
+    }
+    const cases = [
+      { nonce: newNonce().slice(1) }, // 31 chars
+      { nonce: newNonce().slice(1) + "_" },
+      { order_no: "a".repeat(33) },
+      { order_no: "order-1" },
+      { version: "1.0 .0" },
+      { sign: "A".repeat(39) },
+      { sign: "G".repeat(40) },
+    ];
+    for (const params of cases) assertRejected(await getResult(sim, "ocr", orderNo, { params }), "400100");
+    assertRejected(await getResult(sim, "bank", orderNo, { params: { appId: sim.appId } }), "400100", "unexpected");
+    assertRejected(await call(queryUrl(sim, RESULT_PATHS.sync, orderNo) + `&nonce=${newNonce()}`), "400100", "more than once");
+    assertRejected(await call(queryUrl(sim, RESULT_PATHS.sync, orderNo), { method: "POST" }), "400100", "use GET");
+    assertRejected(await call(`${sim.url}/api/paas/idcardocrapp?orderNo=${orderNo}`), "400100", "use POST");
+  });
+
+  test("POST bodies: content type, JSON, orderNo in query and body, field types, idcardStr", async () => {
+    const orderNo = newOrder();
+    const bad = async (o, part) => assertRejected(await idcardOcr(sim, orderNo, o), "400100", part);
+    await bad({ contentType: "text/plain" }, "Content-Type");
+    await bad({ queryOrderNo: "another1" }, "orderNo");
+    await bad({ drop: ["cardType"] }, "cardType");
+    await bad({ drop: ["idcardStr"] }, "idcardStr");
+    await bad({ body: { cardType: "2" } }, "cardType");
+    await bad({ body: { cardType: 0 } }, "must be a string");
+    await bad({ body: { userId: "u".repeat(33) } }, "userId");
+    await bad({ body: { extra: "x" } }, "unexpected");
+    await bad({ body: { idcardStr: `data:image/jpeg;base64,${JPEG_1PX}` } }, "data:");
+    await bad({ body: { idcardStr: `${JPEG_1PX.slice(0, 8)}\n${JPEG_1PX.slice(8)}` } }, "line breaks");
+    await bad({ body: { idcardStr: JPEG_1PX.replace(/=+$/, "") + "*" } }, "base64");
+    await bad({ body: { idcardStr: Buffer.from("GIF89a-not-a-card").toString("base64") } }, "JPEG or PNG");
+    assertRejected(await post(sim, `/api/paas/idcardocrapp?orderNo=${orderNo}`, "{not json"), "400100", "JSON");
+    assertRejected(await post(sim, "/api/paas/idcardocrapp", { orderNo }), "400100", "orderNo");
+    assertRejected(await queryFaceRecord(sim, orderNo, { body: { getFile: 1 } }), "400100", "getFile");
+    await bad({ body: { idcardStr: "A".repeat(21 << 20) } }, "at most");
+    assertEnvelope(await idcardOcr(sim, orderNo, { contentType: "application/json; charset=utf-8" }), orderNo);
+  });
+
+  test("an unknown app_id is 400103; an unknown path is 404", async () => {
+    const orderNo = newOrder();
+    const nonce = newNonce();
+    const params = { app_id: "IDAnobody", nonce, sign: signOf(["IDAnobody", orderNo, "1.0.0", sim.ticket, nonce]) };
+    assertRejected(await getResult(sim, "sync", orderNo, { params }), "400103", "IDAnobody");
+    const r = await call(`${sim.url}/api/server/nothing`);
+    assert.equal(r.status, 404);
+  });
+});
+
+describe("access token and tickets", () => {
+  let own;
+  before(async () => {
+    own = await startSimulator({ appId: "IDAtok001", secret: "s3cret", ticket: "InitialTicket0001", nonceTicket: "FixedNonceTicket" });
+  });
+  after(() => own.stop());
+  const tokenUrl = (q) => `${own.url}/api/oauth2/access_token?${new URLSearchParams({ app_id: own.appId, secret: "s3cret", grant_type: "client_credential", version: "1.0.0", ...q })}`;
+  const ticketUrl = (q) => `${own.url}/api/oauth2/api_ticket?${new URLSearchParams({ app_id: own.appId, type: "SIGN", version: "1.0.0", ...q })}`;
+
+  test("token, SIGN ticket, NONCE ticket; a replaced ticket or token is 400104", async () => {
+    assert.equal(own.ticket, "InitialTicket0001");
+    const orderNo = newOrder();
+    assertEnvelope(await getResult(own, "sync", orderNo), orderNo);
+
+    const t = await call(tokenUrl());
+    assert.equal(t.json.code, "0");
+    assert.equal(t.json.msg, "请求成功");
+    assert.equal(t.json.expire_in, 7200);
+    assert.match(t.json.expire_time, /^\d{14}$/);
+    assert.match(t.json.transactionTime, /^\d{14}$/);
+    assert.match(t.json.access_token, /^[A-Za-z0-9]{32}$/);
+
+    const s = await call(ticketUrl({ access_token: t.json.access_token }));
+    assert.equal(s.json.code, "0");
+    assert.equal(s.json.tickets.length, 1);
+    assert.equal(s.json.tickets[0].expire_in, 3600);
+    assert.equal(own.ticket, s.json.tickets[0].value);
+    assertEnvelope(await getResult(own, "live", orderNo), orderNo);
+    assertRejected(await getResult(own, "live", orderNo, { ticket: "InitialTicket0001" }), "400104", "replaced");
+
+    const n = await call(ticketUrl({ access_token: t.json.access_token, type: "NONCE", user_id: "user001" }));
+    assert.deepEqual([n.json.tickets[0].value, n.json.tickets[0].expire_in], ["FixedNonceTicket", 120]);
+    assertRejected(await call(ticketUrl({ access_token: t.json.access_token, type: "NONCE" })), "400100", "user_id");
+
+    const t2 = await call(tokenUrl());
+    assert.notEqual(t2.json.access_token, t.json.access_token);
+    assertRejected(await call(ticketUrl({ access_token: t.json.access_token })), "400104", "replaced");
+    assertRejected(await call(ticketUrl({ access_token: "bogus" })), "400104");
+    assert.equal((await call(ticketUrl({ access_token: t2.json.access_token }))).json.code, "0");
+
+    own.reset();
+    assert.equal(own.ticket, "InitialTicket0001");
+    assertEnvelope(await getResult(own, "sync", orderNo), orderNo);
+  });
+
+  test("token request checks: secret, grant_type, version, app_id; the secret never reaches the log", async () => {
+    assertRejected(await call(tokenUrl({ secret: "wrong" })), "400104", "secret");
+    assertRejected(await call(tokenUrl({ grant_type: "password" })), "400100", "grant_type");
+    assertRejected(await call(tokenUrl({ version: "2.0.0" })), "400100", "version");
+    assertRejected(await call(tokenUrl({ app_id: "IDAother" })), "400103");
+    assertRejected(await call(ticketUrl({ access_token: "x", type: "OTHER" })), "400100", "type");
+    const log = JSON.stringify(own.requests({ endpoint: "access_token" }));
+    assert.ok(!log.includes("s3cret") && !log.includes("wrong"), log);
+  });
+
+  test("tickets and tokens expire by the clock", async () => {
+    let now = Date.now();
+    const timed = await startSimulator({ now: () => now });
+    try {
+      const orderNo = newOrder();
+      assertEnvelope(await getResult(timed, "sync", orderNo), orderNo);
+      const ticket = timed.ticket;
+      now += 3601_000;
+      assert.equal(timed.ticket, null);
+      assertRejected(await getResult(timed, "sync", orderNo, { ticket }), "400104", "expired");
+      const url = `${timed.url}/api/oauth2/access_token?app_id=${timed.appId}&secret=${timed.secret}&grant_type=client_credential&version=1.0.0`;
+      const token = (await call(url)).json.access_token;
+      now += 7201_000;
+      assertRejected(await call(`${timed.url}/api/oauth2/api_ticket?app_id=${timed.appId}&access_token=${token}&type=SIGN&version=1.0.0`), "400104", "expired");
+    } finally {
+      await timed.stop();
+    }
+  });
+});
+
+describe("scenarios", () => {
+  test("shape: nested (default), flat, both", async () => {
+    const flat = newOrder();
+    sim.setOrder(flat, { shape: "flat" });
+    const f = await getResult(sim, "sync", flat);
+    assert.equal(f.json.result, undefined);
+    assert.equal(f.json.code, "0");
+    assert.equal(f.json.orderNo, flat);
+    assert.equal(f.json.order_no, flat);
+    assert.equal(f.json.similarity, "95.0");
+    assert.deepEqual(Object.keys(f.json).slice(0, 2), ["code", "msg"]);
+
+    const both = newOrder();
+    sim.setOrder(both, { shape: "both" });
+    const b = await getResult(sim, "bank", both);
+    assert.equal(b.json.bankCardNo, b.json.result.bankCardNo);
+    assertEnvelope(b, both);
+  });
+
+  test("numbers: JSON numbers, written as the service writes them", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { numbers: "numbers" });
+    const r = await getResult(sim, "sync", orderNo);
+    assert.ok(r.text.includes('"liveRate":100,') && r.text.includes('"similarity":95.0,'), r.text);
+    assert.equal(r.json.result.similarity, 95);
+    const o = await idcardOcr(sim, orderNo);
+    assert.equal(typeof o.json.result.clarity, "number");
+    assert.equal(o.json.code, "0");
+  });
+
+  test("business codes: code and msg verbatim, no files unless filesOnError", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { code: "66660011" });
+    const r = await getResult(sim, "sync", orderNo, { getFile: "1" });
+    assert.equal(r.json.code, "66660011");
+    assert.equal(r.json.msg, "无此查询结果");
+    assert.equal(r.json.result.orderNo, orderNo);
+    assert.equal(r.json.result.photo, undefined);
+    assert.equal(r.json.result.similarity, undefined);
+
+    sim.setOrder(orderNo, { code: 400604, msg: "custom", filesOnError: true, photoBytes: 100 });
+    const e = await getResult(sim, "live", orderNo, { getFile: "2" });
+    assert.deepEqual([e.json.code, e.json.msg], ["400604", "custom"]);
+    assert.equal(decode(e.json.result.photo).length, 100);
+  });
+
+  test("files: get_file per endpoint, exact sizes, JPEG / PNG / MP4 magic", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { photoBytes: 3000, videoBytes: 5000 });
+    const fields = async (kind, getFile) => {
+      const r = await getResult(sim, kind, orderNo, { getFile });
+      return Object.keys(r.json.result).filter((k) => /photo|video|crop/i.test(k)).sort();
+    };
+    assert.deepEqual(await fields("sync", "1"), ["photo", "video"]);
+    assert.deepEqual(await fields("sync", "2"), ["photo"]);
+    assert.deepEqual(await fields("live", "3"), ["video"]);
+    for (const v of ["0", "4", "", "x", undefined]) assert.deepEqual(await fields("live", v), [], `get_file=${v}`);
+    assert.deepEqual(await fields("ocr", "1"), ["backCrop", "backPhoto", "frontCrop", "frontPhoto", "headPhoto"]);
+    assert.deepEqual(await fields("ocr", "2"), []);
+    assert.deepEqual(await fields("bank", "1"), ["bankcardCropPhoto", "bankcardNoPhoto", "originBankcardPhoto"]);
+
+    const r = await getResult(sim, "sync", orderNo, { getFile: "1" });
+    const photo = decode(r.json.result.photo);
+    const video = decode(r.json.result.video);
+    assert.equal(photo.length, 3000);
+    assert.equal(video.length, 5000);
+    assert.ok(isJpeg(photo));
+    assert.ok(isMp4(video));
+    assert.equal(video.readUInt32BE(32) + 32, 5000); // ftyp box + mdat box fill the file
+
+    sim.setOrder(orderNo, { photoFormat: "png", photoBytes: 4000 });
+    const p = await getResult(sim, "bank", orderNo, { getFile: "1" });
+    const png = decode(p.json.result.originBankcardPhoto);
+    assert.equal(png.length, 4000);
+    assert.ok(isPng(png));
+  });
+
+  test("filesLagPolls: the verdict first, the files from the (N+1)th file request", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { filesLagPolls: 2 });
+    const photo = async (getFile) => (await getResult(sim, "sync", orderNo, { getFile })).json.result.photo;
+    assert.equal(await photo(undefined), undefined); // asks for no files: does not count
+    assert.equal(await photo("2"), undefined);
+    assert.equal(await photo("1"), undefined);
+    assert.ok(isJpeg(decode(await photo("2"))));
+  });
+
+  test("extraFields reach the payload, nested or flat", async () => {
+    const orderNo = newOrder();
+    const extraFields = { riskTag: "none", nested: { a: [1, "2"] }, similarity: "88.5" };
+    sim.setOrder(orderNo, { extraFields });
+    const r = await getResult(sim, "sync", orderNo);
+    assert.deepEqual(r.json.result.nested, extraFields.nested);
+    assert.equal(r.json.result.similarity, "88.5");
+    sim.setOrder(orderNo, { extraFields, shape: "flat" });
+    assert.equal((await getResult(sim, "sync", orderNo)).json.riskTag, "none");
+  });
+
+  test("setOrder rejects unknown or malformed fields", () => {
+    assert.throws(() => sim.setOrder("o1", { shapes: "flat" }), /unknown scenario field/);
+    assert.throws(() => sim.setOrder("o1", { shape: "round" }), /shape/);
+    assert.throws(() => sim.setOrder("o1", { fault: { type: "explode" } }), /fault.type/);
+    assert.throws(() => sim.setOrder("o1", { fault: { type: "busy", code: "123" } }), /busy/);
+    assert.throws(() => sim.setOrder("o1", { photoBytes: 10 }), /photoBytes/);
+    assert.throws(() => sim.setOrder("bad-order", {}), /orderNo/);
+  });
+});
+
+describe("faults", () => {
+  test("slow: the answer after delayMs, for `times` attempts", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "slow", delayMs: 300, times: 1 } });
+    let t = performance.now();
+    assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
+    assert.ok(performance.now() - t >= 280);
+    t = performance.now();
+    assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
+    assert.ok(performance.now() - t < 250);
+  });
+
+  test("status: HTTP 5xx for `times` attempts, then the answer; invalid requests do not count", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "status", status: 503, times: 2 } });
+    assertRejected(await getResult(sim, "sync", orderNo, { ticket: "wrong" }), "400101");
+    for (let i = 0; i < 2; i++) {
+      const r = await getResult(sim, "sync", orderNo);
+      assert.equal(r.status, 503);
+      assert.equal(r.headers.get("access-control-allow-origin"), "*");
+    }
+    assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
+    assert.deepEqual(sim.requests({ orderNo }).map((e) => [e.verdict, e.status, e.fault ?? null]), [
+      ["400101", 200, null], ["ok", 503, "status"], ["ok", 503, "status"], ["ok", 200, null],
+    ]);
+  });
+
+  test("html: a 502 HTML error page; a retry with the same nonce is 400102", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "html", times: 1 } });
+    const url = queryUrl(sim, RESULT_PATHS.live, orderNo);
+    const r = await call(url);
+    assert.equal(r.status, 502);
+    assert.match(r.headers.get("content-type"), /text\/html/);
+    assert.match(r.text, /<html>[\s\S]*502 Bad Gateway/);
+    assertRejected(await call(url), "400102");
+  });
+
+  test("truncated: a complete HTTP response whose JSON is cut in the middle", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "truncated" }, photoBytes: 20000 });
+    const r = await getResult(sim, "sync", orderNo, { getFile: "2" });
+    assert.equal(r.status, 200);
+    assert.equal(r.json, undefined);
+    assert.ok(r.text.startsWith('{"code":"0"') && r.text.length > 10000, r.text.slice(0, 80));
+    assert.equal(Number(r.headers.get("content-length")), Buffer.byteLength(r.text)); // cut inside the base64: ASCII
+  });
+
+  test("reset: the connection dies mid-response", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "reset", times: 1 }, photoBytes: 200000 });
+    await assert.rejects(async () => {
+      const res = await fetch(queryUrl(sim, RESULT_PATHS.sync, orderNo, { getFile: "2" }));
+      await res.text();
+    });
+    assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
+  });
+
+  test("busy: the busy code for `times` attempts, then the answer; faults in sequence", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "busy", code: "999998", times: 2 } });
+    for (let i = 0; i < 2; i++) {
+      const r = await getResult(sim, "ocr", orderNo);
+      assert.equal(r.json.code, "999998");
+      assert.equal(r.json.result, undefined);
+    }
+    assertEnvelope(await getResult(sim, "ocr", orderNo), orderNo);
+
+    const seq = newOrder();
+    sim.setOrder(seq, { fault: [{ type: "status", status: 502, times: 1 }, { type: "busy", code: "999999", times: 1 }] });
+    assert.equal((await queryFaceRecord(sim, seq)).status, 502);
+    assert.equal((await queryFaceRecord(sim, seq)).json.code, "999999");
+    assertEnvelope(await queryFaceRecord(sim, seq), seq);
+  });
+});
+
+describe("transport", () => {
+  test("CORS: preflight answered, Access-Control-Allow-Origin on every response", async () => {
+    const pre = await fetch(`${sim.url}/api/paas/idcardocrapp?orderNo=x1`, {
+      method: "OPTIONS", headers: { origin: "http://example.test", "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+    });
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+    assert.match(pre.headers.get("access-control-allow-methods"), /POST/);
+    assert.match(pre.headers.get("access-control-allow-methods"), /GET/);
+    assert.equal(pre.headers.get("access-control-allow-headers"), "content-type");
+    assert.equal(pre.headers.get("access-control-allow-private-network"), "true");
+    const r = await getResult(sim, "sync", newOrder(), { ticket: "wrong" });
+    assert.equal(r.headers.get("access-control-allow-origin"), "*");
+    assert.equal((await call(`${sim.url}/nothing`)).headers.get("access-control-allow-origin"), "*");
+
+    const closed = await startSimulator({ cors: false });
+    try {
+      assert.equal((await fetch(`${closed.url}/api/server/sync`, { method: "OPTIONS" })).status, 405);
+      assert.equal((await getResult(closed, "sync", newOrder())).headers.get("access-control-allow-origin"), null);
+    } finally {
+      await closed.stop();
+    }
+  });
+
+  test("a 5 MB photo", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { photoBytes: 5 << 20, videoBytes: 2 << 20 });
+    const r = await getResult(sim, "sync", orderNo, { getFile: "1" });
+    const photo = decode(r.json.result.photo);
+    assert.equal(photo.length, 5 << 20);
+    assert.ok(isJpeg(photo));
+    assert.equal(decode(r.json.result.video).length, 2 << 20);
+    assert.ok(r.text.length > 9_000_000);
+  });
+
+  test("the request log: parameters and verdicts, idcardStr as its length, never media", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { photoBytes: 50000 });
+    const big = Buffer.concat([Buffer.from("ffd8ff", "hex"), Buffer.alloc(30000)]).toString("base64");
+    await idcardOcr(sim, orderNo, { body: { idcardStr: big } });
+    await getResult(sim, "sync", orderNo, { getFile: "1" });
+    const log = sim.requests({ orderNo });
+    assert.equal(log.length, 2);
+    assert.equal(log[0].method, "POST");
+    assert.equal(log[0].path, "/api/paas/idcardocrapp");
+    assert.equal(log[0].body.idcardStr, big.length);
+    assert.equal(log[0].body.cardType, "0");
+    assert.deepEqual([log[0].verdict, log[0].status], ["ok", 200]);
+    assert.equal(log[1].query.get_file, "1");
+    assert.ok(JSON.stringify(log).length < 4000);
+  });
+
+  test("the control API over HTTP: orders, requests, reset", async () => {
+    const orderNo = newOrder();
+    const set = await post(sim, `/__sim/orders/${orderNo}`, { shape: "flat", fault: { type: "busy", code: "999997", times: 1 } });
+    assert.equal(set.status, 200);
+    assert.equal(set.json.scenario.shape, "flat");
+    assert.equal((await getResult(sim, "sync", orderNo)).json.code, "999997");
+    assert.equal((await getResult(sim, "sync", orderNo)).json.similarity, "95.0");
+    const bad = await post(sim, `/__sim/orders/${orderNo}`, { shape: "round" });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.error, /shape/);
+    const log = await call(`${sim.url}/__sim/requests?orderNo=${orderNo}`);
+    assert.deepEqual(log.json.map((e) => e.verdict), ["ok", "ok"]);
+
+    const own = await startSimulator();
+    try {
+      await getResult(own, "sync", newOrder());
+      assert.equal((await post(own, "/__sim/reset", {})).json.ok, true);
+      assert.deepEqual(own.requests(), []);
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test("standalone: node tests/sim/index.mjs --port 0 prints the URL and credentials", async () => {
+    const entry = fileURLToPath(new URL("../sim/index.mjs", import.meta.url));
+    const child = spawn(process.execPath, [entry, "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    try {
+      let out = "";
+      for await (const chunk of child.stdout) {
+        out += chunk;
+        if (/SIGN ticket: \S+/.test(out)) break;
+      }
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)[1];
+      assert.match(out, /appId: +IDAsim001/);
+      assert.match(out, /secret: +\S+/);
+      const ticket = /SIGN ticket: (\S+)/.exec(out)[1];
+      const orderNo = newOrder();
+      assertEnvelope(await getResult({ url, appId: "IDAsim001", ticket }, "sync", orderNo), orderNo);
+    } finally {
+      child.kill("SIGTERM");
+      await once(child, "exit");
+    }
+  });
+});

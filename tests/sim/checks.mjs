@@ -1,0 +1,189 @@
+// The service's checks on an incoming call, in order: every parameter present,
+// well formed and expected (400100), app_id known (400103), the signature
+// recomputed from the simulator's own SIGN ticket (400101, or 400104 when it
+// was made with a ticket that is no longer valid), the nonce new (400102).
+// Each check returns { call } (the normalized parameters) or { error: { code, reason } }.
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/** The simulator's own business error codes (the public docs do not list the real ones). */
+export const CODES = {
+  BAD_PARAM: "400100",
+  BAD_SIGN: "400101",
+  NONCE_REUSED: "400102",
+  UNKNOWN_APP: "400103",
+  BAD_CREDENTIAL: "400104",
+};
+export const CODE_MSG = {
+  400100: "参数错误",
+  400101: "签名校验失败",
+  400102: "nonce 已使用",
+  400103: "app_id 不存在",
+  400104: "ticket 或 access_token 无效或已过期",
+};
+
+/** Longest idcardStr accepted (the seed's 20 MB: 20971520 characters of base64). */
+export const IDCARD_STR_MAX = 20971520;
+
+const RULES = {
+  appId: [/^[\x21-\x7e]{1,64}$/, "printable ASCII, no spaces"],
+  orderNo: [/^[A-Za-z0-9]{1,32}$/, "1 to 32 ASCII letters or digits"],
+  nonce: [/^[A-Za-z0-9]{32}$/, "exactly 32 ASCII letters or digits"],
+  version: [/^[\x21-\x7e]{1,20}$/, "1 to 20 printable ASCII characters, no spaces"],
+  sign: [/^[0-9A-Fa-f]{40}$/, "40 hexadecimal characters"],
+  userId: [/^[A-Za-z0-9_-]{1,32}$/, "1 to 32 letters, digits, '_' or '-'"],
+  nonceUserId: [/^[A-Za-z0-9_-]{1,30}$/, "1 to 30 letters, digits, '_' or '-'"],
+  free: [/^[\x20-\x7e]{0,64}$/, "at most 64 printable ASCII characters"],
+};
+
+const fail = (code, reason) => ({ error: { code, reason } });
+const bad = (reason) => fail(CODES.BAD_PARAM, reason);
+
+/**
+ * Reads the query string against `spec` ({ name: [rule, required] }): rejects
+ * repeated, unknown, missing or empty-required and malformed parameters.
+ */
+export function readQuery(searchParams, spec) {
+  const out = {};
+  for (const [name, value] of searchParams) {
+    if (!(name in spec)) return bad(`unexpected query parameter ${JSON.stringify(name)}`);
+    if (name in out) return bad(`query parameter ${name} appears more than once`);
+    out[name] = value;
+  }
+  return checkFields(out, spec, "query parameter");
+}
+
+/** Checks a parsed JSON body against `spec`: a plain object of string fields, no others. */
+export function readBody(body, spec) {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return bad("body must be a JSON object");
+  for (const [name, value] of Object.entries(body)) {
+    if (!(name in spec)) return bad(`unexpected body field ${JSON.stringify(name)}`);
+    if (typeof value !== "string") return bad(`body field ${name} must be a string; got ${value === null ? "null" : typeof value}`);
+  }
+  return checkFields(body, spec, "body field");
+}
+
+function checkFields(values, spec, what) {
+  for (const [name, [rule, required]] of Object.entries(spec)) {
+    const v = values[name];
+    if (v === undefined || (v === "" && required)) {
+      if (required) return bad(`${what} ${name} is ${v === undefined ? "missing" : "empty"}`);
+      continue;
+    }
+    if (rule && !RULES[rule][0].test(v)) return bad(`${what} ${name} must be ${RULES[rule][1]}`);
+  }
+  return { call: values };
+}
+
+/** The query of the GET result queries (seeds 000, 001, 002, 004). */
+export const RESULT_QUERY = {
+  app_id: ["appId", true],
+  order_no: ["orderNo", true],
+  nonce: ["nonce", true],
+  version: ["version", true],
+  sign: ["sign", true],
+  get_file: ["free", false],
+};
+
+/** The JSON body of POST /api/paas/idcardocrapp (seed 003). */
+export const IDCARD_OCR_BODY = {
+  webankAppId: ["appId", true],
+  version: ["version", true],
+  nonce: ["nonce", true],
+  sign: ["sign", true],
+  orderNo: ["orderNo", true],
+  userId: ["userId", false],
+  cardType: [null, true],
+  idcardStr: [null, true],
+};
+
+/** The JSON body of POST /api/v2/base/queryfacerecord (SPEC §5). */
+export const QUERY_FACE_RECORD_BODY = {
+  appId: ["appId", true],
+  version: ["version", true],
+  nonce: ["nonce", true],
+  orderNo: ["orderNo", true],
+  sign: ["sign", true],
+  getFile: ["free", false],
+  queryVersion: ["free", false],
+};
+
+/** For the POST endpoints: the Content-Type is JSON and the query holds exactly orderNo. */
+export function checkPostEnvelope(headers, searchParams) {
+  const type = headers["content-type"] ?? "";
+  if (!/^application\/json\s*(;.*)?$/i.test(type)) {
+    return bad(`Content-Type must be application/json; got ${JSON.stringify(type)}`);
+  }
+  return readQuery(searchParams, { orderNo: ["orderNo", true] });
+}
+
+/** Checks idcardStr and cardType of an ID card OCR upload; returns the image format or an error. */
+export function checkIdCardImage(body) {
+  if (body.cardType !== "0" && body.cardType !== "1") return bad('cardType must be "0" (portrait side) or "1" (emblem side)');
+  const s = body.idcardStr;
+  if (s.length > IDCARD_STR_MAX) return bad(`idcardStr must be at most ${IDCARD_STR_MAX} characters; got ${s.length}`);
+  if (/^data:/i.test(s)) return bad('idcardStr must be plain base64, without a "data:" prefix');
+  if (/[\r\n]/.test(s)) return bad("idcardStr must not contain line breaks");
+  if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
+    return bad("idcardStr must be standard base64 (A-Z a-z 0-9 + /, padded with =)");
+  }
+  const head = Buffer.from(s.slice(0, 12), "base64");
+  if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { format: "jpeg" };
+  if (head.subarray(0, 8).equals(PNG_MAGIC)) return { format: "png" };
+  return bad("idcardStr must be a JPEG or PNG image (its bytes must start with FF D8 FF or the PNG signature)");
+}
+const PNG_MAGIC = Buffer.from("89504e470d0a1a0a", "hex");
+
+/** SHA-1 over the values sorted by code point (UTF-8 byte order is code-point order), uppercase hex. */
+export function signValues(values) {
+  const sorted = values.map((v) => Buffer.from(String(v), "utf8")).sort(Buffer.compare);
+  return createHash("sha1").update(Buffer.concat(sorted)).digest("hex").toUpperCase();
+}
+
+/**
+ * app_id known, signature over appId, orderNo, version, the SIGN ticket and
+ * nonce (case-insensitive), nonce new. Records the nonce when all pass.
+ */
+export function authenticate(creds, { appId, orderNo, version, nonce, sign }) {
+  if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
+  const given = Buffer.from(sign.toUpperCase());
+  const matches = (ticket) => timingSafeEqual(Buffer.from(signValues([appId, orderNo, version, ticket, nonce])), given);
+  const ticket = creds.currentSignTicket(appId);
+  if (!ticket || !matches(ticket)) {
+    const stale = creds.deadSignTickets(appId).find(matches);
+    if (stale) return fail(CODES.BAD_CREDENTIAL, `signed with a SIGN ticket that is no longer valid: ${creds.deadSignTicket(appId, stale)}`);
+    return fail(CODES.BAD_SIGN, "sign does not match app_id, order_no, version, nonce and the current SIGN ticket");
+  }
+  if (!creds.useNonce(appId, nonce)) return fail(CODES.NONCE_REUSED, "nonce was already used by an earlier request of this app");
+  return { call: null };
+}
+
+/** GET /api/oauth2/access_token: parameters, app, secret. */
+export function checkAccessToken(creds, searchParams) {
+  const q = readQuery(searchParams, {
+    app_id: ["appId", true], secret: [null, true], grant_type: [null, true], version: [null, true],
+  });
+  if (q.error) return q;
+  const { app_id: appId, secret, grant_type: grant, version } = q.call;
+  if (grant !== "client_credential") return bad('grant_type must be "client_credential"');
+  if (version !== "1.0.0") return bad('version must be "1.0.0"');
+  if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
+  if (!creds.secretMatches(appId, secret)) return fail(CODES.BAD_CREDENTIAL, "secret does not match this app_id");
+  return { call: { appId } };
+}
+
+/** GET /api/oauth2/api_ticket: parameters, app, access token. */
+export function checkApiTicket(creds, searchParams) {
+  const q = readQuery(searchParams, {
+    app_id: ["appId", true], access_token: [null, true], type: [null, true], version: [null, true], user_id: ["nonceUserId", false],
+  });
+  if (q.error) return q;
+  const { app_id: appId, access_token: token, type, version, user_id: userId } = q.call;
+  if (type !== "SIGN" && type !== "NONCE") return bad('type must be "SIGN" or "NONCE"');
+  if (type === "NONCE" && userId === undefined) return bad("query parameter user_id is missing (required for a NONCE ticket)");
+  if (type === "SIGN" && userId !== undefined) return bad("query parameter user_id is only for type=NONCE");
+  if (version !== "1.0.0") return bad('version must be "1.0.0"');
+  if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
+  const problem = creds.tokenProblem(appId, token);
+  if (problem) return fail(CODES.BAD_CREDENTIAL, problem);
+  return { call: { appId, type, token, userId } };
+}

@@ -1,0 +1,117 @@
+// Response bodies of the business endpoints: the envelope (SPEC §3), the
+// payload of each endpoint (seeds 000–004), the media the request asked for,
+// and the scenario's shape / numbers / extra fields.
+import { captureLead, bankCard, ocrExtras, person } from "./data.mjs";
+import { mediaBase64 } from "./media.mjs";
+import { bizSeqNo, formatTime, Raw } from "./util.mjs";
+import { createHash } from "node:crypto";
+
+/** Payload fields that the "numbers" scenario sends as JSON numbers. */
+const NUMERIC = ["liveRate", "similarity", "clarity", "retry"];
+
+/**
+ * The business endpoints: which files a get_file value asks for, the payload
+ * builder, and the top-level extras beside the envelope.
+ */
+export const ENDPOINTS = {
+  sync: { files: faceFiles, payload: facePayload, extras: (c) => ({ app_id: c.appId, order_no: c.orderNo }) },
+  getLiveResult: { files: faceFiles, payload: livePayload, extras: (c) => ({ app_id: c.appId }) },
+  getOcrResult: { files: ocrFiles(["frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto"]), payload: idOcrPayload },
+  getBankCardOcrResult: { files: ocrFiles(["bankcardCropPhoto", "bankcardNoPhoto", "originBankcardPhoto"]), payload: bankOcrPayload },
+  idcardocrapp: { files: () => [], payload: idUploadPayload },
+  queryfacerecord: { files: faceFiles, payload: facePayload },
+};
+
+function faceFiles(getFile) {
+  return { 1: ["photo", "video"], 2: ["photo"], 3: ["video"] }[getFile] ?? [];
+}
+function ocrFiles(fields) {
+  return (getFile) => (getFile === "1" ? fields : []);
+}
+
+/**
+ * The body for a valid `call` of `endpoint` on the order record `order`
+ * (whose file-poll counter this advances when files are asked for).
+ * @param {{ appId, orderNo, getFile?, cardType? }} call
+ */
+export function resultBody(endpoint, call, order, now) {
+  const ep = ENDPOINTS[endpoint];
+  const s = order.scenario;
+  const seq = bizSeqNo(now);
+  const time = formatTime(now);
+  const base = { bizSeqNo: seq, transactionTime: time, orderNo: call.orderNo };
+  let payload;
+  if (s.code === "0") payload = { ...base, ...ep.payload(call, order), success: false };
+  else payload = { ...base, success: false };
+
+  const wanted = ep.files(call.getFile);
+  if (wanted.length > 0 && (s.code === "0" || s.filesOnError)) {
+    order.filePolls++;
+    if (order.filePolls > s.filesLagPolls) Object.assign(payload, media(wanted, s));
+  }
+  Object.assign(payload, s.extraFields);
+  if (s.numbers === "numbers") {
+    for (const k of NUMERIC) {
+      if (typeof payload[k] === "string" && /^-?\d+(\.\d+)?$/.test(payload[k])) payload[k] = Raw.number(payload[k]);
+    }
+  }
+  return envelope({ code: s.code, msg: s.msg, bizSeqNo: seq, transactionTime: time }, payload, s.shape, ep.extras?.(call));
+}
+
+/** A business error or busy answer: the envelope alone. */
+export function errorBody(code, msg, now) {
+  return { code, msg, bizSeqNo: bizSeqNo(now), transactionTime: formatTime(now) };
+}
+
+function envelope(head, payload, shape, extras = {}) {
+  const { code, msg, bizSeqNo: seq, transactionTime } = head;
+  if (shape === "flat") return Object.assign({ code, msg }, payload, { code, msg, bizSeqNo: seq, transactionTime }, extras);
+  const top = { code, msg, bizSeqNo: seq };
+  if (shape === "both") Object.assign(top, payload, { code, msg });
+  return { ...top, result: payload, transactionTime, ...extras };
+}
+
+function media(fields, s) {
+  const out = {};
+  for (const f of fields) {
+    const [format, size] = f === "video" ? ["mp4", s.videoBytes] : [s.photoFormat, s.photoBytes];
+    if (size > 0) out[f] = Raw.string(mediaBase64(format, size));
+  }
+  return out;
+}
+
+function occurredTime(call, order) {
+  return formatTime(order.firstSeen - captureLead(call.orderNo) * 1000);
+}
+
+function facePayload(call, order) {
+  const p = person(call.orderNo);
+  return { idNo: p.idcard, idType: "01", name: p.name, liveRate: "100", similarity: "95.0", occurredTime: occurredTime(call, order) };
+}
+
+function livePayload(call, order) {
+  return { liveRate: "100", occurredTime: occurredTime(call, order) };
+}
+
+function idOcrPayload(call, order) {
+  const { name, sex, nation, birth, address, idcard, validDate, authority } = person(call.orderNo);
+  return {
+    frontCode: "0", backCode: "0", name, sex, nation, birth, address, idcard, validDate, authority,
+    operateTime: occurredTime(call, order),
+  };
+}
+
+function bankOcrPayload(call, order) {
+  return { ...bankCard(call.orderNo), operateTime: occurredTime(call, order) };
+}
+
+function idUploadPayload(call) {
+  const p = person(call.orderNo);
+  const { clarity, ocrId } = ocrExtras(call.orderNo);
+  const side = call.cardType === "0"
+    ? { name: p.name, sex: p.sex, nation: p.nation, birth: p.birth, address: p.address, idcard: p.idcard }
+    : { validDate: p.validDate, authority: p.authority };
+  // `sign` in the seed's examples is undocumented; here an opaque 40-hex value.
+  const sign = createHash("sha1").update(`${ocrId}${call.orderNo}${call.cardType}`).digest("hex").toUpperCase();
+  return { ocrId, ...side, warning: "00000000", sign, clarity, multiWarning: "00000000", retry: "1" };
+}

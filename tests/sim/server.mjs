@@ -1,0 +1,258 @@
+// The HTTP side: routing, CORS, bodies, the checks, faults, responses, the
+// request log, and the /__sim control API.
+import { STATUS_CODES } from "node:http";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  authenticate, checkAccessToken, checkApiTicket, checkIdCardImage, checkPostEnvelope, CODE_MSG, CODES,
+  IDCARD_OCR_BODY, IDCARD_STR_MAX, QUERY_FACE_RECORD_BODY, readBody, readQuery, RESULT_QUERY,
+} from "./checks.mjs";
+import { loggedBody } from "./log.mjs";
+import { errorBody, resultBody } from "./results.mjs";
+import { faultFor, KNOWN_CODES } from "./scenarios.mjs";
+import { formatTime, serialize } from "./util.mjs";
+
+const BODY_LIMIT = IDCARD_STR_MAX + 64 * 1024;
+const JSON_TYPE = "application/json;charset=UTF-8";
+
+/** path -> { method, endpoint, parse } for the business endpoints; the two OAuth endpoints apart. */
+const ROUTES = {
+  "/api/server/sync": { method: "GET", endpoint: "sync" },
+  "/api/server/getLiveResult": { method: "GET", endpoint: "getLiveResult" },
+  "/api/server/getOcrResult": { method: "GET", endpoint: "getOcrResult" },
+  "/api/server/getBankCardOcrResult": { method: "GET", endpoint: "getBankCardOcrResult" },
+  "/api/paas/idcardocrapp": { method: "POST", endpoint: "idcardocrapp" },
+  "/api/v2/base/queryfacerecord": { method: "POST", endpoint: "queryfacerecord" },
+  "/api/oauth2/access_token": { method: "GET", endpoint: "access_token" },
+  "/api/oauth2/api_ticket": { method: "GET", endpoint: "api_ticket" },
+};
+
+const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n" +
+  "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+
+/**
+ * The request handler.
+ * @param {{ creds, orders, log, cors: boolean, now: () => number, signal: AbortSignal }} sim
+ */
+export function createHandler(sim) {
+  return (req, res) => {
+    handle(sim, req, res).catch((e) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { "Content-Type": "text/plain" });
+        res.end(`simulator error: ${e.message}`);
+      } else res.destroy();
+    });
+  };
+}
+
+async function handle(sim, req, res) {
+  const url = new URL(req.url, "http://127.0.0.1");
+  if (sim.cors) res.setHeader("Access-Control-Allow-Origin", "*");
+  if (url.pathname.startsWith("/__sim/")) return control(sim, req, res, url);
+
+  const entry = sim.log.start(req.method, url);
+  const route = ROUTES[url.pathname];
+  if (req.method === "OPTIONS") {
+    entry.verdict = "preflight";
+    if (!sim.cors) return sendText(res, entry, 405, "405 Method Not Allowed");
+    entry.status = 204;
+    return preflight(res);
+  }
+  if (!route) {
+    entry.verdict = "404";
+    entry.reason = "no such endpoint";
+    return sendText(res, entry, 404, `404 Not Found: ${url.pathname}`);
+  }
+  entry.endpoint = route.endpoint;
+  const raw = req.method === "POST" ? await readRaw(req) : null;
+  const checked = check(sim, route, req, url, raw, entry);
+  if (checked.error) {
+    entry.verdict = checked.error.code;
+    entry.reason = checked.error.reason;
+    const msg = `${CODE_MSG[checked.error.code]}：${checked.error.reason}`;
+    return sendJson(res, entry, 200, errorBody(checked.error.code, msg, sim.now()));
+  }
+  entry.verdict = "ok";
+  if (route.endpoint === "access_token") return sendJson(res, entry, 200, tokenBody(sim, checked.call));
+  if (route.endpoint === "api_ticket") return sendJson(res, entry, 200, ticketBody(sim, checked.call));
+  return answer(sim, route.endpoint, checked.call, req, res, entry);
+}
+
+/** Method, parameters and signature of a request; { call } or { error }. */
+function check(sim, route, req, url, raw, entry) {
+  const badParam = (reason) => ({ error: { code: CODES.BAD_PARAM, reason } });
+  if (req.method !== route.method) return badParam(`method ${req.method} is not allowed on ${url.pathname}; use ${route.method}`);
+  if (route.endpoint === "access_token") return checkAccessToken(sim.creds, url.searchParams);
+  if (route.endpoint === "api_ticket") return checkApiTicket(sim.creds, url.searchParams);
+
+  const claimed = url.searchParams.get(route.method === "GET" ? "order_no" : "orderNo");
+  if (claimed) entry.orderNo = claimed; // for filtering the log, even when the request fails
+  let call;
+  if (route.method === "GET") {
+    const q = readQuery(url.searchParams, RESULT_QUERY);
+    if (q.error) return q;
+    const { app_id: appId, order_no: orderNo, nonce, version, sign, get_file: getFile } = q.call;
+    call = { appId, orderNo, nonce, version, sign, getFile };
+  } else {
+    const env = checkPostEnvelope(req.headers, url.searchParams);
+    if (env.error) return env;
+    if (raw.tooLarge) return badParam(`request body must be at most ${BODY_LIMIT} bytes`);
+    let body;
+    try {
+      body = JSON.parse(raw.buffer.toString("utf8"));
+    } catch {
+      entry.body = { invalidJson: true, bytes: raw.buffer.length };
+      return badParam("body is not valid JSON");
+    }
+    entry.body = loggedBody(body);
+    const upload = route.endpoint === "idcardocrapp";
+    const b = readBody(body, upload ? IDCARD_OCR_BODY : QUERY_FACE_RECORD_BODY);
+    if (b.error) return b;
+    if (body.orderNo !== env.call.orderNo) return badParam("orderNo in the query must equal orderNo in the body");
+    if (upload) {
+      const img = checkIdCardImage(body);
+      if (img.error) return img;
+      entry.imageFormat = img.format;
+      call = { appId: body.webankAppId, orderNo: body.orderNo, nonce: body.nonce, version: body.version, sign: body.sign, cardType: body.cardType };
+    } else {
+      call = { appId: body.appId, orderNo: body.orderNo, nonce: body.nonce, version: body.version, sign: body.sign, getFile: body.getFile };
+    }
+  }
+  entry.orderNo = call.orderNo;
+  const auth = authenticate(sim.creds, call);
+  return auth.error ? auth : { call };
+}
+
+/** A valid business call: count the attempt, apply the order's fault, answer. */
+async function answer(sim, endpoint, call, req, res, entry) {
+  const order = sim.orders.get(call.orderNo);
+  const attempt = ++order.attempts;
+  const fault = faultFor(order.scenario.faults, attempt);
+  entry.attempt = attempt;
+  if (fault) entry.fault = fault.type;
+  switch (fault?.type) {
+    case "status":
+      return sendText(res, entry, fault.status, `${fault.status} ${STATUS_CODES[fault.status] ?? "Error"}`);
+    case "html":
+      return send(res, entry, 502, "text/html", [Buffer.from(HTML_502)]);
+    case "busy":
+      return sendJson(res, entry, 200, errorBody(fault.code, KNOWN_CODES[fault.code], sim.now()));
+    case "slow":
+      try {
+        await sleep(fault.delayMs, undefined, { signal: sim.signal });
+      } catch {
+        return; // simulator stopping
+      }
+      if (res.destroyed || !res.socket || res.socket.destroyed) return void (entry.status = "client gone");
+  }
+  const chunks = serialize(resultBody(endpoint, call, order, sim.now()));
+  if (fault?.type === "truncated") {
+    const total = chunks.reduce((n, c) => n + c.length, 0);
+    return send(res, entry, 200, JSON_TYPE, cut(chunks, Math.floor(total / 2)));
+  }
+  if (fault?.type === "reset") return resetMidway(res, entry, chunks);
+  return send(res, entry, 200, JSON_TYPE, chunks);
+}
+
+function tokenBody(sim, { appId }) {
+  const t = sim.creds.issueToken(appId);
+  return {
+    code: "0", msg: "请求成功", transactionTime: formatTime(sim.now()),
+    access_token: t.value, expire_time: formatTime(t.expiresAt), expire_in: t.ttlS,
+  };
+}
+
+function ticketBody(sim, { appId, type, token, userId }) {
+  const t = sim.creds.issueTicket(appId, type, token, userId);
+  return {
+    code: "0", msg: "请求成功", transactionTime: formatTime(sim.now()),
+    tickets: [{ value: t.value, expire_in: t.ttlS, expire_time: formatTime(t.expiresAt) }],
+  };
+}
+
+/** The control API: POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset. */
+async function control(sim, req, res, url) {
+  const reply = (status, value) => {
+    const body = Buffer.from(JSON.stringify(value));
+    res.writeHead(status, { "Content-Type": JSON_TYPE, "Content-Length": body.length });
+    res.end(body);
+  };
+  if (req.method === "OPTIONS" && sim.cors) return preflight(res);
+  const order = /^\/__sim\/orders\/([^/]+)$/.exec(url.pathname);
+  if (order && req.method === "POST") {
+    const raw = await readRaw(req);
+    try {
+      const text = raw.buffer.toString("utf8").trim();
+      const scenario = sim.setOrder(decodeURIComponent(order[1]), text ? JSON.parse(text) : {});
+      return reply(200, { ok: true, orderNo: decodeURIComponent(order[1]), scenario });
+    } catch (e) {
+      return reply(400, { ok: false, error: e.message });
+    }
+  }
+  if (url.pathname === "/__sim/requests" && req.method === "GET") {
+    return reply(200, sim.log.list(Object.fromEntries(url.searchParams)));
+  }
+  if (url.pathname === "/__sim/reset" && req.method === "POST") {
+    sim.reset();
+    return reply(200, { ok: true });
+  }
+  return reply(404, { ok: false, error: `no control endpoint ${req.method} ${url.pathname}` });
+}
+
+/** Answers a CORS preflight (also Chromium's Private Network Access one). */
+function preflight(res) {
+  res.writeHead(204, {
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "content-type",
+    "Access-Control-Allow-Private-Network": "true",
+    "Access-Control-Max-Age": "600",
+  });
+  res.end();
+}
+
+/** Reads a request body, keeping at most BODY_LIMIT bytes (the rest is drained). */
+async function readRaw(req) {
+  const parts = [];
+  let size = 0;
+  for await (const part of req) {
+    size += part.length;
+    if (size <= BODY_LIMIT) parts.push(part);
+  }
+  return { buffer: Buffer.concat(parts), tooLarge: size > BODY_LIMIT };
+}
+
+function sendJson(res, entry, status, value) {
+  return send(res, entry, status, JSON_TYPE, serialize(value));
+}
+
+function sendText(res, entry, status, text) {
+  return send(res, entry, status, "text/plain;charset=UTF-8", [Buffer.from(text)]);
+}
+
+function send(res, entry, status, type, chunks) {
+  entry.status = status;
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  res.writeHead(status, { "Content-Type": type, "Content-Length": length });
+  for (const c of chunks) res.write(c);
+  res.end();
+}
+
+/** The first `n` bytes of `chunks`. */
+function cut(chunks, n) {
+  const out = [];
+  for (const c of chunks) {
+    if (n <= 0) break;
+    out.push(c.length <= n ? c : c.subarray(0, n));
+    n -= c.length;
+  }
+  return out;
+}
+
+/** Announces the full length, sends half the body, then resets the connection. */
+function resetMidway(res, entry, chunks) {
+  entry.status = 200;
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  res.writeHead(200, { "Content-Type": JSON_TYPE, "Content-Length": length });
+  const half = cut(chunks, Math.floor(length / 2));
+  half.forEach((c, i) => res.write(c, i === half.length - 1 ? () => res.socket?.resetAndDestroy() : undefined));
+  if (half.length === 0) res.socket?.resetAndDestroy();
+}
