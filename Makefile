@@ -20,10 +20,10 @@ pkg: build
 test: setup test-rust test-wasm test-js
 
 test-rust: setup
-	cargo fmt --check
-	cargo clippy --all-targets -- -D warnings
-	scripts/wasm-cargo clippy --lib --tests -- -D warnings
-	cargo test
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	scripts/wasm-cargo clippy --workspace --lib --tests -- -D warnings
+	cargo test --workspace
 
 test-wasm: setup
 	scripts/test-wasm
