@@ -40,6 +40,44 @@ extern "C" {
     /// `typeof`, with `null` and `array` told apart.
     #[wasm_bindgen(js_name = describeType)]
     pub fn describe_type(value: &JsValue) -> String;
+
+    /// `s.length`.
+    #[wasm_bindgen(js_name = stringLength)]
+    pub fn string_length(s: &JsValue) -> u32;
+
+    /// Writes `s` as UTF-8 at `ptr` (room for `cap` bytes) with
+    /// `TextEncoder.encodeInto`: bytes written, or -1 if it did not fit.
+    #[wasm_bindgen(js_name = writeString)]
+    pub fn write_string(s: &JsValue, ptr: u32, cap: u32) -> i32;
+}
+
+thread_local! {
+    static MEMORY_BOUND: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Hands the module's memory to `js/boundary.js` the first time it is needed
+/// (never at load time).
+pub fn bind_memory_once() {
+    MEMORY_BOUND.with(|bound| {
+        if !bound.get() {
+            bind_memory(&wasm_bindgen::memory());
+            bound.set(true);
+        }
+    });
+}
+
+/// Copies an ASCII JS string (such as base64) into a new buffer with the
+/// engine's native encoder; `None` when it is not a string or not ASCII.
+pub fn ascii_bytes(value: &JsValue) -> Option<Vec<u8>> {
+    if !value.is_string() {
+        return None;
+    }
+    bind_memory_once();
+    let len = string_length(value);
+    let mut buf = vec![0u8; len as usize];
+    // JavaScript writes the bytes at this address (see writeString).
+    let written = write_string(value, buf.as_mut_ptr() as usize as u32, len);
+    (written == len as i32).then_some(buf)
 }
 
 /// Converts a core error into a thrown `FaceIdError`.

@@ -441,13 +441,14 @@ impl Answer {
         })
     }
 
-    /// Whether the payload has a non-empty string for `field`.
+    /// Whether the payload has a non-empty string for `field`. Only the
+    /// length is read: a multi-megabyte photo is never copied into wasm.
     fn has(&self, field: &str) -> bool {
         let non_empty = |obj: &Object| {
             Reflect::get(obj, &JsValue::from_str(field))
                 .ok()
-                .and_then(|v| v.as_string())
-                .is_some_and(|s| !s.is_empty())
+                .and_then(|v| v.dyn_into::<JsString>().ok())
+                .is_some_and(|s| s.length() > 0)
         };
         self.result.as_ref().is_some_and(non_empty) || non_empty(&self.top)
     }

@@ -13,7 +13,7 @@ use core::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{bind_memory, forget_sign_options, read_sign, write_sign_options};
+use super::boundary::{bind_memory_once, forget_sign_options, read_sign, write_sign_options};
 use crate::error::Result;
 use crate::sign::{sign_slice, SignParams, DEFAULT_VERSION};
 use crate::validate;
@@ -58,7 +58,7 @@ impl Lane {
 
     fn sign(&mut self, options: &JsValue) -> Option<Result<JsValue>> {
         if !self.bound {
-            bind_memory(&wasm_bindgen::memory());
+            bind_memory_once();
             self.scratch = vec![0; SCRATCH];
             self.bound = true;
         }

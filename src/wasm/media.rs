@@ -3,10 +3,10 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{describe_type, to_js};
+use super::boundary::{ascii_bytes, describe_type, string_length, to_js};
 use crate::endpoints::MEDIA_FIELDS;
 use crate::error::Error;
-use crate::media::{decode, sniff};
+use crate::media::{decode, decode_bytes, sniff};
 
 fn is_plain_object(value: &JsValue) -> bool {
     value.is_object() && !value.is_null() && !Array::is_array(value)
@@ -38,17 +38,16 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
     };
     let out = Array::new();
     for (field, _) in MEDIA_FIELDS {
-        let Some(text) = Reflect::get(&payload, &JsValue::from_str(field))
-            .ok()
-            .and_then(|v| v.as_string())
-        else {
-            continue;
-        };
-        if text.is_empty() {
+        let value = Reflect::get(&payload, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
+        if !value.is_string() || string_length(&value) == 0 {
             continue;
         }
-        let bytes = decode(field, &text)?;
-        drop(text);
+        // Base64 is ASCII: copied natively; anything else takes the slow road
+        // and is reported as invalid base64 with its position.
+        let bytes = match ascii_bytes(&value) {
+            Some(text) => decode_bytes(field, &text)?,
+            None => decode(field, &value.as_string().unwrap_or_default())?,
+        };
         let file = Object::new();
         let _ = Reflect::set(&file, &"field".into(), &JsValue::from_str(field));
         let _ = Reflect::set(&file, &"mime".into(), &JsValue::from_str(sniff(&bytes)));

@@ -27,10 +27,19 @@ pub fn sniff(bytes: &[u8]) -> &'static str {
 /// Decodes the base64 of media field `field`. Line breaks and spaces are
 /// ignored; anything else outside the alphabet is [`Error::InvalidMedia`].
 pub fn decode(field: &str, text: &str) -> Result<Vec<u8>> {
+    decode_bytes(field, text.as_bytes())
+}
+
+/// [`decode`] over the base64 text's bytes.
+pub fn decode_bytes(field: &str, text: &[u8]) -> Result<Vec<u8>> {
     let invalid =
         |e: base64::DecodeError| Error::InvalidMedia(format!("{field} is not valid base64: {e}"));
-    if text.bytes().any(|b| b.is_ascii_whitespace()) {
-        let cleaned: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    if text.iter().any(|b| b.is_ascii_whitespace()) {
+        let cleaned: Vec<u8> = text
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
         return LENIENT.decode(cleaned).map_err(invalid);
     }
     LENIENT.decode(text).map_err(invalid)

@@ -160,3 +160,25 @@ export function readSign(ptr) {
     m[p + 30], m[p + 31], m[p + 32], m[p + 33], m[p + 34], m[p + 35], m[p + 36], m[p + 37], m[p + 38], m[p + 39],
   );
 }
+
+// ---- Large ASCII strings into wasm memory -------------------------------
+//
+// Base64 media is megabytes of ASCII. The generic string transfer copies it
+// one character at a time; TextEncoder.encodeInto does it natively.
+let encoder = null;
+
+/** The string's length in UTF-16 code units (= bytes when it is ASCII). */
+export function stringLength(s) {
+  return s.length;
+}
+
+/**
+ * Writes `s` as UTF-8 at `ptr` (room for `cap` bytes): the number of bytes
+ * written, or -1 when it did not all fit (it was not ASCII).
+ */
+export function writeString(s, ptr, cap) {
+  if (bytes.byteLength === 0 || bytes.buffer !== memory.buffer) bytes = new Uint8Array(memory.buffer);
+  encoder ??= new TextEncoder();
+  const { read, written } = encoder.encodeInto(s, bytes.subarray(ptr, ptr + cap));
+  return read === s.length ? written : -1;
+}
