@@ -3,6 +3,8 @@ import initWasm, * as glue from "./faceid_edge.js";
 import { FaceIdError } from "./errors.js";
 
 export { FaceIdError };
+export { createRedisTicketStore } from "./redis-store.js";
+export { TicketOwner } from "./ticket-owner.js";
 
 let ready;
 let loaded = false;
@@ -32,6 +34,14 @@ function notLoaded(name) {
 export class FaceIdClient extends glue.FaceIdClient {
   constructor(options) {
     if (!loaded) throw notLoaded("FaceIdClient");
+    super(options);
+  }
+}
+
+/** The ticket owner's engine; constructing it before `init()` throws NOT_INITIALIZED. */
+export class TicketManager extends glue.TicketManager {
+  constructor(options) {
+    if (!loaded) throw notLoaded("TicketManager");
     super(options);
   }
 }

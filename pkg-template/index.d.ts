@@ -3,7 +3,16 @@
 // Types of every faceid-edge entry (workerd, node, browser).
 import type { FaceIdErrorCode, InitInput } from "./faceid_edge.js";
 
-export { FaceIdClient, codeInfo, decodeMedia, nonce, sign, signValues, verifySign } from "./faceid_edge.js";
+export {
+  FaceIdClient,
+  TicketManager,
+  codeInfo,
+  decodeMedia,
+  nonce,
+  sign,
+  signValues,
+  verifySign,
+} from "./faceid_edge.js";
 export type {
   BankCardOcrResult,
   CodeInfo,
@@ -25,7 +34,35 @@ export type {
   RequestKind,
   SignedRequestInit,
   SignOptions,
+  TicketManagerOptions,
+  TicketStatus,
+  TicketStore,
+  DurableObjectNamespaceLike,
 } from "./faceid_edge.js";
+
+import type { TicketStore } from "./faceid_edge.js";
+
+/**
+ * A `TicketStore` on a connected node-redis (4+) or ioredis
+ * client, for `new FaceIdClient({ appId, secret, store })` in several
+ * processes. Keys are prefixed with `prefix`.
+ */
+export declare function createRedisTicketStore(
+  redis: { get(key: string): Promise<unknown>; set(...args: unknown[]): Promise<unknown>; eval(...args: unknown[]): Promise<unknown> },
+  options?: { prefix?: string },
+): TicketStore;
+
+/**
+ * The Durable Object (workerd) that owns the token and SIGN ticket of
+ * one App ID. Re-export it from your Worker and bind it; settings come from
+ * `FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_SERVER_URL`,
+ * `FACEID_REFRESH_INTERVAL_MS`.
+ */
+export declare class TicketOwner {
+  constructor(ctx: unknown, env: Record<string, unknown>);
+  fetch(request: Request): Promise<Response>;
+  alarm(): Promise<void>;
+}
 
 /**
  * The error every faceid-edge function throws. Branch on `code`, which is

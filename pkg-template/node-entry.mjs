@@ -9,7 +9,18 @@ import { initSync } from "./faceid_edge.js";
 // eslint-disable-next-line no-undef
 initSync({ module: readFileSync(join(__dirname, "faceid_edge_bg.wasm")) });
 
-export { FaceIdClient, codeInfo, decodeMedia, nonce, sign, signValues, verifySign } from "./faceid_edge.js";
+export {
+  FaceIdClient,
+  TicketManager,
+  codeInfo,
+  decodeMedia,
+  nonce,
+  sign,
+  signValues,
+  verifySign,
+} from "./faceid_edge.js";
+export { createRedisTicketStore } from "./redis-store.js";
+export { TicketOwner } from "./ticket-owner.js";
 export { FaceIdError } from "./errors.js";
 
 /** Already initialised on load; kept so that portable code can `await init()`. */

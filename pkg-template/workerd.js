@@ -7,7 +7,18 @@ import { initSync } from "./faceid_edge.js";
 
 initSync({ module: wasmModule });
 
-export { FaceIdClient, codeInfo, decodeMedia, nonce, sign, signValues, verifySign } from "./faceid_edge.js";
+export {
+  FaceIdClient,
+  TicketManager,
+  codeInfo,
+  decodeMedia,
+  nonce,
+  sign,
+  signValues,
+  verifySign,
+} from "./faceid_edge.js";
+export { TicketOwner } from "./ticket-owner.js";
+export { createRedisTicketStore } from "./redis-store.js";
 export { FaceIdError } from "./errors.js";
 
 /** Already initialised on import; kept so that portable code can `await init()`. */

@@ -7,17 +7,19 @@
 //! answer with photos and video costs no more than it does in plain
 //! JavaScript.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
 use super::options;
-use super::sys::{clear_timeout, fetch, set_timeout, AbortController, Response};
+use super::http::{error_name, field, is_plain_object, parse_object, send, sleep, Outgoing};
+use super::owner::OwnerReader;
+use super::tickets::{Manager, Store};
+use crate::tickets::Schedule;
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
@@ -26,22 +28,34 @@ use crate::response::{self, code_info, files_pending, is_busy, Envelope, Source}
 use crate::retry::Policy;
 use crate::validate;
 
-#[wasm_bindgen]
-extern "C" {
-    /// `JSON.parse` on a JS string, so the body never enters wasm memory.
-    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
-    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
-}
-
 /// Where the SIGN ticket comes from.
 enum TicketSource {
     /// A ticket given at construction, validated then.
     Fixed(String),
     /// `ticketProvider`, called once per query.
     Provider(Function),
+    /// `secret`: fetched, cached and refreshed here (optionally through a
+    /// shared `store`).
+    Managed(Rc<Manager>),
+    /// `ticketOwner`: read from the Durable Object that owns the ticket.
+    Owner(Rc<OwnerReader>),
+}
+
+impl TicketSource {
+    fn name(&self) -> &'static str {
+        match self {
+            TicketSource::Fixed(_) => "ticket",
+            TicketSource::Provider(_) => "ticketProvider",
+            TicketSource::Managed(_) => "secret",
+            TicketSource::Owner(_) => "ticketOwner",
+        }
+    }
 }
 
 struct Inner {
+    /// Codes that mean "this ticket is no longer valid": refresh once and
+    /// retry the call once.
+    ticket_error_codes: Vec<String>,
     config: Config,
     ticket: TicketSource,
     policy: Policy,
@@ -198,11 +212,96 @@ fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Call, Error> 
     })
 }
 
+/// Reads the one ticket source among `ticket`, `ticketProvider`, `secret`
+/// (with an optional `store`) and `ticketOwner`.
+fn ticket_source(options: &JsValue, config: &Config, timeout_ms: u32) -> Result<TicketSource, Error> {
+    let names = ["ticket", "ticketProvider", "secret", "ticketOwner"];
+    let mut given = Vec::new();
+    for name in names {
+        if !options::absent(&options::get(options, name)?) {
+            given.push(name);
+        }
+    }
+    if given.len() > 1 {
+        return Err(Error::InvalidOption(format!(
+            "give exactly one of ticket, ticketProvider, secret or ticketOwner; got {}",
+            given.join(" and ")
+        )));
+    }
+    let store = options::get(options, "store")?;
+    if !options::absent(&store) && given.first() != Some(&"secret") {
+        return Err(Error::InvalidOption("store is used only with secret".into()));
+    }
+    match given.first().copied() {
+        Some("ticket") => {
+            let t = options::string(options, "ticket", Error::InvalidTicket)?.unwrap_or_default();
+            validate::ticket(&t)?;
+            Ok(TicketSource::Fixed(t))
+        }
+        Some("ticketProvider") => {
+            let provider = options::get(options, "ticketProvider")?;
+            Ok(TicketSource::Provider(provider.dyn_into::<Function>().map_err(|v| {
+                Error::InvalidOption(format!(
+                    "ticketProvider must be a function returning (a promise of) the SIGN ticket; got {}",
+                    describe_type(&v)
+                ))
+            })?))
+        }
+        Some("secret") => {
+            let secret = options::string(options, "secret", Error::InvalidOption)?.unwrap_or_default();
+            if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::InvalidOption(
+                    "secret must be the non-empty printable ASCII secret of the App ID".into(),
+                ));
+            }
+            let store = if options::absent(&store) {
+                None
+            } else {
+                Some(Store::new(store)?)
+            };
+            let schedule = schedule_option(options)?;
+            Ok(TicketSource::Managed(Rc::new(Manager::new(
+                config.app_id(),
+                secret,
+                config.base(crate::endpoints::Host::Server),
+                timeout_ms,
+                schedule,
+                store,
+            ))))
+        }
+        Some(_) => {
+            let namespace = options::get(options, "ticketOwner")?;
+            Ok(TicketSource::Owner(Rc::new(OwnerReader::new(
+                namespace,
+                config.app_id(),
+                timeout_ms,
+            )?)))
+        }
+        None => Err(Error::InvalidTicket(
+            "give the SIGN ticket as ticket, a ticketProvider function, the App ID's secret, or a ticketOwner Durable Object namespace".into(),
+        )),
+    }
+}
+
+/// `refreshIntervalMs` (default 20 minutes) into the core's schedule.
+pub fn schedule_option(options: &JsValue) -> Result<Schedule, Error> {
+    let mut schedule = Schedule::default();
+    if let Some(ms) = options::whole(options, "refreshIntervalMs", 60 * 60 * 1000)? {
+        if ms < 1000 {
+            return Err(Error::InvalidOption("refreshIntervalMs must be at least 1000".into()));
+        }
+        schedule.refresh_every_ms = u64::from(ms);
+    }
+    Ok(schedule)
+}
+
 impl Inner {
     /// The SIGN ticket for one call.
     async fn ticket(&self) -> Result<String, Error> {
         let provider = match &self.ticket {
             TicketSource::Fixed(t) => return Ok(t.clone()),
+            TicketSource::Managed(m) => return m.sign_ticket().await,
+            TicketSource::Owner(o) => return o.sign_ticket(false).await,
             TicketSource::Provider(f) => f,
         };
         let unavailable = |what: String| Error::TicketUnavailable(what);
@@ -226,16 +325,26 @@ impl Inner {
     /// Runs a call: sign, send, parse; retries busy codes with backoff and
     /// polls again while requested files lag behind the verdict.
     async fn run(&self, call: &Call) -> Result<JsValue, Error> {
-        let ticket = self.ticket().await?;
+        let mut ticket = self.ticket().await?;
         let kind = call.kind();
         let get_file = call.get_file();
         let mut retries = 0;
         let mut polls = 0;
+        let mut renewed = false;
         loop {
             let nonce = crate::nonce::nonce()?;
             let request = call.build(&self.config, &ticket, &nonce)?;
-            let body = send(&request, self.policy.timeout_ms).await?;
+            let body = send(&Outgoing::from(&request), self.policy.timeout_ms).await?;
             let answer = Answer::parse(&body)?;
+            if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
+                // The service says the ticket is no longer valid: renew it
+                // once and retry once; never loop.
+                if let Some(fresh) = self.renew_ticket().await? {
+                    renewed = true;
+                    ticket = fresh;
+                    continue;
+                }
+            }
             if is_busy(&answer.envelope.code) && retries < self.policy.retries {
                 retries += 1;
                 let random = crate::nonce::random_u32()?;
@@ -251,121 +360,20 @@ impl Inner {
             return answer.into_js(call.order_no(), pending);
         }
     }
-}
 
-/// The name (and code, when there is one) of a JS error, never its message,
-/// which may carry anything.
-fn error_name(error: &JsValue) -> String {
-    let name = Reflect::get(error, &"name".into())
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| describe_type(error));
-    match Reflect::get(error, &"code".into())
-        .ok()
-        .and_then(|v| v.as_string())
-    {
-        Some(code) => format!("{name} ({code})"),
-        None => name,
-    }
-}
-
-/// A short, safe account of why `fetch` failed: the error's name and the
-/// code of its cause (undici puts ECONNREFUSED, ECONNRESET… there).
-fn network_detail(error: &JsValue) -> String {
-    let mut detail = error_name(error);
-    if let Ok(cause) = Reflect::get(error, &"cause".into()) {
-        if cause.is_object() {
-            detail.push_str(&format!(", cause: {}", error_name(&cause)));
+    /// A new ticket after the service refused one, or `None` when this
+    /// source cannot renew (a fixed ticket).
+    async fn renew_ticket(&self) -> Result<Option<String>, Error> {
+        match &self.ticket {
+            TicketSource::Fixed(_) => Ok(None),
+            TicketSource::Provider(_) => self.ticket().await.map(Some),
+            TicketSource::Managed(m) => {
+                m.invalidate();
+                m.refresh_shared().await.map(Some)
+            }
+            TicketSource::Owner(o) => o.sign_ticket(true).await.map(Some),
         }
     }
-    detail
-}
-
-/// Resolves after `ms` milliseconds.
-async fn sleep(ms: u32) {
-    if ms == 0 {
-        return;
-    }
-    let promise = Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
-    });
-    // A timer promise never rejects.
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Sends `request` and returns the body text (a JS string), enforcing
-/// `timeout_ms` over the whole exchange with an `AbortController`.
-async fn send(request: &SignedRequest, timeout_ms: u32) -> Result<JsValue, Error> {
-    let controller = AbortController::new();
-    let init = Object::new();
-    let set = |k: &str, v: &JsValue| {
-        // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&init, &JsValue::from_str(k), v);
-    };
-    set("method", &JsValue::from_str(request.method.as_str()));
-    let headers = Object::new();
-    for (name, value) in &request.headers {
-        let _ = Reflect::set(
-            &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(value),
-        );
-    }
-    set("headers", &headers);
-    if let Some(body) = &request.body {
-        set("body", &JsValue::from_str(body));
-    }
-    set("signal", &controller.signal());
-
-    let timed_out = Rc::new(Cell::new(false));
-    let on_timeout = {
-        let timed_out = timed_out.clone();
-        let controller: AbortController = JsValue::clone(&controller).unchecked_into();
-        Closure::once(move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
-    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
-    let outcome = exchange(request, &init).await;
-    clear_timeout(&timer);
-    drop(on_timeout);
-
-    let what = || format!("{} {}", request.method.as_str(), request.kind.path());
-    match outcome {
-        Err(e) if timed_out.get() => Err(Error::Timeout(format!(
-            "{} got no complete answer within {timeout_ms} ms (timeoutMs); {}",
-            what(),
-            e.message()
-        ))),
-        Err(e) => Err(e),
-        Ok((status, _)) if !(200..300).contains(&status) => Err(Error::HttpStatus {
-            status,
-            message: format!("{} answered HTTP {status}", what()),
-        }),
-        Ok((_, text)) => Ok(text),
-    }
-}
-
-/// `fetch`, then the body as text.
-async fn exchange(request: &SignedRequest, init: &Object) -> Result<(u16, JsValue), Error> {
-    let what = || format!("{} {}", request.method.as_str(), request.kind.path());
-    let failed = |stage: &str, e: JsValue| {
-        Error::Network(format!("{} failed {stage}: {}", what(), network_detail(&e)))
-    };
-    let promise = fetch(&request.url, init).map_err(|e| failed("to start", e))?;
-    let response: Response = JsFuture::from(promise)
-        .await
-        .map_err(|e| failed("to connect", e))?
-        .unchecked_into();
-    let status = response.status();
-    let text = response
-        .text()
-        .map_err(|e| failed("reading the answer", e))?;
-    let text = JsFuture::from(text)
-        .await
-        .map_err(|e| failed("reading the answer", e))?;
-    Ok((status, text))
 }
 
 /// A parsed answer: the JSON object, its `result`, and the envelope.
@@ -373,24 +381,6 @@ struct Answer {
     top: Object,
     result: Option<Object>,
     envelope: Envelope,
-}
-
-/// The text of a scalar JSON value: strings as they are, numbers and
-/// booleans as their JSON text; `None` for anything else.
-fn scalar_text(value: &JsValue) -> Option<String> {
-    if let Some(s) = value.as_string() {
-        return Some(s);
-    }
-    if value.as_f64().is_some() || value.as_bool().is_some() {
-        return js_sys::JSON::stringify(value)
-            .ok()
-            .and_then(|s| s.as_string());
-    }
-    None
-}
-
-fn is_plain_object(value: &JsValue) -> bool {
-    value.is_object() && !value.is_null() && !Array::is_array(value)
 }
 
 fn keys(obj: &Object) -> Vec<String> {
@@ -402,34 +392,11 @@ fn keys(obj: &Object) -> Vec<String> {
 
 impl Answer {
     fn parse(body: &JsValue) -> Result<Answer, Error> {
-        let parsed = json_parse(body).map_err(|_| {
-            let head = JsString::from(body.clone()).slice(0, 16);
-            let head = head.as_string().unwrap_or_default();
-            let hint = if head.trim_start().starts_with('<') {
-                " (an HTML page)"
-            } else if head.trim_start().starts_with('{') {
-                " (truncated or malformed JSON)"
-            } else {
-                ""
-            };
-            Error::BadResponse(format!("the answer is not JSON{hint}"))
-        })?;
-        if !is_plain_object(&parsed) {
-            return Err(Error::BadResponse(format!(
-                "the answer is JSON but not an object (got {})",
-                describe_type(&parsed)
-            )));
-        }
-        let top: Object = parsed.unchecked_into();
+        let top = parse_object(body)?;
         let result = Reflect::get(&top, &"result".into())
             .ok()
             .filter(is_plain_object)
             .map(JsCast::unchecked_into::<Object>);
-        let field = |obj: &Object, key: &str| {
-            Reflect::get(obj, &JsValue::from_str(key))
-                .ok()
-                .and_then(|v| scalar_text(&v))
-        };
         let envelope = response::envelope(
             |k| field(&top, k),
             |k| result.as_ref().and_then(|r| field(r, k)),
@@ -576,30 +543,6 @@ impl FaceIdClient {
             server_url.as_deref(),
             kyc_url.as_deref(),
         )?;
-        let ticket = options::string(options, "ticket", Error::InvalidTicket)?;
-        let provider = options::get(options, "ticketProvider")?;
-        let ticket = match (ticket, options::absent(&provider)) {
-            (Some(_), false) => {
-                return Err(Error::InvalidOption(
-                    "give either ticket or ticketProvider, not both".into(),
-                ))
-            }
-            (Some(t), true) => {
-                validate::ticket(&t)?;
-                TicketSource::Fixed(t)
-            }
-            (None, false) => TicketSource::Provider(provider.dyn_into::<Function>().map_err(|v| {
-                Error::InvalidOption(format!(
-                    "ticketProvider must be a function returning (a promise of) the SIGN ticket; got {}",
-                    describe_type(&v)
-                ))
-            })?),
-            (None, true) => {
-                return Err(Error::InvalidTicket(
-                    "give the SIGN ticket as ticket, or a ticketProvider function".into(),
-                ))
-            }
-        };
         let d = Policy::default();
         let policy = Policy {
             timeout_ms: options::whole(options, "timeoutMs", 600_000)?.unwrap_or(d.timeout_ms),
@@ -615,8 +558,11 @@ impl FaceIdClient {
         if policy.timeout_ms == 0 {
             return Err(Error::InvalidOption("timeoutMs must be at least 1".into()));
         }
+        let ticket = ticket_source(options, &config, policy.timeout_ms)?;
+        let ticket_error_codes = options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
         Ok(FaceIdClient {
             inner: Rc::new(Inner {
+                ticket_error_codes,
                 config,
                 ticket,
                 policy,
@@ -769,6 +715,46 @@ impl FaceIdClient {
         })
     }
 
+    /// A fresh NONCE ticket for `userId` (H5/SDK start): fetched on every
+    /// call, never cached (single use, valid 120 s). Needs `secret` (or a
+    /// `ticketOwner`).
+    #[wasm_bindgen(js_name = nonceTicket, unchecked_return_type = "Promise<string>")]
+    pub fn nonce_ticket(
+        &self,
+        #[wasm_bindgen(js_name = "userId", unchecked_param_type = "string")] user_id: &JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let user_id = user_id.as_string();
+        future_to_promise(async move {
+            let user_id = user_id.ok_or_else(|| {
+                to_js(Error::InvalidUserId("userId must be a string".into()))
+            })?;
+            let ticket = match &inner.ticket {
+                TicketSource::Managed(m) => m.nonce_ticket(&user_id).await,
+                TicketSource::Owner(o) => o.nonce_ticket(&user_id).await,
+                _ => Err(Error::InvalidOption(
+                    "nonceTicket() needs a client made with secret or ticketOwner".into(),
+                )),
+            };
+            ticket.map(|t| JsValue::from_str(&t)).map_err(to_js)
+        })
+    }
+
+    /// What an operator needs to see about the ticket: its source, age,
+    /// expiry, last refresh and last error. Never a ticket, token or secret.
+    #[wasm_bindgen(js_name = ticketStatus, unchecked_return_type = "TicketStatus")]
+    pub fn ticket_status(&self) -> JsValue {
+        match &self.inner.ticket {
+            TicketSource::Managed(m) => m.status_js(),
+            TicketSource::Owner(o) => o.status_js(),
+            other => {
+                let o = Object::new();
+                let _ = Reflect::set(&o, &"source".into(), &other.name().into());
+                o.into()
+            }
+        }
+    }
+
     /// What `JSON.stringify(client)` shows: the settings, never the ticket.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "FaceIdClientSummary")]
     pub fn to_json(&self) -> JsValue {
@@ -786,11 +772,7 @@ impl FaceIdClient {
             &"kycUrl".into(),
             &c.base(crate::endpoints::Host::Kyc).into(),
         );
-        let source = match self.inner.ticket {
-            TicketSource::Fixed(_) => "ticket",
-            TicketSource::Provider(_) => "ticketProvider",
-        };
-        let _ = Reflect::set(&o, &"ticketSource".into(), &source.into());
+        let _ = Reflect::set(&o, &"ticketSource".into(), &self.inner.ticket.name().into());
         o.into()
     }
 }

@@ -73,3 +73,20 @@ pub fn order_no(value: &JsValue) -> Result<String, Error> {
     crate::validate::order_no(&order_no)?;
     Ok(order_no)
 }
+
+/// An optional array of strings.
+pub fn string_list(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, Error> {
+    let value = get(obj, key)?;
+    if absent(&value) {
+        return Ok(None);
+    }
+    let wrong = || Error::InvalidOption(format!("{key} must be an array of strings"));
+    if !js_sys::Array::is_array(&value) {
+        return Err(wrong());
+    }
+    js_sys::Array::from(&value)
+        .iter()
+        .map(|v| v.as_string().ok_or_else(wrong))
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}

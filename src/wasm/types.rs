@@ -21,7 +21,12 @@ extern "C" {
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_CLIENT_TYPES: &'static str = r#"
-/** Options of `new FaceIdClient(...)`. Give `ticket` or `ticketProvider`. */
+/**
+ * Options of `new FaceIdClient(...)`. Give exactly one ticket source:
+ * `ticket`, `ticketProvider`, `secret` (the client then owns the token and
+ * SIGN ticket; with `store`, shared by several processes) or `ticketOwner`
+ * (a Worker reading from the `TicketOwner` Durable Object).
+ */
 export interface FaceIdClientOptions {
   /** The App ID assigned by Tencent Cloud. */
   appId: string;
@@ -29,6 +34,16 @@ export interface FaceIdClientOptions {
   ticket?: string;
   /** Called once per query for the current SIGN ticket. */
   ticketProvider?: () => string | Promise<string>;
+  /** The App ID's secret: the client fetches, caches and refreshes the access token and SIGN ticket itself. */
+  secret?: string;
+  /** With `secret`: a store shared by several processes so that exactly one refreshes. */
+  store?: TicketStore;
+  /** In a Worker: the Durable Object namespace binding of `TicketOwner`. */
+  ticketOwner?: DurableObjectNamespaceLike;
+  /** With `secret`: refresh this often (default 20 minutes), and never later than expiry minus 5 minutes. */
+  refreshIntervalMs?: number;
+  /** Business codes that mean "this ticket is no longer valid": refresh once and retry the call once. The public docs list none; default `[]`. */
+  ticketErrorCodes?: string[];
   /** API version; default `"1.0.0"`. */
   version?: string;
   /** Default `https://idasc.webank.com` (result queries). */
@@ -240,6 +255,56 @@ export interface FaceIdClientSummary {
   version: string;
   serverUrl: string;
   kycUrl: string;
-  ticketSource: "ticket" | "ticketProvider";
+  ticketSource: "ticket" | "ticketProvider" | "secret" | "ticketOwner";
+}
+
+/**
+ * A store shared by several processes, so that exactly one of them refreshes
+ * the token and ticket (see `createRedisTicketStore` for Redis). Values are
+ * JSON text holding the token and ticket: keep the store private.
+ */
+export interface TicketStore {
+  /** The value at `key`, or null. */
+  get(key: string): Promise<string | null>;
+  /** Sets `key` to `value`, expiring after `ttlMs`. */
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Takes the lock `key` for at most `ttlMs` if nobody holds it: true when taken. */
+  lock(key: string, ttlMs: number): Promise<boolean>;
+  /** Releases the lock `key` (it also expires by itself). */
+  unlock(key: string): Promise<void>;
+}
+
+/** The parts of a Durable Object namespace binding the client uses. */
+export interface DurableObjectNamespaceLike {
+  idFromName(name: string): unknown;
+  get(id: unknown): { fetch(input: string): Promise<Response> };
+}
+
+/** What `client.ticketStatus()` and `TicketManager.status()` show: never a ticket, token or secret. */
+export interface TicketStatus {
+  source: "ticket" | "ticketProvider" | "secret" | "secret+store" | "ticketOwner";
+  hasTicket?: boolean;
+  ticketAgeMs?: number | null;
+  ticketExpiresInMs?: number | null;
+  tokenAgeMs?: number | null;
+  tokenExpiresInMs?: number | null;
+  nextRefreshInMs?: number | null;
+  /** Epoch ms of the last successful refresh. */
+  lastRefreshAt?: number | null;
+  refreshes?: number;
+  refreshing?: boolean;
+  failures?: number;
+  /** ticketOwner: age of the isolate's copy. */
+  cachedAgeMs?: number | null;
+  lastError?: { code: string; message: string; at: number } | string | null;
+}
+
+/** Options of `new TicketManager(...)` (the engine of the `TicketOwner` Durable Object). */
+export interface TicketManagerOptions {
+  appId: string;
+  secret: string;
+  serverUrl?: string;
+  timeoutMs?: number;
+  refreshIntervalMs?: number;
 }
 "#;

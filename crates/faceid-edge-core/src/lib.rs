@@ -31,6 +31,7 @@
 //! - [`response`]: the envelope, payload and code rules;
 //! - [`media`]: base64 media and type sniffing;
 //! - [`retry`]: backoff and file polling;
+//! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`packed`]: several strings carried across the JS boundary as one;
 //! - [`error`]: the one error enum and its stable codes.
 
@@ -43,6 +44,7 @@ pub mod request;
 pub mod response;
 pub mod retry;
 pub mod sign;
+pub mod tickets;
 pub mod validate;
 
 pub use error::{Error, Result};

@@ -1,0 +1,213 @@
+//! HTTP for the client: the global `fetch` with a deadline, JSON parsing
+//! by the engine, timers. Messages name the method and path only: URLs can
+//! carry the secret, a token or a signature.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, JsString, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+
+use super::boundary::describe_type;
+use super::sys::{clear_timeout, fetch, set_timeout, AbortController, Response};
+use crate::error::Error;
+use crate::request::SignedRequest;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `JSON.parse` on a JS string, so the body never enters wasm memory.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// The name (and code, when there is one) of a JS error, never its message,
+/// which may carry anything.
+pub fn error_name(error: &JsValue) -> String {
+    let name = Reflect::get(error, &"name".into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| describe_type(error));
+    match Reflect::get(error, &"code".into())
+        .ok()
+        .and_then(|v| v.as_string())
+    {
+        Some(code) => format!("{name} ({code})"),
+        None => name,
+    }
+}
+
+/// A short, safe account of why `fetch` failed: the error's name and the
+/// code of its cause (undici puts ECONNREFUSED, ECONNRESET… there).
+fn network_detail(error: &JsValue) -> String {
+    let mut detail = error_name(error);
+    if let Ok(cause) = Reflect::get(error, &"cause".into()) {
+        if cause.is_object() {
+            detail.push_str(&format!(", cause: {}", error_name(&cause)));
+        }
+    }
+    detail
+}
+
+/// Resolves after `ms` milliseconds.
+pub async fn sleep(ms: u32) {
+    if ms == 0 {
+        return;
+    }
+    let promise = Promise::new(&mut |resolve, _reject| {
+        set_timeout(&resolve, ms);
+    });
+    // A timer promise never rejects.
+    let _ = JsFuture::from(promise).await;
+}
+
+/// One HTTP exchange to make: everything `fetch` needs, and how to name it
+/// in messages (method and path only: URLs can carry the secret, a token or
+/// a signature and never appear in an error).
+pub struct Outgoing<'a> {
+    /// The full URL.
+    pub url: &'a str,
+    /// `GET` or `POST`.
+    pub method: &'a str,
+    /// Request headers.
+    pub headers: &'a [(&'static str, &'static str)],
+    /// The body, for `POST`.
+    pub body: Option<&'a str>,
+    /// The path, for messages.
+    pub path: &'a str,
+}
+
+impl<'a> From<&'a SignedRequest> for Outgoing<'a> {
+    fn from(r: &'a SignedRequest) -> Self {
+        Outgoing {
+            url: &r.url,
+            method: r.method.as_str(),
+            headers: &r.headers,
+            body: r.body.as_deref(),
+            path: r.kind.path(),
+        }
+    }
+}
+
+/// Sends `request` and returns the body text (a JS string), enforcing
+/// `timeout_ms` over the whole exchange with an `AbortController`.
+pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Error> {
+    let controller = AbortController::new();
+    let init = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        // Setting a property on a fresh plain object cannot fail.
+        let _ = Reflect::set(&init, &JsValue::from_str(k), v);
+    };
+    set("method", &JsValue::from_str(request.method));
+    let headers = Object::new();
+    for (name, value) in request.headers {
+        let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
+    }
+    set("headers", &headers);
+    if let Some(body) = request.body {
+        set("body", &JsValue::from_str(body));
+    }
+    set("signal", &controller.signal());
+
+    let timed_out = Rc::new(Cell::new(false));
+    let on_timeout = {
+        let timed_out = timed_out.clone();
+        let controller: AbortController = JsValue::clone(&controller).unchecked_into();
+        Closure::once(move || {
+            timed_out.set(true);
+            controller.abort();
+        })
+    };
+    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
+    let outcome = exchange(request, &init).await;
+    clear_timeout(&timer);
+    drop(on_timeout);
+
+    let what = || format!("{} {}", request.method, request.path);
+    match outcome {
+        Err(e) if timed_out.get() => Err(Error::Timeout(format!(
+            "{} got no complete answer within {timeout_ms} ms (timeoutMs); {}",
+            what(),
+            e.message()
+        ))),
+        Err(e) => Err(e),
+        Ok((status, _)) if !(200..300).contains(&status) => Err(Error::HttpStatus {
+            status,
+            message: format!("{} answered HTTP {status}", what()),
+        }),
+        Ok((_, text)) => Ok(text),
+    }
+}
+
+/// `fetch`, then the body as text.
+async fn exchange(request: &Outgoing<'_>, init: &Object) -> Result<(u16, JsValue), Error> {
+    let what = || format!("{} {}", request.method, request.path);
+    let failed = |stage: &str, e: JsValue| {
+        Error::Network(format!("{} failed {stage}: {}", what(), network_detail(&e)))
+    };
+    let promise = fetch(request.url, init).map_err(|e| failed("to start", e))?;
+    let response: Response = JsFuture::from(promise)
+        .await
+        .map_err(|e| failed("to connect", e))?
+        .unchecked_into();
+    let status = response.status();
+    let text = response.text().map_err(|e| failed("reading the answer", e))?;
+    let text = JsFuture::from(text)
+        .await
+        .map_err(|e| failed("reading the answer", e))?;
+    Ok((status, text))
+}
+
+/// Parses a JSON body (a JS string) with the engine's `JSON.parse`, into a
+/// plain object; `BAD_RESPONSE` otherwise.
+pub fn parse_object(body: &JsValue) -> Result<Object, Error> {
+    let parsed = json_parse(body).map_err(|_| {
+        let head = JsString::from(body.clone()).slice(0, 16);
+        let head = head.as_string().unwrap_or_default();
+        let hint = if head.trim_start().starts_with('<') {
+            " (an HTML page)"
+        } else if head.trim_start().starts_with('{') {
+            " (truncated or malformed JSON)"
+        } else {
+            ""
+        };
+        Error::BadResponse(format!("the answer is not JSON{hint}"))
+    })?;
+    if !is_plain_object(&parsed) {
+        return Err(Error::BadResponse(format!(
+            "the answer is JSON but not an object (got {})",
+            describe_type(&parsed)
+        )));
+    }
+    Ok(parsed.unchecked_into())
+}
+
+/// A non-null, non-array object.
+pub fn is_plain_object(value: &JsValue) -> bool {
+    value.is_object() && !value.is_null() && !Array::is_array(value)
+}
+
+/// The text of a scalar JSON value: strings as they are, numbers and
+/// booleans as their JSON text; `None` for anything else.
+pub fn scalar_text(value: &JsValue) -> Option<String> {
+    if let Some(s) = value.as_string() {
+        return Some(s);
+    }
+    if value.as_f64().is_some() || value.as_bool().is_some() {
+        return js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
+    }
+    None
+}
+
+/// `obj[key]` as scalar text.
+pub fn field(obj: &Object, key: &str) -> Option<String> {
+    Reflect::get(obj, &JsValue::from_str(key))
+        .ok()
+        .and_then(|v| scalar_text(&v))
+}
+
+/// `Date.now()`, in whole milliseconds.
+pub fn now_ms() -> u64 {
+    js_sys::Date::now().max(0.0) as u64
+}

@@ -1,0 +1,328 @@
+//! The Durable Object side of ticket ownership: [`TicketManager`], which the
+//! package's `TicketOwner` Durable Object wraps, and [`OwnerReader`], which a
+//! client in any isolate uses to read the ticket from that one owner.
+//!
+//! Exactly one owner refreshes (SPEC §2): the Durable Object. Isolates read
+//! from it and keep the ticket at most 60 s. When the service refuses a
+//! ticket, an isolate asks the owner to refresh *if its ticket is still that
+//! one* (identified by a digest), so a hundred isolates cause one refresh.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Function, Object, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+
+use super::boundary::{describe_type, to_js};
+use super::client::schedule_option;
+use super::http::{error_name, field, now_ms, parse_object};
+use super::options;
+use super::tickets::Manager;
+use crate::error::Error;
+use crate::request::Config;
+
+/// How long an isolate keeps a ticket read from the owner.
+const ISOLATE_CACHE_MS: u64 = 60_000;
+/// Base URL of requests to the owner (never leaves the Durable Object stub).
+const OWNER_ORIGIN: &str = "https://ticket-owner.faceid-edge.internal";
+
+/// A short digest naming a ticket without revealing it.
+pub fn digest(ticket: &str) -> String {
+    crate::sign_values([ticket]).chars().take(16).collect()
+}
+
+fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(method))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| Error::InvalidOption(format!("ticketOwner: {method} is not a function")))?;
+    let array = js_sys::Array::new();
+    for a in args {
+        array.push(a);
+    }
+    f.apply(target, &array)
+        .map_err(|e| Error::TicketUnavailable(format!("ticketOwner: {method} threw {}", error_name(&e))))
+}
+
+struct Cached {
+    value: String,
+    fetched_at_ms: u64,
+    expires_at_ms: u64,
+}
+
+/// Reads the SIGN ticket from the `TicketOwner` Durable Object.
+pub struct OwnerReader {
+    namespace: JsValue,
+    app_id: String,
+    cache: RefCell<Option<Cached>>,
+    inflight: RefCell<Option<Promise>>,
+    last_error: RefCell<Option<String>>,
+}
+
+impl OwnerReader {
+    /// Checks that `namespace` looks like a Durable Object namespace binding.
+    pub fn new(namespace: JsValue, app_id: &str, _timeout_ms: u32) -> Result<OwnerReader, Error> {
+        for method in ["idFromName", "get"] {
+            let f = Reflect::get(&namespace, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
+            if !f.is_function() {
+                return Err(Error::InvalidOption(format!(
+                    "ticketOwner must be the Durable Object namespace binding of TicketOwner (env.TICKET_OWNER); its {method} is {}",
+                    describe_type(&f)
+                )));
+            }
+        }
+        Ok(OwnerReader {
+            namespace,
+            app_id: app_id.to_owned(),
+            cache: RefCell::new(None),
+            inflight: RefCell::new(None),
+            last_error: RefCell::new(None),
+        })
+    }
+
+    fn cached(&self, now: u64) -> Option<String> {
+        self.cache
+            .borrow()
+            .as_ref()
+            .filter(|c| now < c.fetched_at_ms + ISOLATE_CACHE_MS && now + 30_000 < c.expires_at_ms)
+            .map(|c| c.value.clone())
+    }
+
+    /// The SIGN ticket: from the isolate cache (at most 60 s old), else from
+    /// the owner (one request at a time per isolate). With `stale_refused`,
+    /// asks the owner to replace the ticket this isolate had.
+    pub async fn sign_ticket(self: &Rc<Self>, stale_refused: bool) -> Result<String, Error> {
+        let mut path = "/sign-ticket".to_string();
+        if stale_refused {
+            let stale = self.cache.borrow_mut().take().map(|c| digest(&c.value));
+            if let Some(d) = stale {
+                path = format!("/sign-ticket?stale={d}");
+            }
+        } else if let Some(t) = self.cached(now_ms()) {
+            return Ok(t);
+        }
+        let promise = self.inflight.borrow().clone();
+        let promise = match promise {
+            Some(p) => p,
+            None => {
+                let this = self.clone();
+                let p = future_to_promise(async move {
+                    let outcome = this.ask(&path).await;
+                    this.inflight.borrow_mut().take();
+                    Ok(match outcome {
+                        Ok(top) => {
+                            let value = field(&top, "value").unwrap_or_default();
+                            let expires_at_ms = field(&top, "expiresAt")
+                                .and_then(|e| e.parse().ok())
+                                .unwrap_or(0);
+                            *this.cache.borrow_mut() = Some(Cached {
+                                value: value.clone(),
+                                fetched_at_ms: now_ms(),
+                                expires_at_ms,
+                            });
+                            this.last_error.borrow_mut().take();
+                            JsValue::from_str(&value)
+                        }
+                        Err(e) => {
+                            *this.last_error.borrow_mut() = Some(format!("{}: {}", e.code(), e.message()));
+                            JsValue::UNDEFINED
+                        }
+                    })
+                });
+                *self.inflight.borrow_mut() = Some(p.clone());
+                p
+            }
+        };
+        let value = JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
+        match value {
+            Some(v) if crate::validate::ticket(&v).is_ok() => Ok(v),
+            _ => Err(Error::TicketUnavailable(format!(
+                "the TicketOwner Durable Object gave no valid SIGN ticket ({})",
+                self.last_error.borrow().clone().unwrap_or_else(|| "no answer".into())
+            ))),
+        }
+    }
+
+    /// A fresh NONCE ticket from the owner.
+    pub async fn nonce_ticket(&self, user_id: &str) -> Result<String, Error> {
+        crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
+        let top = self.ask(&format!("/nonce-ticket?userId={user_id}")).await?;
+        field(&top, "value").ok_or_else(|| Error::TicketUnavailable("the TicketOwner gave no NONCE ticket".into()))
+    }
+
+    /// One request to the owner; its JSON answer.
+    async fn ask(&self, path: &str) -> Result<Object, Error> {
+        let id = call(&self.namespace, "idFromName", &[JsValue::from_str(&self.app_id)])?;
+        let stub = call(&self.namespace, "get", &[id])?;
+        let response = call(&stub, "fetch", &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))])?;
+        let response = JsFuture::from(Promise::resolve(&response))
+            .await
+            .map_err(|e| Error::TicketUnavailable(format!("the TicketOwner request failed: {}", error_name(&e))))?;
+        let status = Reflect::get(&response, &"status".into())
+            .ok()
+            .and_then(|s| s.as_f64())
+            .unwrap_or(0.0);
+        let text = call(&response, "text", &[])?;
+        let text = JsFuture::from(Promise::resolve(&text))
+            .await
+            .map_err(|e| Error::TicketUnavailable(format!("reading the TicketOwner answer failed: {}", error_name(&e))))?;
+        let top = parse_object(&text)?;
+        if status != 200.0 {
+            let message = Reflect::get(&top, &"error".into())
+                .ok()
+                .and_then(|e| e.dyn_into::<Object>().ok())
+                .and_then(|e| field(&e, "message"))
+                .unwrap_or_else(|| format!("HTTP {status}"));
+            return Err(Error::TicketUnavailable(format!("the TicketOwner could not serve: {message}")));
+        }
+        Ok(top)
+    }
+
+    /// `{ source: "ticketOwner", hasTicket, cachedAgeMs, ticketExpiresInMs, lastError }`.
+    pub fn status_js(&self) -> JsValue {
+        let now = now_ms();
+        let o = Object::new();
+        let set = |k: &str, v: JsValue| {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+        };
+        let cache = self.cache.borrow();
+        set("source", "ticketOwner".into());
+        set("hasTicket", JsValue::from_bool(self.cached(now).is_some()));
+        set(
+            "cachedAgeMs",
+            cache.as_ref().map_or(JsValue::NULL, |c| JsValue::from_f64(now.saturating_sub(c.fetched_at_ms) as f64)),
+        );
+        set(
+            "ticketExpiresInMs",
+            cache.as_ref().map_or(JsValue::NULL, |c| JsValue::from_f64(c.expires_at_ms.saturating_sub(now) as f64)),
+        );
+        set(
+            "lastError",
+            self.last_error.borrow().as_deref().map_or(JsValue::NULL, JsValue::from_str),
+        );
+        o.into()
+    }
+}
+
+/// The ticket owner's engine, for the `TicketOwner` Durable Object (and any
+/// other single owner): fetches, caches and refreshes the access token and
+/// SIGN ticket of one App ID with its secret.
+#[wasm_bindgen]
+pub struct TicketManager {
+    manager: Rc<Manager>,
+}
+
+fn ticket_js(value: &str, expires_at_ms: u64) -> JsValue {
+    let o = Object::new();
+    let _ = Reflect::set(&o, &"value".into(), &value.into());
+    let _ = Reflect::set(&o, &"expiresAt".into(), &JsValue::from_f64(expires_at_ms as f64));
+    o.into()
+}
+
+#[wasm_bindgen]
+impl TicketManager {
+    /// `{ appId, secret, serverUrl?, timeoutMs?, refreshIntervalMs? }`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "TicketManagerOptions")] options: &JsValue,
+    ) -> Result<TicketManager, JsValue> {
+        Self::build(options).map_err(to_js)
+    }
+
+    fn build(options: &JsValue) -> Result<TicketManager, Error> {
+        options::object(options, "TicketManager options", false)?;
+        let app_id = options::string(options, "appId", Error::InvalidAppId)?
+            .ok_or_else(|| Error::InvalidAppId("appId is missing".into()))?;
+        let server_url = options::string(options, "serverUrl", Error::InvalidUrl)?;
+        let config = Config::new(&app_id, None, server_url.as_deref(), None)?;
+        let secret = options::string(options, "secret", Error::InvalidOption)?.unwrap_or_default();
+        if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Error::InvalidOption(
+                "secret must be the non-empty printable ASCII secret of the App ID".into(),
+            ));
+        }
+        let timeout_ms = options::whole(options, "timeoutMs", 600_000)?.unwrap_or(10_000).max(1);
+        let manager = Manager::new(
+            config.app_id(),
+            secret,
+            config.base(crate::endpoints::Host::Server),
+            timeout_ms,
+            schedule_option(options)?,
+            None,
+        );
+        Ok(TicketManager {
+            manager: Rc::new(manager),
+        })
+    }
+
+    /// The current SIGN ticket `{ value, expiresAt }`, refreshing first when
+    /// none is usable.
+    #[wasm_bindgen(js_name = signTicket, unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
+    pub fn sign_ticket(&self) -> Promise {
+        let m = self.manager.clone();
+        future_to_promise(async move {
+            m.sign_ticket().await.map_err(to_js)?;
+            m.current().map(|(v, e)| ticket_js(&v, e)).ok_or_else(|| {
+                to_js(Error::TicketUnavailable("no valid SIGN ticket".into()))
+            })
+        })
+    }
+
+    /// Refreshes now, unless `staleDigest` is given and no longer names the
+    /// current ticket (someone already replaced it).
+    #[wasm_bindgen(unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
+    pub fn refresh(&self, #[wasm_bindgen(js_name = "staleDigest")] stale_digest: Option<String>) -> Promise {
+        let m = self.manager.clone();
+        future_to_promise(async move {
+            let current = m.current();
+            let replace = match (&stale_digest, &current) {
+                (Some(d), Some((v, _))) => &digest(v) == d,
+                _ => true,
+            };
+            if replace {
+                m.invalidate();
+                m.refresh_shared().await.map_err(to_js)?;
+            }
+            m.current().map(|(v, e)| ticket_js(&v, e)).ok_or_else(|| {
+                to_js(Error::TicketUnavailable("no valid SIGN ticket".into()))
+            })
+        })
+    }
+
+    /// A fresh NONCE ticket for `userId`.
+    #[wasm_bindgen(js_name = nonceTicket, unchecked_return_type = "Promise<string>")]
+    pub fn nonce_ticket(&self, #[wasm_bindgen(js_name = "userId")] user_id: String) -> Promise {
+        let m = self.manager.clone();
+        future_to_promise(async move {
+            m.nonce_ticket(&user_id).await.map(|t| JsValue::from_str(&t)).map_err(to_js)
+        })
+    }
+
+    /// Milliseconds until the next refresh is due (for an alarm), or `null`
+    /// when there is no ticket yet.
+    #[wasm_bindgen(js_name = refreshDueInMs)]
+    pub fn refresh_due_in_ms(&self) -> Option<f64> {
+        self.manager.due_in_ms().map(|ms| ms as f64)
+    }
+
+    /// Ages, expiries and errors; never a value.
+    #[wasm_bindgen(unchecked_return_type = "TicketStatus")]
+    pub fn status(&self) -> JsValue {
+        self.manager.status_js()
+    }
+
+    /// The token and ticket as JSON text, for durable storage (secret!), or
+    /// `null`.
+    #[wasm_bindgen(js_name = exportState, unchecked_return_type = "string | null")]
+    pub fn export_state(&self) -> JsValue {
+        self.manager.export_state()
+    }
+
+    /// Restores what `exportState` gave, if still usable; `true` if adopted.
+    #[wasm_bindgen(js_name = importState)]
+    pub fn import_state(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue) -> bool {
+        self.manager.import_state(text)
+    }
+}
