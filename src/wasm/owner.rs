@@ -42,8 +42,9 @@ fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Err
     for a in args {
         array.push(a);
     }
-    f.apply(target, &array)
-        .map_err(|e| Error::TicketUnavailable(format!("ticketOwner: {method} threw {}", error_name(&e))))
+    f.apply(target, &array).map_err(|e| {
+        Error::TicketUnavailable(format!("ticketOwner: {method} threw {}", error_name(&e)))
+    })
 }
 
 struct Cached {
@@ -65,7 +66,8 @@ impl OwnerReader {
     /// Checks that `namespace` looks like a Durable Object namespace binding.
     pub fn new(namespace: JsValue, app_id: &str, _timeout_ms: u32) -> Result<OwnerReader, Error> {
         for method in ["idFromName", "get"] {
-            let f = Reflect::get(&namespace, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
+            let f =
+                Reflect::get(&namespace, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
             if !f.is_function() {
                 return Err(Error::InvalidOption(format!(
                     "ticketOwner must be the Durable Object namespace binding of TicketOwner (env.TICKET_OWNER); its {method} is {}",
@@ -126,7 +128,8 @@ impl OwnerReader {
                             JsValue::from_str(&value)
                         }
                         Err(e) => {
-                            *this.last_error.borrow_mut() = Some(format!("{}: {}", e.code(), e.message()));
+                            *this.last_error.borrow_mut() =
+                                Some(format!("{}: {}", e.code(), e.message()));
                             JsValue::UNDEFINED
                         }
                     })
@@ -135,12 +138,18 @@ impl OwnerReader {
                 p
             }
         };
-        let value = JsFuture::from(promise).await.ok().and_then(|v| v.as_string());
+        let value = JsFuture::from(promise)
+            .await
+            .ok()
+            .and_then(|v| v.as_string());
         match value {
             Some(v) if crate::validate::ticket(&v).is_ok() => Ok(v),
             _ => Err(Error::TicketUnavailable(format!(
                 "the TicketOwner Durable Object gave no valid SIGN ticket ({})",
-                self.last_error.borrow().clone().unwrap_or_else(|| "no answer".into())
+                self.last_error
+                    .borrow()
+                    .clone()
+                    .unwrap_or_else(|| "no answer".into())
             ))),
         }
     }
@@ -149,33 +158,52 @@ impl OwnerReader {
     pub async fn nonce_ticket(&self, user_id: &str) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
         let top = self.ask(&format!("/nonce-ticket?userId={user_id}")).await?;
-        field(&top, "value").ok_or_else(|| Error::TicketUnavailable("the TicketOwner gave no NONCE ticket".into()))
+        field(&top, "value")
+            .ok_or_else(|| Error::TicketUnavailable("the TicketOwner gave no NONCE ticket".into()))
     }
 
     /// One request to the owner; its JSON answer.
     async fn ask(&self, path: &str) -> Result<Object, Error> {
-        let id = call(&self.namespace, "idFromName", &[JsValue::from_str(&self.app_id)])?;
+        let id = call(
+            &self.namespace,
+            "idFromName",
+            &[JsValue::from_str(&self.app_id)],
+        )?;
         let stub = call(&self.namespace, "get", &[id])?;
-        let response = call(&stub, "fetch", &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))])?;
+        let response = call(
+            &stub,
+            "fetch",
+            &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))],
+        )?;
         let response = JsFuture::from(Promise::resolve(&response))
             .await
-            .map_err(|e| Error::TicketUnavailable(format!("the TicketOwner request failed: {}", error_name(&e))))?;
+            .map_err(|e| {
+                Error::TicketUnavailable(format!(
+                    "the TicketOwner request failed: {}",
+                    error_name(&e)
+                ))
+            })?;
         let status = Reflect::get(&response, &"status".into())
             .ok()
             .and_then(|s| s.as_f64())
-            .unwrap_or(0.0);
+            .unwrap_or(0.0) as u16;
         let text = call(&response, "text", &[])?;
-        let text = JsFuture::from(Promise::resolve(&text))
-            .await
-            .map_err(|e| Error::TicketUnavailable(format!("reading the TicketOwner answer failed: {}", error_name(&e))))?;
+        let text = JsFuture::from(Promise::resolve(&text)).await.map_err(|e| {
+            Error::TicketUnavailable(format!(
+                "reading the TicketOwner answer failed: {}",
+                error_name(&e)
+            ))
+        })?;
         let top = parse_object(&text)?;
-        if status != 200.0 {
+        if status != 200 {
             let message = Reflect::get(&top, &"error".into())
                 .ok()
                 .and_then(|e| e.dyn_into::<Object>().ok())
                 .and_then(|e| field(&e, "message"))
                 .unwrap_or_else(|| format!("HTTP {status}"));
-            return Err(Error::TicketUnavailable(format!("the TicketOwner could not serve: {message}")));
+            return Err(Error::TicketUnavailable(format!(
+                "the TicketOwner could not serve: {message}"
+            )));
         }
         Ok(top)
     }
@@ -192,15 +220,22 @@ impl OwnerReader {
         set("hasTicket", JsValue::from_bool(self.cached(now).is_some()));
         set(
             "cachedAgeMs",
-            cache.as_ref().map_or(JsValue::NULL, |c| JsValue::from_f64(now.saturating_sub(c.fetched_at_ms) as f64)),
+            cache.as_ref().map_or(JsValue::NULL, |c| {
+                JsValue::from_f64(now.saturating_sub(c.fetched_at_ms) as f64)
+            }),
         );
         set(
             "ticketExpiresInMs",
-            cache.as_ref().map_or(JsValue::NULL, |c| JsValue::from_f64(c.expires_at_ms.saturating_sub(now) as f64)),
+            cache.as_ref().map_or(JsValue::NULL, |c| {
+                JsValue::from_f64(c.expires_at_ms.saturating_sub(now) as f64)
+            }),
         );
         set(
             "lastError",
-            self.last_error.borrow().as_deref().map_or(JsValue::NULL, JsValue::from_str),
+            self.last_error
+                .borrow()
+                .as_deref()
+                .map_or(JsValue::NULL, JsValue::from_str),
         );
         o.into()
     }
@@ -217,7 +252,11 @@ pub struct TicketManager {
 fn ticket_js(value: &str, expires_at_ms: u64) -> JsValue {
     let o = Object::new();
     let _ = Reflect::set(&o, &"value".into(), &value.into());
-    let _ = Reflect::set(&o, &"expiresAt".into(), &JsValue::from_f64(expires_at_ms as f64));
+    let _ = Reflect::set(
+        &o,
+        &"expiresAt".into(),
+        &JsValue::from_f64(expires_at_ms as f64),
+    );
     o.into()
 }
 
@@ -243,7 +282,9 @@ impl TicketManager {
                 "secret must be the non-empty printable ASCII secret of the App ID".into(),
             ));
         }
-        let timeout_ms = options::whole(options, "timeoutMs", 600_000)?.unwrap_or(10_000).max(1);
+        let timeout_ms = options::whole(options, "timeoutMs", 600_000)?
+            .unwrap_or(10_000)
+            .max(1);
         let manager = Manager::new(
             config.app_id(),
             secret,
@@ -264,16 +305,19 @@ impl TicketManager {
         let m = self.manager.clone();
         future_to_promise(async move {
             m.sign_ticket().await.map_err(to_js)?;
-            m.current().map(|(v, e)| ticket_js(&v, e)).ok_or_else(|| {
-                to_js(Error::TicketUnavailable("no valid SIGN ticket".into()))
-            })
+            m.current()
+                .map(|(v, e)| ticket_js(&v, e))
+                .ok_or_else(|| to_js(Error::TicketUnavailable("no valid SIGN ticket".into())))
         })
     }
 
     /// Refreshes now, unless `staleDigest` is given and no longer names the
     /// current ticket (someone already replaced it).
     #[wasm_bindgen(unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
-    pub fn refresh(&self, #[wasm_bindgen(js_name = "staleDigest")] stale_digest: Option<String>) -> Promise {
+    pub fn refresh(
+        &self,
+        #[wasm_bindgen(js_name = "staleDigest")] stale_digest: Option<String>,
+    ) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
             let current = m.current();
@@ -285,9 +329,9 @@ impl TicketManager {
                 m.invalidate();
                 m.refresh_shared().await.map_err(to_js)?;
             }
-            m.current().map(|(v, e)| ticket_js(&v, e)).ok_or_else(|| {
-                to_js(Error::TicketUnavailable("no valid SIGN ticket".into()))
-            })
+            m.current()
+                .map(|(v, e)| ticket_js(&v, e))
+                .ok_or_else(|| to_js(Error::TicketUnavailable("no valid SIGN ticket".into())))
         })
     }
 
@@ -296,7 +340,10 @@ impl TicketManager {
     pub fn nonce_ticket(&self, #[wasm_bindgen(js_name = "userId")] user_id: String) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
-            m.nonce_ticket(&user_id).await.map(|t| JsValue::from_str(&t)).map_err(to_js)
+            m.nonce_ticket(&user_id)
+                .await
+                .map(|t| JsValue::from_str(&t))
+                .map_err(to_js)
         })
     }
 
@@ -322,7 +369,10 @@ impl TicketManager {
 
     /// Restores what `exportState` gave, if still usable; `true` if adopted.
     #[wasm_bindgen(js_name = importState)]
-    pub fn import_state(&self, #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue) -> bool {
+    pub fn import_state(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] text: &JsValue,
+    ) -> bool {
         self.manager.import_state(text)
     }
 }
