@@ -13,12 +13,13 @@ import { plainNonce } from "./sign.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const TICKET = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 const APP_ID = "IDAbench01";
+const SECRET = "BenchSecretIDAbench01xxxxxxxxxxxx";
 const MB = 1024 * 1024;
 
 /** Starts the simulator in a child process; resolves { url, stop }. */
 export async function startSim() {
   const child = spawn(process.execPath, [join(root, "tests/sim/index.mjs"), "--port", "0",
-    "--app-id", APP_ID, "--ticket", TICKET], { stdio: ["ignore", "pipe", "inherit"] });
+    "--app-id", APP_ID, "--ticket", TICKET, "--secret", SECRET], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((ok, fail) => {
     let out = "";
     child.stdout.on("data", (d) => {
@@ -30,6 +31,8 @@ export async function startSim() {
   });
   return {
     url,
+    appId: APP_ID,
+    secret: SECRET,
     async setOrder(orderNo, scenario) {
       const r = await fetch(`${url}/__sim/orders/${orderNo}`, { method: "POST", body: JSON.stringify(scenario) });
       if (!r.ok) throw new Error(`setOrder: ${r.status} ${await r.text()}`);

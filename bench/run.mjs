@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { run as runQuery } from "./query.mjs";
 import { run as runSign } from "./sign.mjs";
+import { run as runTickets } from "./tickets.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkgDir = resolve(process.env.FACEID_PKG_DIR ?? join(root, "pkg"));
@@ -19,6 +20,10 @@ runSign(lib);
 console.log("");
 console.log("== result queries against the loopback simulator ==");
 await runQuery(lib);
+
+console.log("");
+console.log("== tokens and tickets (client made from appId + secret) ==");
+await runTickets(lib);
 
 console.log("");
 console.log("== size ==");

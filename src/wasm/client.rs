@@ -15,17 +15,17 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
-use super::options;
 use super::http::{error_name, field, is_plain_object, parse_object, send, sleep, Outgoing};
+use super::options;
 use super::owner::OwnerReader;
 use super::tickets::{Manager, Store};
-use crate::tickets::Schedule;
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::request::{CardType, Config, IdCardOcrInput, Image, SignedRequest};
 use crate::response::{self, code_info, files_pending, is_busy, Envelope, Source};
 use crate::retry::Policy;
+use crate::tickets::Schedule;
 use crate::validate;
 
 /// Where the SIGN ticket comes from.
@@ -214,7 +214,11 @@ fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Call, Error> 
 
 /// Reads the one ticket source among `ticket`, `ticketProvider`, `secret`
 /// (with an optional `store`) and `ticketOwner`.
-fn ticket_source(options: &JsValue, config: &Config, timeout_ms: u32) -> Result<TicketSource, Error> {
+fn ticket_source(
+    options: &JsValue,
+    config: &Config,
+    timeout_ms: u32,
+) -> Result<TicketSource, Error> {
     let names = ["ticket", "ticketProvider", "secret", "ticketOwner"];
     let mut given = Vec::new();
     for name in names {
@@ -230,7 +234,9 @@ fn ticket_source(options: &JsValue, config: &Config, timeout_ms: u32) -> Result<
     }
     let store = options::get(options, "store")?;
     if !options::absent(&store) && given.first() != Some(&"secret") {
-        return Err(Error::InvalidOption("store is used only with secret".into()));
+        return Err(Error::InvalidOption(
+            "store is used only with secret".into(),
+        ));
     }
     match given.first().copied() {
         Some("ticket") => {
@@ -288,7 +294,9 @@ pub fn schedule_option(options: &JsValue) -> Result<Schedule, Error> {
     let mut schedule = Schedule::default();
     if let Some(ms) = options::whole(options, "refreshIntervalMs", 60 * 60 * 1000)? {
         if ms < 1000 {
-            return Err(Error::InvalidOption("refreshIntervalMs must be at least 1000".into()));
+            return Err(Error::InvalidOption(
+                "refreshIntervalMs must be at least 1000".into(),
+            ));
         }
         schedule.refresh_every_ms = u64::from(ms);
     }
@@ -559,7 +567,8 @@ impl FaceIdClient {
             return Err(Error::InvalidOption("timeoutMs must be at least 1".into()));
         }
         let ticket = ticket_source(options, &config, policy.timeout_ms)?;
-        let ticket_error_codes = options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
+        let ticket_error_codes =
+            options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
         Ok(FaceIdClient {
             inner: Rc::new(Inner {
                 ticket_error_codes,
@@ -726,9 +735,8 @@ impl FaceIdClient {
         let inner = self.inner.clone();
         let user_id = user_id.as_string();
         future_to_promise(async move {
-            let user_id = user_id.ok_or_else(|| {
-                to_js(Error::InvalidUserId("userId must be a string".into()))
-            })?;
+            let user_id = user_id
+                .ok_or_else(|| to_js(Error::InvalidUserId("userId must be a string".into())))?;
             let ticket = match &inner.ticket {
                 TicketSource::Managed(m) => m.nonce_ticket(&user_id).await,
                 TicketSource::Owner(o) => o.nonce_ticket(&user_id).await,

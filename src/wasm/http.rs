@@ -102,7 +102,11 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     set("method", &JsValue::from_str(request.method));
     let headers = Object::new();
     for (name, value) in request.headers {
-        let _ = Reflect::set(&headers, &JsValue::from_str(name), &JsValue::from_str(value));
+        let _ = Reflect::set(
+            &headers,
+            &JsValue::from_str(name),
+            &JsValue::from_str(value),
+        );
     }
     set("headers", &headers);
     if let Some(body) = request.body {
@@ -152,7 +156,9 @@ async fn exchange(request: &Outgoing<'_>, init: &Object) -> Result<(u16, JsValue
         .map_err(|e| failed("to connect", e))?
         .unchecked_into();
     let status = response.status();
-    let text = response.text().map_err(|e| failed("reading the answer", e))?;
+    let text = response
+        .text()
+        .map_err(|e| failed("reading the answer", e))?;
     let text = JsFuture::from(text)
         .await
         .map_err(|e| failed("reading the answer", e))?;
@@ -195,7 +201,9 @@ pub fn scalar_text(value: &JsValue) -> Option<String> {
         return Some(s);
     }
     if value.as_f64().is_some() || value.as_bool().is_some() {
-        return js_sys::JSON::stringify(value).ok().and_then(|s| s.as_string());
+        return js_sys::JSON::stringify(value)
+            .ok()
+            .and_then(|s| s.as_string());
     }
     None
 }

@@ -50,12 +50,12 @@ impl Store {
         for a in args {
             array.push(a);
         }
-        let value = f
-            .apply(&self.object, &array)
-            .map_err(|e| Error::TicketUnavailable(format!("store.{method} threw {}", error_name(&e))))?;
-        JsFuture::from(Promise::resolve(&value))
-            .await
-            .map_err(|e| Error::TicketUnavailable(format!("store.{method} rejected with {}", error_name(&e))))
+        let value = f.apply(&self.object, &array).map_err(|e| {
+            Error::TicketUnavailable(format!("store.{method} threw {}", error_name(&e)))
+        })?;
+        JsFuture::from(Promise::resolve(&value)).await.map_err(|e| {
+            Error::TicketUnavailable(format!("store.{method} rejected with {}", error_name(&e)))
+        })
     }
 }
 
@@ -64,20 +64,33 @@ fn encode(token: &Credential, ticket: &Credential) -> JsValue {
     let c = |c: &Credential| {
         let o = Object::new();
         let _ = Reflect::set(&o, &"value".into(), &c.value.as_str().into());
-        let _ = Reflect::set(&o, &"obtainedAt".into(), &JsValue::from_f64(c.obtained_at_ms as f64));
-        let _ = Reflect::set(&o, &"expiresAt".into(), &JsValue::from_f64(c.expires_at_ms as f64));
+        let _ = Reflect::set(
+            &o,
+            &"obtainedAt".into(),
+            &JsValue::from_f64(c.obtained_at_ms as f64),
+        );
+        let _ = Reflect::set(
+            &o,
+            &"expiresAt".into(),
+            &JsValue::from_f64(c.expires_at_ms as f64),
+        );
         o
     };
     let o = Object::new();
     let _ = Reflect::set(&o, &"token".into(), &c(token));
     let _ = Reflect::set(&o, &"ticket".into(), &c(ticket));
-    js_sys::JSON::stringify(&o).map(JsValue::from).unwrap_or(JsValue::NULL)
+    js_sys::JSON::stringify(&o)
+        .map(JsValue::from)
+        .unwrap_or(JsValue::NULL)
 }
 
 fn decode(text: &JsValue) -> Option<(Credential, Credential)> {
     let top = parse_object(text).ok()?;
     let read = |key: &str| -> Option<Credential> {
-        let o: Object = Reflect::get(&top, &JsValue::from_str(key)).ok()?.dyn_into().ok()?;
+        let o: Object = Reflect::get(&top, &JsValue::from_str(key))
+            .ok()?
+            .dyn_into()
+            .ok()?;
         let value = field(&o, "value")?;
         let obtained_at_ms = field(&o, "obtainedAt")?.parse().ok()?;
         let expires_at_ms = field(&o, "expiresAt")?.parse().ok()?;
@@ -257,10 +270,15 @@ impl Manager {
         let lock_ms = JsValue::from_f64(f64::from(self.timeout_ms.saturating_mul(3)));
         let deadline = now_ms() + u64::from(self.timeout_ms.saturating_mul(3));
         loop {
-            if store.call("lock", &[lock.clone(), lock_ms.clone()]).await?.is_truthy() {
+            if store
+                .call("lock", &[lock.clone(), lock_ms.clone()])
+                .await?
+                .is_truthy()
+            {
                 let outcome = async {
                     // Someone may have refreshed between our read and the lock.
-                    if let Some((token, ticket)) = decode(&store.call("get", &[key.clone()]).await?) {
+                    if let Some((token, ticket)) = decode(&store.call("get", &[key.clone()]).await?)
+                    {
                         if let Some(t) = self.adopt(token, ticket) {
                             return Ok(t);
                         }
@@ -307,7 +325,9 @@ impl Manager {
     async fn fetch(&self) -> Result<(Credential, Credential), Error> {
         let token = self.fetch_token().await?;
         let url = ticket_url(&self.base, &self.app_id, &token.value, TicketType::Sign)?;
-        let ticket = self.fetch_ticket(&url, "SIGN ticket").await?;
+        let mut ticket = self.fetch_ticket(&url, "SIGN ticket").await?;
+        // A ticket dies with the token it was minted from.
+        ticket.expires_at_ms = ticket.expires_at_ms.min(token.expires_at_ms);
         Ok((token, ticket))
     }
 
@@ -342,7 +362,10 @@ impl Manager {
             code.as_deref(),
             field(&top, "msg").as_deref(),
             first.as_ref().and_then(|t| field(t, "value")).as_deref(),
-            first.as_ref().and_then(|t| field(t, "expire_in")).as_deref(),
+            first
+                .as_ref()
+                .and_then(|t| field(t, "expire_in"))
+                .as_deref(),
             now_ms(),
         )
     }
@@ -361,7 +384,11 @@ impl Manager {
     /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s).
     pub async fn nonce_ticket(self: &Rc<Self>, user_id: &str) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
-        let token = self.state.borrow().token(now_ms(), &self.schedule).map(str::to_owned);
+        let token = self
+            .state
+            .borrow()
+            .token(now_ms(), &self.schedule)
+            .map(str::to_owned);
         let token = match token {
             Some(t) => t,
             None => {
@@ -373,7 +400,12 @@ impl Manager {
                     .ok_or_else(|| Error::TicketUnavailable("no valid access token".into()))?
             }
         };
-        let url = ticket_url(&self.base, &self.app_id, &token, TicketType::Nonce { user_id })?;
+        let url = ticket_url(
+            &self.base,
+            &self.app_id,
+            &token,
+            TicketType::Nonce { user_id },
+        )?;
         Ok(self.fetch_ticket(&url, "NONCE ticket").await?.value)
     }
 
@@ -385,7 +417,14 @@ impl Manager {
             let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
         };
         let num = |v: Option<u64>| v.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
-        set("source", JsValue::from_str(if self.store.is_some() { "secret+store" } else { "secret" }));
+        set(
+            "source",
+            JsValue::from_str(if self.store.is_some() {
+                "secret+store"
+            } else {
+                "secret"
+            }),
+        );
         set("hasTicket", JsValue::from_bool(s.has_ticket));
         set("ticketAgeMs", num(s.ticket_age_ms));
         set("ticketExpiresInMs", num(s.ticket_expires_in_ms));
@@ -394,7 +433,10 @@ impl Manager {
         set("nextRefreshInMs", num(s.next_refresh_in_ms));
         set("lastRefreshAt", num(s.last_refresh_ms));
         set("refreshes", JsValue::from_f64(s.refreshes as f64));
-        set("refreshing", JsValue::from_bool(self.inflight.borrow().is_some()));
+        set(
+            "refreshing",
+            JsValue::from_bool(self.inflight.borrow().is_some()),
+        );
         set("failures", JsValue::from_f64(f64::from(s.failures)));
         let last = match s.last_error {
             None => JsValue::NULL,

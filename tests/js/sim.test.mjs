@@ -310,7 +310,8 @@ describe("access token and tickets", () => {
     assert.equal(s.json.tickets[0].expire_in, 3600);
     assert.equal(own.ticket, s.json.tickets[0].value);
     assertEnvelope(await getResult(own, "live", orderNo), orderNo);
-    assertRejected(await getResult(own, "live", orderNo, { ticket: "InitialTicket0001" }), "400104", "replaced");
+    // The replaced ticket keeps working for 60 s (it used to die at once: that was a placeholder).
+    assertEnvelope(await getResult(own, "live", orderNo, { ticket: "InitialTicket0001" }), orderNo);
 
     const n = await call(ticketUrl({ access_token: t.json.access_token, type: "NONCE", user_id: "user001" }));
     assert.deepEqual([n.json.tickets[0].value, n.json.tickets[0].expire_in], ["FixedNonceTicket", 120]);
@@ -318,8 +319,11 @@ describe("access token and tickets", () => {
 
     const t2 = await call(tokenUrl());
     assert.notEqual(t2.json.access_token, t.json.access_token);
+    assert.equal((await call(ticketUrl({ access_token: t2.json.access_token }))).json.code, "0");
+    own.advance(61_000);
+    assertRejected(await getResult(own, "live", orderNo, { ticket: "InitialTicket0001" }), "400104", "replaced");
     assertRejected(await call(ticketUrl({ access_token: t.json.access_token })), "400104", "replaced");
-    assertRejected(await call(ticketUrl({ access_token: "bogus" })), "400104");
+    assertRejected(await call(ticketUrl({ access_token: "bogus" })), "400104", "unknown");
     assert.equal((await call(ticketUrl({ access_token: t2.json.access_token }))).json.code, "0");
 
     own.reset();
@@ -354,6 +358,267 @@ describe("access token and tickets", () => {
     } finally {
       await timed.stop();
     }
+  });
+});
+
+describe("token and ticket rules (state.mjs)", () => {
+  /** The OAuth calls of `s`, answered as JSON; `secret` defaults to the simulator's current one. */
+  const oauth = (s) => ({
+    token: (secret = s.secret) => call(`${s.url}/api/oauth2/access_token?${new URLSearchParams({ app_id: s.appId, secret, grant_type: "client_credential", version: "1.0.0" })}`),
+    ticket: (accessToken, userId) => call(`${s.url}/api/oauth2/api_ticket?${new URLSearchParams({
+      app_id: s.appId, access_token: accessToken, type: userId === undefined ? "SIGN" : "NONCE", version: "1.0.0", ...(userId === undefined ? {} : { user_id: userId }),
+    })}`),
+  });
+  const tokenOf = async (s, secret) => {
+    const r = await oauth(s).token(secret);
+    assert.equal(r.json.code, "0", r.json.msg);
+    return r.json.access_token;
+  };
+  const ticketOf = async (s, accessToken, userId) => {
+    const r = await oauth(s).ticket(accessToken, userId);
+    assert.equal(r.json.code, "0", r.json.msg);
+    assert.equal(r.json.tickets.length, 1);
+    return r.json.tickets[0].value;
+  };
+  /** A refresh done right: access_token, then api_ticket(SIGN) with it. */
+  const refresh = async (s) => {
+    const token = await tokenOf(s);
+    return { token, ticket: await ticketOf(s, token) };
+  };
+  const queryWith = (s, ticket) => getResult(s, "sync", newOrder("q"), { ticket });
+  const accepted = async (s, ticket) => assert.equal((await queryWith(s, ticket)).json.code, "0");
+  const useNonce = (s, value, userId) => post(s, "/__sim/nonce-tickets/use", { value, userId });
+  const fresh = async (options, fn) => {
+    const s = await startSimulator(options);
+    try {
+      await fn(s);
+    } finally {
+      await s.stop();
+    }
+  };
+
+  test("a new access token leaves the old one 60 s: usable at 59 s, dead at 61 s, its SIGN ticket with it", () => fresh({}, async (s) => {
+    const first = await refresh(s);
+    await accepted(s, first.ticket);
+    const token2 = await tokenOf(s);
+    s.advance(59_000);
+    await ticketOf(s, first.token, "user59"); // the old token still mints (a NONCE ticket: SIGN would replace)
+    await accepted(s, first.ticket);
+    assert.equal(s.ticket, first.ticket);
+    assert.equal(s.refreshStats().deadUses, 0);
+
+    s.advance(2_000);
+    assertRejected(await oauth(s).ticket(first.token), "400104", "access_token was replaced by a newer one more than 60 s ago");
+    assertRejected(await queryWith(s, first.ticket), "400104", "died with the access_token");
+    assert.equal(s.ticket, null);
+    const ticket2 = await ticketOf(s, token2);
+    await accepted(s, ticket2);
+    assert.equal(s.ticket, ticket2);
+    assert.equal(s.refreshStats().deadUses, 2);
+  }));
+
+  test("a new SIGN ticket leaves the old one 60 s: both sign during the overlap, then only the new one", () => fresh({ ticket: "InitialSignTicket" }, async (s) => {
+    const token = await tokenOf(s);
+    const t1 = await ticketOf(s, token);
+    const t2 = await ticketOf(s, token);
+    assert.notEqual(t1, t2);
+    assert.equal(s.ticket, t2);
+    await accepted(s, t1);
+    await accepted(s, t2);
+    s.advance(59_000);
+    await accepted(s, t1);
+    await accepted(s, "InitialSignTicket");
+    s.advance(2_000);
+    assertRejected(await queryWith(s, t1), "400104", "SIGN ticket was replaced by a newer one more than 60 s ago");
+    assertRejected(await queryWith(s, "InitialSignTicket"), "400104", "replaced");
+    await accepted(s, t2);
+    assertRejected(await queryWith(s, "NeverIssuedTicket"), "400101"); // a signing bug stays 400101
+    assert.equal(s.refreshStats().deadUses, 2);
+    const log = s.requests({ verdict: "400104" });
+    assert.equal(log.length, 2);
+    assert.ok(!JSON.stringify(log).includes(t1), "the log never holds a ticket");
+  }));
+
+  test("expiry by advance: SIGN 3600 s, token 7200 s, NONCE 120 s; a SIGN ticket never outlives its token", () => fresh({}, async (s) => {
+    const token = await tokenOf(s);
+    const a = await ticketOf(s, token);
+    const n1 = await ticketOf(s, token, "u1");
+    const n2 = await ticketOf(s, token, "u1");
+    s.advance(119_000);
+    assert.deepEqual(s.useNonceTicket(n1, "u1"), { ok: true, reason: null });
+    s.advance(2_000); // 121 s
+    assert.equal(s.useNonceTicket(n2, "u1").reason, "expired");
+
+    s.advance(3_599_000 - 121_000);
+    await accepted(s, a);
+    s.advance(2_000); // 3601 s
+    assertRejected(await queryWith(s, a), "400104", "SIGN ticket expired (3600 s after issue)");
+    assert.equal(s.ticket, null);
+
+    const late = await oauth(s).ticket(token); // minted 3601 s into the token's life
+    assert.equal(late.json.tickets[0].expire_in, 3600); // the answer does not warn...
+    const b = late.json.tickets[0].value;
+    s.advance(7_199_000 - 3_601_000);
+    await accepted(s, b);
+    await ticketOf(s, token, "u2");
+    s.advance(2_000); // 7201 s: ...but the ticket dies with its token, 3600 s early
+    assertRejected(await queryWith(s, b), "400104", "died with the access_token it was minted from (access_token expired");
+    assertRejected(await oauth(s).ticket(token), "400104", "access_token expired (7200 s after issue)");
+    assert.equal(s.refreshStats().deadUses, 4); // a, b, the token, n2
+  }));
+
+  test("NONCE tickets: per user_id, a fresh value each, single use, every refusal reason, over HTTP too", () => fresh({}, async (s) => {
+    const token = await tokenOf(s);
+    const n1 = await ticketOf(s, token, "user_A-1");
+    const n2 = await ticketOf(s, token, "user_A-1");
+    assert.notEqual(n1, n2);
+    assert.match(n1, /^[A-Za-z0-9]{64}$/);
+    assertRejected(await oauth(s).ticket(token, "u".repeat(31)), "400100", "user_id");
+    assertRejected(await oauth(s).ticket(token, "user!"), "400100", "user_id");
+
+    assert.deepEqual(s.useNonceTicket(n1, "someoneElse"), { ok: false, reason: "wrong user", detail: "NONCE ticket was issued for another user_id" });
+    assert.deepEqual(s.useNonceTicket(n1, "user_A-1"), { ok: true, reason: null }); // a refused use spent nothing
+    assert.equal(s.useNonceTicket(n1, "user_A-1").reason, "used");
+    assert.equal(s.useNonceTicket("noSuchTicket", "user_A-1").reason, "unknown");
+
+    const r = await useNonce(s, n2, "user_A-1");
+    assert.deepEqual([r.status, r.json], [200, { ok: true, reason: null }]);
+    assert.equal((await useNonce(s, n2, "user_A-1")).json.reason, "used");
+    assert.equal((await useNonce(s, 42, "user_A-1")).status, 400);
+    assert.equal((await post(s, "/__sim/nonce-tickets/use", "[1]")).status, 400);
+
+    const n3 = await ticketOf(s, token, "user_B");
+    await tokenOf(s);
+    s.advance(61_000);
+    const dead = s.useNonceTicket(n3, "user_B");
+    assert.equal(dead.reason, "token died");
+    assert.match(dead.detail, /replaced by a newer one more than 60 s ago/);
+    assert.equal(s.refreshStats().nonceTickets, 3);
+    assert.equal(s.refreshStats().deadUses, 1);
+  }));
+
+  test("rotateSecret kills every token and ticket at once; the old secret stops working; reset restores", () => fresh({ ticket: "InitialSignTicket" }, async (s) => {
+    const initialSecret = s.secret;
+    const { token, ticket } = await refresh(s);
+    const nonce = await ticketOf(s, token, "u1");
+    s.rotateSecret("NewSecret0002");
+    assert.equal(s.secret, "NewSecret0002");
+    assert.equal(s.ticket, null);
+    assertRejected(await queryWith(s, ticket), "400104", "secret was changed");
+    assertRejected(await queryWith(s, "InitialSignTicket"), "400104", "secret was changed");
+    assertRejected(await oauth(s).ticket(token), "400104", "secret was changed");
+    assertRejected(await oauth(s).token(initialSecret), "400104", "secret was changed");
+    assert.equal(s.useNonceTicket(nonce, "u1").reason, "secret changed");
+    assert.throws(() => s.rotateSecret("NewSecret0002"), /differ/);
+    assert.throws(() => s.rotateSecret(""), /secret/);
+
+    const again = await refresh(s); // refreshing right after the change is no overlap
+    await accepted(s, again.ticket);
+    const r = await post(s, "/__sim/rotate-secret", { secret: "ThirdSecret03" });
+    assert.deepEqual([r.status, r.json], [200, { ok: true }]);
+    assert.equal((await post(s, "/__sim/rotate-secret", {})).status, 400);
+    assertRejected(await queryWith(s, again.ticket), "400104", "secret");
+    await refresh(s);
+    const stats = s.refreshStats();
+    assert.deepEqual([stats.accessTokens, stats.signTickets, stats.overlaps, stats.deadUses], [3, 3, 0, 5]);
+    assert.ok(!JSON.stringify(s.requests()).includes("NewSecret0002"));
+
+    s.reset();
+    assert.equal(s.secret, initialSecret);
+    assert.equal(s.ticket, "InitialSignTicket");
+    await tokenOf(s, initialSecret);
+  }));
+
+  test("overlapping refreshes are counted (issueDelayMs); sequential ones spaced beyond the window are not", () => fresh({ issueDelayMs: 150 }, async (s) => {
+    const t = performance.now();
+    await refresh(s);
+    assert.ok(performance.now() - t >= 290, "each OAuth answer takes issueDelayMs");
+    s.advance(1_001);
+    await refresh(s);
+    assert.equal(s.refreshStats().overlaps, 0);
+
+    // Two owners refreshing at once, the second 50 ms after the first: A's token [0, 150 ms],
+    // B's token [50, 200], A's SIGN from 150 (B's token still served), B's SIGN from 200.
+    s.reset();
+    const a = refresh(s);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await Promise.all([a, refresh(s)]);
+    const stats = s.refreshStats();
+    assert.deepEqual([stats.accessTokens, stats.signTickets, stats.nonceTickets, stats.overlaps], [2, 2, 0, 3]);
+    assert.deepEqual(stats.issues.map((i) => [i.kind, i.overlap]), [["access_token", false], ["access_token", true], ["SIGN", true], ["SIGN", true]]);
+    const log = s.requests();
+    for (const i of stats.issues) {
+      assert.equal(typeof i.at, "number");
+      const entry = log.find((e) => e.seq === i.by);
+      assert.equal(entry.endpoint, i.kind === "SIGN" ? "api_ticket" : "access_token");
+      assert.equal(entry.overlap ?? false, i.overlap);
+    }
+    assert.deepEqual((await call(`${s.url}/__sim/refresh-stats`)).json, stats);
+
+    // Back to back without waiting: the window catches what no longer overlaps in time.
+    s.reset();
+    await refresh(s);
+    await refresh(s);
+    assert.equal(s.refreshStats().overlaps, 2);
+
+    // Many at once: every request but the first overlaps; NONCE tickets never do.
+    s.reset();
+    const token = await tokenOf(s);
+    s.advance(2_000);
+    await Promise.all(Array.from({ length: 5 }, (_, i) => ticketOf(s, token, `user${i}`)));
+    assert.equal(s.refreshStats().overlaps, 0);
+    await Promise.all(Array.from({ length: 10 }, () => tokenOf(s)));
+    assert.deepEqual([s.refreshStats().accessTokens, s.refreshStats().overlaps], [11, 9]);
+  }));
+
+  test("a secret change while a refresh is being served fails that refresh", () => fresh({ issueDelayMs: 200 }, async (s) => {
+    const pending = oauth(s).token();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    s.rotateSecret("Rotated000001");
+    assertRejected(await pending, "400104", "while this request was being served");
+    assert.equal(s.refreshStats().accessTokens, 0);
+  }));
+
+  test("deadUses counts dead credentials only (not unknown ones); reset clears the statistics", () => fresh({}, async (s) => {
+    const { token, ticket } = await refresh(s);
+    await tokenOf(s);
+    await accepted(s, ticket);
+    s.advance(61_000);
+    assertRejected(await queryWith(s, ticket), "400104");
+    assertRejected(await oauth(s).ticket(token, "u1"), "400104");
+    assertRejected(await oauth(s).ticket("unknownToken"), "400104", "unknown");
+    assertRejected(await queryWith(s, "unknownTicket"), "400101");
+    assert.equal(s.refreshStats().deadUses, 2);
+    assert.equal((await call(`${s.url}/__sim/refresh-stats`)).json.deadUses, 2);
+
+    s.reset();
+    assert.deepEqual(s.refreshStats(), { accessTokens: 0, signTickets: 0, nonceTickets: 0, overlaps: 0, deadUses: 0, issues: [] });
+    assertRejected(await oauth(s).ticket(token), "400104", "unknown"); // tokens from before a reset are unknown
+    assert.equal(s.refreshStats().deadUses, 0);
+  }));
+
+  test("advance: adds to the `now` option, also over HTTP; reset zeroes it; bad values refused", () => {
+    let base = 1_700_000_000_000;
+    return fresh({ now: () => base }, async (s) => {
+      assert.equal(s.now(), base);
+      assert.equal(s.advance(5_000), base + 5_000);
+      base += 1_000;
+      assert.equal(s.now(), base + 5_000);
+      const r = await post(s, "/__sim/advance", { ms: 1_000 });
+      assert.deepEqual([r.status, r.json], [200, { ok: true, now: base + 6_000 }]);
+      assert.equal((await post(s, "/__sim/advance", { ms: -1 })).status, 400);
+      assert.equal((await post(s, "/__sim/advance", { ms: "10" })).status, 400);
+      assert.throws(() => s.advance(Number.NaN), /advance/);
+      // The answers follow the simulator's clock: one day on, another date.
+      const before = (await oauth(s).token()).json.transactionTime;
+      s.advance(86_400_000);
+      const later = (await oauth(s).token()).json.transactionTime;
+      assert.equal(Number(later.slice(0, 8)) - Number(before.slice(0, 8)) > 0, true);
+      s.reset();
+      assert.equal(s.now(), base);
+      await assert.rejects(startSimulator({ issueDelayMs: -5 }), /issueDelayMs/);
+      await assert.rejects(startSimulator({ overlapWindowMs: Infinity }), /overlapWindowMs/);
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // The service's checks on an incoming call, in order: every parameter present,
 // well formed and expected (400100), app_id known (400103), the signature
-// recomputed from the simulator's own SIGN ticket (400101, or 400104 when it
+// recomputed from the simulator's own SIGN tickets (400101, or 400104 when it
 // was made with a ticket that is no longer valid), the nonce new (400102).
 // Each check returns { call } (the normalized parameters) or { error: { code, reason } }.
 import { createHash, timingSafeEqual } from "node:crypto";
@@ -140,19 +140,19 @@ export function signValues(values) {
 }
 
 /**
- * app_id known, signature over appId, orderNo, version, the SIGN ticket and
- * nonce (case-insensitive), nonce new. Records the nonce when all pass.
+ * app_id known, signature over appId, orderNo, version, a SIGN ticket and nonce
+ * (case-insensitive), nonce new. Any SIGN ticket still alive will do (old and new
+ * during the 60 s after a replacement); a signature made with a dead one is
+ * 400104 with the reason, one matching no ticket ever issued 400101. Records the
+ * nonce when all pass.
  */
 export function authenticate(creds, { appId, orderNo, version, nonce, sign }) {
   if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
   const given = Buffer.from(sign.toUpperCase());
   const matches = (ticket) => timingSafeEqual(Buffer.from(signValues([appId, orderNo, version, ticket, nonce])), given);
-  const ticket = creds.currentSignTicket(appId);
-  if (!ticket || !matches(ticket)) {
-    const stale = creds.deadSignTickets(appId).find(matches);
-    if (stale) return fail(CODES.BAD_CREDENTIAL, `signed with a SIGN ticket that is no longer valid: ${creds.deadSignTicket(appId, stale)}`);
-    return fail(CODES.BAD_SIGN, "sign does not match app_id, order_no, version, nonce and the current SIGN ticket");
-  }
+  const found = creds.findSignTicket(appId, matches);
+  if (!found) return fail(CODES.BAD_SIGN, "sign does not match app_id, order_no, version, nonce and any SIGN ticket of this app");
+  if (!found.ok) return fail(CODES.BAD_CREDENTIAL, `signed with a SIGN ticket that is no longer valid: ${found.detail}`);
   if (!creds.useNonce(appId, nonce)) return fail(CODES.NONCE_REUSED, "nonce was already used by an earlier request of this app");
   return { call: null };
 }
@@ -167,11 +167,12 @@ export function checkAccessToken(creds, searchParams) {
   if (grant !== "client_credential") return bad('grant_type must be "client_credential"');
   if (version !== "1.0.0") return bad('version must be "1.0.0"');
   if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
-  if (!creds.secretMatches(appId, secret)) return fail(CODES.BAD_CREDENTIAL, "secret does not match this app_id");
+  const problem = creds.secretProblem(appId, secret);
+  if (problem) return fail(CODES.BAD_CREDENTIAL, problem);
   return { call: { appId } };
 }
 
-/** GET /api/oauth2/api_ticket: parameters, app, access token. */
+/** GET /api/oauth2/api_ticket: parameters, app, access token (alive; `call.token` is its record). */
 export function checkApiTicket(creds, searchParams) {
   const q = readQuery(searchParams, {
     app_id: ["appId", true], access_token: [null, true], type: [null, true], version: [null, true], user_id: ["nonceUserId", false],
@@ -183,7 +184,7 @@ export function checkApiTicket(creds, searchParams) {
   if (type === "SIGN" && userId !== undefined) return bad("query parameter user_id is only for type=NONCE");
   if (version !== "1.0.0") return bad('version must be "1.0.0"');
   if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
-  const problem = creds.tokenProblem(appId, token);
-  if (problem) return fail(CODES.BAD_CREDENTIAL, problem);
-  return { call: { appId, type, token, userId } };
+  const found = creds.findToken(appId, token);
+  if (found.problem) return fail(CODES.BAD_CREDENTIAL, found.problem);
+  return { call: { appId, type, token: found.token, userId } };
 }

@@ -9,6 +9,7 @@
 //   await sim.stop();
 //
 // Standalone: node tests/sim/index.mjs [--port 8788] [--app-id ID] [--secret S] [--ticket T]
+//   [--nonce-ticket N] [--issue-delay-ms 0] [--overlap-window-ms 1000]
 import http from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
@@ -16,7 +17,7 @@ import { parseArgs } from "node:util";
 import { RequestLog } from "./log.mjs";
 import { Orders } from "./scenarios.mjs";
 import { createHandler } from "./server.mjs";
-import { Credentials } from "./state.mjs";
+import { Credentials, DEFAULT_OVERLAP_WINDOW_MS } from "./state.mjs";
 
 export { signValues } from "./checks.mjs";
 export { DEFAULT_SCENARIO, KNOWN_CODES } from "./scenarios.mjs";
@@ -27,25 +28,45 @@ export const DEFAULT_SECRET = "SimSecretIDAsim001xxxxxxxxxxxxxx";
 /**
  * Starts the simulator on 127.0.0.1.
  * @param {{ port?: number, appId?: string, secret?: string, ticket?: string,
- *   nonceTicket?: string, cors?: boolean, now?: () => number }} [options]
+ *   nonceTicket?: string, cors?: boolean, now?: () => number,
+ *   issueDelayMs?: number, overlapWindowMs?: number }} [options]
  *   `ticket`: the SIGN ticket valid at start (random otherwise; a later
  *   api_ticket call replaces it); `nonceTicket`: the value of every NONCE
- *   ticket issued; `now`: the clock for token and ticket expiry (ms).
+ *   ticket issued; `now`: the base clock (ms; `advance` adds to it);
+ *   `issueDelayMs`: how long access_token and api_ticket answers take;
+ *   `overlapWindowMs`: refreshes of one kind closer than this are overlaps.
  */
 export async function startSimulator({
   port = 0, appId = DEFAULT_APP_ID, secret = DEFAULT_SECRET, ticket, nonceTicket, cors = true, now = Date.now,
+  issueDelayMs = 0, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS,
 } = {}) {
-  const creds = new Credentials({ appId, secret, ticket, nonceTicket, now });
-  const orders = new Orders(now);
+  checkMs("issueDelayMs", issueDelayMs);
+  checkMs("overlapWindowMs", overlapWindowMs);
+  let offset = 0; // what advance() added to `now`
+  const clock = () => now() + offset;
+  const creds = new Credentials({ appId, secret, ticket, nonceTicket, now: clock, overlapWindowMs });
+  const orders = new Orders(clock);
   const log = new RequestLog();
   const stopping = new AbortController();
   const sim = {
-    creds, orders, log, cors, now, signal: stopping.signal,
+    creds, orders, log, cors, now: clock, issueDelayMs, signal: stopping.signal,
     setOrder: (orderNo, scenario = {}) => orders.set(orderNo, scenario),
     reset: () => {
+      offset = 0;
       orders.reset();
       log.clear();
       creds.reset();
+    },
+    refreshStats: () => creds.refreshStats(),
+    advance: (ms) => {
+      checkMs("advance(ms)", ms);
+      offset += ms;
+      return clock();
+    },
+    rotateSecret: (newSecret) => creds.rotateSecret(appId, newSecret),
+    useNonceTicket: (value, userId) => {
+      if (typeof value !== "string" || typeof userId !== "string") throw new TypeError("value and userId must be strings");
+      return creds.useNonceTicket(appId, value, userId);
     },
   };
   const server = http.createServer({ keepAliveTimeout: 2000 }, createHandler(sim));
@@ -57,8 +78,14 @@ export async function startSimulator({
     url: `http://127.0.0.1:${bound}`,
     port: bound,
     appId,
-    secret,
-    /** The SIGN ticket queries must be signed with now (changes when a client fetches a new one). */
+    /** The app's secret now (changes with rotateSecret; reset restores the initial one). */
+    get secret() {
+      return creds.secretOf(appId);
+    },
+    /**
+     * The newest SIGN ticket still alive, what a query should be signed with now
+     * (changes when a client fetches a new one; null when none is alive).
+     */
     get ticket() {
       return creds.currentSignTicket(appId);
     },
@@ -66,8 +93,21 @@ export async function startSimulator({
     setOrder: sim.setOrder,
     /** Copies of the request log entries, optionally filtered: requests({ path, orderNo, endpoint, verdict }). */
     requests: (filter) => log.list(filter),
-    /** Forgets scenarios, counters, the log, nonces and issued tokens/tickets (the initial SIGN ticket is valid again). */
+    /**
+     * Forgets scenarios, counters, the log, nonces, issued tokens/tickets, refresh
+     * statistics and the advance() offset; the initial secret and SIGN ticket are valid again.
+     */
     reset: sim.reset,
+    /** The simulator's clock (ms): `now()` + everything advance() added since the last reset. */
+    now: clock,
+    /** Moves the simulator's clock forward by `ms` (>= 0); returns the new time. */
+    advance: sim.advance,
+    /** A new secret: the old one stops working, every token and ticket of the app dies now. */
+    rotateSecret: sim.rotateSecret,
+    /** Uses up a NONCE ticket for `userId` (the H5 login's part): { ok, reason, detail? }. */
+    useNonceTicket: sim.useNonceTicket,
+    /** { accessTokens, signTickets, nonceTickets, overlaps, deadUses, issues: [{ kind, at, by, overlap }] } (a copy). */
+    refreshStats: sim.refreshStats,
     /** Stops listening and drops every connection, including slow responses still waiting. */
     async stop() {
       stopping.abort();
@@ -79,6 +119,10 @@ export async function startSimulator({
   };
 }
 
+function checkMs(name, v) {
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new TypeError(`${name} must be a finite number >= 0`);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {
@@ -87,16 +131,20 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       secret: { type: "string" },
       ticket: { type: "string" },
       "nonce-ticket": { type: "string" },
+      "issue-delay-ms": { type: "string", default: "0" },
+      "overlap-window-ms": { type: "string", default: String(DEFAULT_OVERLAP_WINDOW_MS) },
     },
   });
   const sim = await startSimulator({
     port: Number(values.port), appId: values["app-id"], secret: values.secret, ticket: values.ticket, nonceTicket: values["nonce-ticket"],
+    issueDelayMs: Number(values["issue-delay-ms"]), overlapWindowMs: Number(values["overlap-window-ms"]),
   });
   console.log(`faceid-edge simulator listening on ${sim.url}`);
   console.log(`  appId:       ${sim.appId}`);
   console.log(`  secret:      ${sim.secret}`);
   console.log(`  SIGN ticket: ${sim.ticket}`);
-  console.log("  control:     POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset");
+  console.log("  control:     POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,");
+  console.log("               GET /__sim/refresh-stats, POST /__sim/advance, /__sim/rotate-secret, /__sim/nonce-tickets/use");
   const quit = () => sim.stop().then(() => process.exit(0));
   process.on("SIGINT", quit);
   process.on("SIGTERM", quit);

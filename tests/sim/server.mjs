@@ -9,7 +9,7 @@ import {
 import { loggedBody } from "./log.mjs";
 import { errorBody, resultBody } from "./results.mjs";
 import { faultFor, KNOWN_CODES } from "./scenarios.mjs";
-import { formatTime, serialize } from "./util.mjs";
+import { formatTime, isPlainObject, serialize } from "./util.mjs";
 
 const BODY_LIMIT = IDCARD_STR_MAX + 64 * 1024;
 const JSON_TYPE = "application/json;charset=UTF-8";
@@ -31,7 +31,8 @@ const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body
 
 /**
  * The request handler.
- * @param {{ creds, orders, log, cors: boolean, now: () => number, signal: AbortSignal }} sim
+ * @param {{ creds, orders, log, cors: boolean, now: () => number, issueDelayMs: number, signal: AbortSignal,
+ *   reset, refreshStats, advance, rotateSecret, useNonceTicket }} sim
  */
 export function createHandler(sim) {
   return (req, res) => {
@@ -65,16 +66,43 @@ async function handle(sim, req, res) {
   entry.endpoint = route.endpoint;
   const raw = req.method === "POST" ? await readRaw(req) : null;
   const checked = check(sim, route, req, url, raw, entry);
-  if (checked.error) {
-    entry.verdict = checked.error.code;
-    entry.reason = checked.error.reason;
-    const msg = `${CODE_MSG[checked.error.code]}：${checked.error.reason}`;
-    return sendJson(res, entry, 200, errorBody(checked.error.code, msg, sim.now()));
+  if (route.endpoint === "access_token" || route.endpoint === "api_ticket") return oauth(sim, route.endpoint, checked, res, entry);
+  if (checked.error) return reject(sim, res, entry, checked.error);
+  entry.verdict = "ok";
+  return answer(sim, route.endpoint, checked.call, req, res, entry);
+}
+
+/** Answers a failed check: HTTP 200 with the code and `<meaning>：<reason>`. */
+function reject(sim, res, entry, error) {
+  entry.verdict = error.code;
+  entry.reason = error.reason;
+  return sendJson(res, entry, 200, errorBody(error.code, `${CODE_MSG[error.code]}：${error.reason}`, sim.now()));
+}
+
+/**
+ * access_token and api_ticket: every answer takes issueDelayMs; a valid request
+ * is "being served" for that long (refresh overlap, state.mjs rule 5) and the
+ * token or ticket is issued at the end, unless the secret changed meanwhile.
+ */
+async function oauth(sim, endpoint, checked, res, entry) {
+  const call = checked.call;
+  const kind = endpoint === "access_token" ? "TOKEN" : call?.type;
+  const handle = call ? sim.creds.startIssue(call.appId, kind) : null;
+  let served = true;
+  try {
+    if (sim.issueDelayMs > 0) await sleep(sim.issueDelayMs, undefined, { signal: sim.signal });
+  } catch {
+    return; // simulator stopping
+  } finally {
+    if (handle) served = sim.creds.finishIssue(handle);
+  }
+  if (checked.error) return reject(sim, res, entry, checked.error);
+  if (!served) {
+    return reject(sim, res, entry, { code: CODES.BAD_CREDENTIAL, reason: "the app's secret was changed (or the simulator reset) while this request was being served" });
   }
   entry.verdict = "ok";
-  if (route.endpoint === "access_token") return sendJson(res, entry, 200, tokenBody(sim, checked.call));
-  if (route.endpoint === "api_ticket") return sendJson(res, entry, 200, ticketBody(sim, checked.call));
-  return answer(sim, route.endpoint, checked.call, req, res, entry);
+  if (handle.overlap) entry.overlap = true;
+  return sendJson(res, entry, 200, kind === "TOKEN" ? tokenBody(sim, call, handle, entry.seq) : ticketBody(sim, call, handle, entry.seq));
 }
 
 /** Method, parameters and signature of a request; { call } or { error }. */
@@ -153,23 +181,36 @@ async function answer(sim, endpoint, call, req, res, entry) {
   return send(res, entry, 200, JSON_TYPE, chunks);
 }
 
-function tokenBody(sim, { appId }) {
-  const t = sim.creds.issueToken(appId);
+function tokenBody(sim, { appId }, handle, by) {
+  const t = sim.creds.issueToken(appId, handle, by);
   return {
     code: "0", msg: "请求成功", transactionTime: formatTime(sim.now()),
     access_token: t.value, expire_time: formatTime(t.expiresAt), expire_in: t.ttlS,
   };
 }
 
-function ticketBody(sim, { appId, type, token, userId }) {
-  const t = sim.creds.issueTicket(appId, type, token, userId);
+function ticketBody(sim, { appId, type, token, userId }, handle, by) {
+  const t = sim.creds.issueTicket(appId, type, token, userId, handle, by);
   return {
     code: "0", msg: "请求成功", transactionTime: formatTime(sim.now()),
     tickets: [{ value: t.value, expire_in: t.ttlS, expire_time: formatTime(t.expiresAt) }],
   };
 }
 
-/** The control API: POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset. */
+/** POST /__sim/<action> with a JSON body: what each does (the body is checked by the sim function). */
+const CONTROL_ACTIONS = {
+  "/__sim/advance": (sim, { ms }) => ({ ok: true, now: sim.advance(ms) }),
+  "/__sim/rotate-secret": (sim, { secret }) => {
+    sim.rotateSecret(secret);
+    return { ok: true };
+  },
+  "/__sim/nonce-tickets/use": (sim, { value, userId }) => sim.useNonceTicket(value, userId),
+};
+
+/**
+ * The control API: POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,
+ * GET /__sim/refresh-stats, POST /__sim/advance, /__sim/rotate-secret, /__sim/nonce-tickets/use.
+ */
 async function control(sim, req, res, url) {
   const reply = (status, value) => {
     const body = Buffer.from(JSON.stringify(value));
@@ -194,6 +235,19 @@ async function control(sim, req, res, url) {
   if (url.pathname === "/__sim/reset" && req.method === "POST") {
     sim.reset();
     return reply(200, { ok: true });
+  }
+  if (url.pathname === "/__sim/refresh-stats" && req.method === "GET") return reply(200, sim.refreshStats());
+  const action = CONTROL_ACTIONS[url.pathname];
+  if (action && req.method === "POST") {
+    const raw = await readRaw(req);
+    try {
+      const text = raw.buffer.toString("utf8").trim();
+      const body = text ? JSON.parse(text) : {};
+      if (!isPlainObject(body)) throw new TypeError("body must be a JSON object");
+      return reply(200, action(sim, body));
+    } catch (e) {
+      return reply(400, { ok: false, error: e.message });
+    }
   }
   return reply(404, { ok: false, error: `no control endpoint ${req.method} ${url.pathname}` });
 }
