@@ -4,10 +4,15 @@
 // instance.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { initSync } from "./faceid_edge.js";
+import { FaceIdClient, initSync } from "./faceid_edge.js";
 
 // eslint-disable-next-line no-undef
 initSync({ module: readFileSync(join(__dirname, "faceid_edge_bg.wasm")) });
+
+// util.inspect(client) shows the settings (never the ticket), not a pointer.
+FaceIdClient.prototype[Symbol.for("nodejs.util.inspect.custom")] = function inspect() {
+  return `FaceIdClient ${JSON.stringify(this.toJSON())}`;
+};
 
 export {
   FaceIdClient,

@@ -316,9 +316,29 @@ impl Inner {
         let value = provider
             .call0(&JsValue::UNDEFINED)
             .map_err(|e| unavailable(format!("ticketProvider threw {}", error_name(&e))))?;
-        let value = JsFuture::from(Promise::resolve(&value))
+        // A provider that never settles must not hang the call: it gets the
+        // same deadline as a request.
+        let ms = self.policy.timeout_ms;
+        let timeout_marker = Object::new();
+        let timer = {
+            let marker = timeout_marker.clone();
+            Promise::new(&mut |resolve, _reject| {
+                let marker = marker.clone();
+                let cb = Closure::once_into_js(move || {
+                    let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
+                });
+                super::sys::set_timeout(cb.unchecked_ref(), ms);
+            })
+        };
+        let race = Promise::race(&js_sys::Array::of2(&Promise::resolve(&value), &timer));
+        let value = JsFuture::from(race)
             .await
             .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
+        if Object::is(&value, &timeout_marker) {
+            return Err(unavailable(format!(
+                "ticketProvider did not settle within {ms} ms (timeoutMs)"
+            )));
+        }
         let ticket = value.as_string().ok_or_else(|| {
             unavailable(format!(
                 "ticketProvider must return (a promise of) the SIGN ticket string; got {}",
@@ -364,6 +384,15 @@ impl Inner {
                 polls += 1;
                 sleep(self.policy.file_poll_interval_ms).await;
                 continue;
+            }
+            if let Some(answered) = answer.envelope.order_no.as_deref() {
+                if answered != call.order_no() {
+                    // Never hand one order's result to a caller who asked for another.
+                    return Err(Error::BadResponse(format!(
+                        "the answer is about another order ({}), not the one asked for",
+                        validate::quote(answered)
+                    )));
+                }
             }
             return answer.into_js(call.order_no(), pending);
         }
