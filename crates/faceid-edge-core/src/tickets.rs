@@ -130,14 +130,16 @@ pub fn credential(
             msg.map(validate::quote).unwrap_or_else(|| "(none)".into())
         )));
     }
-    let value = value.ok_or_else(|| Error::BadResponse(format!("the {what} answer has no value")))?;
+    let value =
+        value.ok_or_else(|| Error::BadResponse(format!("the {what} answer has no value")))?;
     if value.is_empty() || !value.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(Error::BadResponse(format!(
             "the {what} answer's value is not printable ASCII"
         )));
     }
     let seconds = expire_in_seconds(
-        expire_in.ok_or_else(|| Error::BadResponse(format!("the {what} answer has no expire_in")))?,
+        expire_in
+            .ok_or_else(|| Error::BadResponse(format!("the {what} answer has no expire_in")))?,
     )?;
     Ok(Credential {
         value: value.to_owned(),
@@ -307,7 +309,11 @@ impl TicketState {
             .retry_base_ms
             .saturating_mul(1u64 << shift)
             .min(schedule.retry_max_ms);
-        let jitter = if delay > 1 { u64::from(random) % (delay / 2 + 1) } else { 0 };
+        let jitter = if delay > 1 {
+            u64::from(random) % (delay / 2 + 1)
+        } else {
+            0
+        };
         self.retry_at_ms = now_ms.saturating_add(delay / 2 + jitter);
         self.last_error = Some(Failure {
             code: error.code(),
@@ -339,7 +345,10 @@ impl TicketState {
         let age = |c: &Credential| now_ms.saturating_sub(c.obtained_at_ms);
         let left = |c: &Credential| c.expires_at_ms.saturating_sub(now_ms);
         Status {
-            has_ticket: self.ticket.as_ref().is_some_and(|t| schedule.usable(t, now_ms)),
+            has_ticket: self
+                .ticket
+                .as_ref()
+                .is_some_and(|t| schedule.usable(t, now_ms)),
             ticket_age_ms: self.ticket.as_ref().map(age),
             ticket_expires_in_ms: self.ticket.as_ref().map(left),
             token_age_ms: self.token.as_ref().map(age),
@@ -378,10 +387,27 @@ mod tests {
             "http://127.0.0.1:1/api/oauth2/access_token?app_id=IDA&secret=s+e%26c&grant_type=client_credential&version=1.0.0"
         );
         let u = ticket_url("https://h", "IDA", "TOK", TicketType::Sign).unwrap();
-        assert_eq!(u, "https://h/api/oauth2/api_ticket?app_id=IDA&access_token=TOK&type=SIGN&version=1.0.0");
-        let u = ticket_url("https://h", "IDA", "TOK", TicketType::Nonce { user_id: "u_1" }).unwrap();
+        assert_eq!(
+            u,
+            "https://h/api/oauth2/api_ticket?app_id=IDA&access_token=TOK&type=SIGN&version=1.0.0"
+        );
+        let u = ticket_url(
+            "https://h",
+            "IDA",
+            "TOK",
+            TicketType::Nonce { user_id: "u_1" },
+        )
+        .unwrap();
         assert!(u.ends_with("&type=NONCE&user_id=u_1&version=1.0.0"));
-        let e = ticket_url("https://h", "IDA", "TOK", TicketType::Nonce { user_id: &"u".repeat(31) }).unwrap_err();
+        let e = ticket_url(
+            "https://h",
+            "IDA",
+            "TOK",
+            TicketType::Nonce {
+                user_id: &"u".repeat(31),
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "INVALID_USER_ID");
     }
 
@@ -391,19 +417,47 @@ mod tests {
         assert_eq!(expire_in_seconds("120").unwrap(), 120);
         assert_eq!(expire_in_seconds("3600.0").unwrap(), 3600);
         for bad in ["", "0", "-5", "1e3", "soon", "20151022044027x"] {
-            assert_eq!(expire_in_seconds(bad).unwrap_err().code(), "BAD_RESPONSE", "{bad}");
+            assert_eq!(
+                expire_in_seconds(bad).unwrap_err().code(),
+                "BAD_RESPONSE",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn credentials_from_answers() {
-        let c = credential("SIGN ticket", Some("0"), Some("ok"), Some("TICKET"), Some("3600"), 1000).unwrap();
+        let c = credential(
+            "SIGN ticket",
+            Some("0"),
+            Some("ok"),
+            Some("TICKET"),
+            Some("3600"),
+            1000,
+        )
+        .unwrap();
         assert_eq!(c.expires_at_ms, 1000 + 3_600_000);
         assert!(!format!("{c:?}").contains("TICKET"));
-        let e = credential("access token", Some("400104"), Some("bad secret"), None, None, 0).unwrap_err();
+        let e = credential(
+            "access token",
+            Some("400104"),
+            Some("bad secret"),
+            None,
+            None,
+            0,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "TICKET_UNAVAILABLE");
         assert!(e.message().contains("400104"));
-        let e = credential("access token", Some("0"), None, Some("a b"), Some("7200"), 0).unwrap_err();
+        let e = credential(
+            "access token",
+            Some("0"),
+            None,
+            Some("a b"),
+            Some("7200"),
+            0,
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "BAD_RESPONSE");
         let e = credential("access token", Some("0"), None, Some("tok"), None, 0).unwrap_err();
         assert_eq!(e.code(), "BAD_RESPONSE");
@@ -435,13 +489,19 @@ mod tests {
         st.failed(&err, 20 * MIN, &s, 0);
         // Still served while valid, no refresh before the backoff ends.
         assert_eq!(st.plan(20 * MIN + 100, &s), Plan::Use("S0".into()));
-        assert_eq!(st.plan(20 * MIN + 500, &s), Plan::UseAndRefresh("S0".into()));
+        assert_eq!(
+            st.plan(20 * MIN + 500, &s),
+            Plan::UseAndRefresh("S0".into())
+        );
         // Once expired and backing off: unavailable, with the reason.
         let t = 59 * MIN + 40_000; // past expiry minus the safety window
         st.failed(&err, t, &s, 0);
         st.failed(&err, t, &s, 0);
         match st.plan(t + 100, &s) {
-            Plan::Unavailable { reason, retry_at_ms } => {
+            Plan::Unavailable {
+                reason,
+                retry_at_ms,
+            } => {
                 assert_eq!(reason, "down");
                 assert!(retry_at_ms > t + 100);
             }
@@ -453,7 +513,11 @@ mod tests {
         assert!(!status.has_ticket);
         assert_eq!(status.last_error.unwrap().code, "NETWORK");
         // A success clears it all.
-        st.refreshed(cred("T1", 61 * MIN, 7200), cred("S1", 61 * MIN, 3600), 61 * MIN);
+        st.refreshed(
+            cred("T1", 61 * MIN, 7200),
+            cred("S1", 61 * MIN, 3600),
+            61 * MIN,
+        );
         assert_eq!(st.plan(61 * MIN, &s), Plan::Use("S1".into()));
         assert_eq!(st.status(61 * MIN, &s).failures, 0);
     }
