@@ -261,7 +261,8 @@ impl Manager {
         };
         let key = JsValue::from_str(&self.store_key("tickets"));
         let lock = JsValue::from_str(&self.store_key("lock"));
-        if let Some((token, ticket)) = decode(&store.call("get", &[key.clone()]).await?) {
+        if let Some((token, ticket)) = decode(&store.call("get", std::slice::from_ref(&key)).await?)
+        {
             if let Some(t) = self.adopt(token, ticket) {
                 return Ok(t);
             }
@@ -277,7 +278,8 @@ impl Manager {
             {
                 let outcome = async {
                     // Someone may have refreshed between our read and the lock.
-                    if let Some((token, ticket)) = decode(&store.call("get", &[key.clone()]).await?)
+                    if let Some((token, ticket)) =
+                        decode(&store.call("get", std::slice::from_ref(&key)).await?)
                     {
                         if let Some(t) = self.adopt(token, ticket) {
                             return Ok(t);
@@ -295,12 +297,14 @@ impl Manager {
                 }
                 .await;
                 // Unlocking is best effort: the lock expires by itself.
-                let _ = store.call("unlock", &[lock.clone()]).await;
+                let _ = store.call("unlock", std::slice::from_ref(&lock)).await;
                 return outcome;
             }
             // Another process is refreshing: wait for its result.
             sleep(50).await;
-            if let Some((token, ticket)) = decode(&store.call("get", &[key.clone()]).await?) {
+            if let Some((token, ticket)) =
+                decode(&store.call("get", std::slice::from_ref(&key)).await?)
+            {
                 if let Some(t) = self.adopt(token, ticket) {
                     return Ok(t);
                 }
