@@ -34,7 +34,7 @@ export class TicketOwner {
     });
     ctx.blockConcurrencyWhile(async () => {
       const saved = await ctx.storage.get(KEY);
-      if (typeof saved === "string") this.manager.importState(saved);
+      if (typeof saved === "string" && this.manager.importState(saved)) this.saved = saved;
     });
   }
 
@@ -62,17 +62,24 @@ export class TicketOwner {
   async alarm() {
     try {
       await this.manager.refresh();
+    } catch {
+      // No valid ticket remains; status() has the error. Retried below.
     } finally {
-      await this.persist();
+      await this.persist(true);
     }
   }
 
-  /** Stores the token and ticket, and sets the alarm for the next refresh. */
-  async persist() {
+  /**
+   * Stores the token and ticket and sets the alarm for the next refresh,
+   * when they changed (reads cost no storage write). After a failure the
+   * alarm comes back within a minute.
+   */
+  async persist(always = false) {
     const state = this.manager.exportState();
-    if (state) await this.ctx.storage.put(KEY, state);
+    if (!always && state === this.saved) return;
+    if (state && state !== this.saved) await this.ctx.storage.put(KEY, state);
+    this.saved = state;
     const due = this.manager.refreshDueInMs();
-    // After a failure, try again within a minute.
     await this.ctx.storage.setAlarm(Date.now() + (due == null ? 60_000 : Math.max(due, 1_000)));
   }
 }

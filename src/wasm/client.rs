@@ -367,7 +367,7 @@ impl Inner {
             if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
                 // The service says the ticket is no longer valid: renew it
                 // once and retry once; never loop.
-                if let Some(fresh) = self.renew_ticket().await? {
+                if let Some(fresh) = self.renew_ticket(&ticket).await? {
                     renewed = true;
                     ticket = fresh;
                     continue;
@@ -400,14 +400,11 @@ impl Inner {
 
     /// A new ticket after the service refused one, or `None` when this
     /// source cannot renew (a fixed ticket).
-    async fn renew_ticket(&self) -> Result<Option<String>, Error> {
+    async fn renew_ticket(&self, stale: &str) -> Result<Option<String>, Error> {
         match &self.ticket {
             TicketSource::Fixed(_) => Ok(None),
             TicketSource::Provider(_) => self.ticket().await.map(Some),
-            TicketSource::Managed(m) => {
-                m.invalidate();
-                m.refresh_shared().await.map(Some)
-            }
+            TicketSource::Managed(m) => m.renew(stale).await.map(Some),
             TicketSource::Owner(o) => o.sign_ticket(true).await.map(Some),
         }
     }

@@ -311,8 +311,10 @@ impl TicketManager {
         })
     }
 
-    /// Refreshes now, unless `staleDigest` is given and no longer names the
-    /// current ticket (someone already replaced it).
+    /// Refreshes now. With `staleDigest` (a ticket the service refused), only
+    /// if it still names the current ticket: someone may have replaced it
+    /// already. A failed refresh keeps the still-valid ticket and answers
+    /// with it; it rejects only when no valid ticket remains.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
     pub fn refresh(
         &self,
@@ -320,18 +322,25 @@ impl TicketManager {
     ) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
-            let current = m.current();
-            let replace = match (&stale_digest, &current) {
-                (Some(d), Some((v, _))) => &digest(v) == d,
-                _ => true,
+            let refused = match (&stale_digest, m.current()) {
+                (Some(d), Some((v, _))) if &digest(&v) == d => Some(v),
+                (Some(_), Some(_)) => None,
+                (Some(_), None) | (None, _) => None,
             };
-            if replace {
-                m.invalidate();
-                m.refresh_shared().await.map_err(to_js)?;
+            let outcome = match (&stale_digest, refused) {
+                // The refused ticket is still ours: replace it.
+                (Some(_), Some(v)) => m.renew(&v).await.map(|_| ()),
+                // Someone already replaced it: nothing to do.
+                (Some(_), None) if m.current().is_some() => Ok(()),
+                _ => m.refresh_shared().await.map(|_| ()),
+            };
+            match (m.current(), outcome) {
+                (Some((v, e)), _) => Ok(ticket_js(&v, e)),
+                (None, Err(e)) => Err(to_js(e)),
+                (None, Ok(())) => Err(to_js(Error::TicketUnavailable(
+                    "no valid SIGN ticket".into(),
+                ))),
             }
-            m.current()
-                .map(|(v, e)| ticket_js(&v, e))
-                .ok_or_else(|| to_js(Error::TicketUnavailable("no valid SIGN ticket".into())))
         })
     }
 

@@ -113,6 +113,9 @@ pub struct Manager {
     state: RefCell<TicketState>,
     inflight: RefCell<Option<Promise>>,
     store: Option<Store>,
+    /// Digest of the last ticket the service refused: never adopted again
+    /// from the store.
+    refused: RefCell<Option<String>>,
 }
 
 impl Manager {
@@ -134,6 +137,7 @@ impl Manager {
             state: RefCell::new(TicketState::default()),
             inflight: RefCell::new(None),
             store,
+            refused: RefCell::new(None),
         }
     }
 
@@ -194,7 +198,28 @@ impl Manager {
 
     /// Forgets the ticket the service refused; the next call refreshes.
     pub fn invalidate(&self) {
-        self.state.borrow_mut().invalidate();
+        let mut state = self.state.borrow_mut();
+        *self.refused.borrow_mut() = state.ticket_value().map(super::owner::digest);
+        state.invalidate();
+    }
+
+    /// A replacement for `stale`, the ticket the service just refused: the
+    /// current ticket if someone already replaced it (a late refusal must not
+    /// start a second renewal), otherwise a refresh that will not take
+    /// `stale` back from the store.
+    pub async fn renew(self: &Rc<Self>, stale: &str) -> Result<String, Error> {
+        let current = self.state.borrow().ticket_value().map(str::to_owned);
+        match current {
+            Some(t) if t != stale && self.current().is_some() => Ok(t),
+            _ => {
+                if self.state.borrow().ticket_value() == Some(stale) {
+                    self.invalidate();
+                } else {
+                    *self.refused.borrow_mut() = Some(super::owner::digest(stale));
+                }
+                self.refresh_shared().await
+            }
+        }
     }
 
     /// Forces a refresh now (joining one that is running).
@@ -250,8 +275,11 @@ impl Manager {
         if !self.schedule.usable(&ticket, now) || now >= self.schedule.due_at(&ticket) {
             return None;
         }
+        if self.refused.borrow().as_deref() == Some(super::owner::digest(&ticket.value).as_str()) {
+            return None;
+        }
         let value = ticket.value.clone();
-        self.state.borrow_mut().refreshed(token, ticket, now);
+        self.state.borrow_mut().adopted(token, ticket);
         Some(value)
     }
 
@@ -396,6 +424,20 @@ impl Manager {
         let token = match token {
             Some(t) => t,
             None => {
+                // Respect the refresh backoff: a wrong secret must not turn
+                // every NONCE request into a token request.
+                if !self.state.borrow().may_refresh(now_ms()) {
+                    let reason = self
+                        .state
+                        .borrow()
+                        .status(now_ms(), &self.schedule)
+                        .last_error
+                        .map(|f| f.message)
+                        .unwrap_or_default();
+                    return Err(Error::TicketUnavailable(format!(
+                        "no valid access token, and the last refresh failed: {reason}"
+                    )));
+                }
                 self.refresh_shared().await?;
                 self.state
                     .borrow()

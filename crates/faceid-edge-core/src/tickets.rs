@@ -300,6 +300,27 @@ impl TicketState {
         self.last_error = None;
     }
 
+    /// Takes a token and ticket that another owner fetched (from a shared
+    /// store): cached like a refresh, but not counted as one of ours.
+    pub fn adopted(&mut self, token: Credential, ticket: Credential) {
+        self.last_refresh_ms = Some(ticket.obtained_at_ms);
+        self.token = Some(token);
+        self.ticket = Some(ticket);
+        self.failures = 0;
+        self.retry_at_ms = 0;
+        self.last_error = None;
+    }
+
+    /// Whether a refresh may be attempted at `now` (not backing off).
+    pub fn may_refresh(&self, now_ms: u64) -> bool {
+        now_ms >= self.retry_at_ms
+    }
+
+    /// The cached SIGN ticket's value, usable or not.
+    pub fn ticket_value(&self) -> Option<&str> {
+        self.ticket.as_ref().map(|t| t.value.as_str())
+    }
+
     /// Records a failed refresh; the next attempt waits an exponential
     /// backoff (`random` adds jitter).
     pub fn failed(&mut self, error: &Error, now_ms: u64, schedule: &Schedule, random: u32) {
