@@ -222,19 +222,23 @@ impl Manager {
         }
     }
 
+    /// The last refresh failure's message (empty when there is none).
+    fn last_error_message(&self) -> String {
+        self.state
+            .borrow()
+            .status(now_ms(), &self.schedule)
+            .last_error
+            .map(|f| f.message)
+            .unwrap_or_default()
+    }
+
     /// Forces a refresh now (joining one that is running).
     pub async fn refresh_shared(self: &Rc<Self>) -> Result<String, Error> {
         let result = JsFuture::from(self.refresh_promise()).await;
         match result.ok().and_then(|v| v.as_string()) {
             Some(ticket) => Ok(ticket),
             None => {
-                let reason = self
-                    .state
-                    .borrow()
-                    .status(now_ms(), &self.schedule)
-                    .last_error
-                    .map(|f| f.message)
-                    .unwrap_or_default();
+                let reason = self.last_error_message();
                 Err(Error::TicketUnavailable(format!(
                     "no valid SIGN ticket: the refresh failed: {reason}"
                 )))
@@ -427,13 +431,7 @@ impl Manager {
                 // Respect the refresh backoff: a wrong secret must not turn
                 // every NONCE request into a token request.
                 if !self.state.borrow().may_refresh(now_ms()) {
-                    let reason = self
-                        .state
-                        .borrow()
-                        .status(now_ms(), &self.schedule)
-                        .last_error
-                        .map(|f| f.message)
-                        .unwrap_or_default();
+                    let reason = self.last_error_message();
                     return Err(Error::TicketUnavailable(format!(
                         "no valid access token, and the last refresh failed: {reason}"
                     )));
