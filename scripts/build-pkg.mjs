@@ -30,6 +30,7 @@ run(bin("wasm-opt"), [
   "-Oz", "--strip-debug", "--strip-producers",
   "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
   "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
+  "--enable-simd",
   wasm, "-o", wasm,
 ]);
 
