@@ -320,19 +320,23 @@ impl Inner {
         // same deadline as a request.
         let ms = self.policy.timeout_ms;
         let timeout_marker = Object::new();
+        let timer_id = Rc::new(std::cell::RefCell::new(JsValue::UNDEFINED));
         let timer = {
             let marker = timeout_marker.clone();
+            let timer_id = timer_id.clone();
             Promise::new(&mut |resolve, _reject| {
                 let marker = marker.clone();
                 let cb = Closure::once_into_js(move || {
                     let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
                 });
-                super::sys::set_timeout(cb.unchecked_ref(), ms);
+                *timer_id.borrow_mut() = super::sys::set_timeout(cb.unchecked_ref(), ms);
             })
         };
         let race = Promise::race(&js_sys::Array::of2(&Promise::resolve(&value), &timer));
-        let value = JsFuture::from(race)
-            .await
+        let value = JsFuture::from(race).await;
+        // A pending timer would keep a Node.js process alive for timeoutMs.
+        super::sys::clear_timeout(&timer_id.borrow());
+        let value = value
             .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
         if Object::is(&value, &timeout_marker) {
             return Err(unavailable(format!(
