@@ -14,6 +14,9 @@
 // FACEID_SECRET (a secret), and optionally FACEID_SERVER_URL and
 // FACEID_REFRESH_INTERVAL_MS. Clients use it with
 // `new FaceIdClient({ appId, ticketOwner: env.TICKET_OWNER })`.
+//
+// Its answers carry the SIGN ticket (to your own isolates, through the
+// Durable Object stub): never route public requests to it.
 import { TicketManager } from "./faceid_edge.js";
 
 const KEY = "tickets";
