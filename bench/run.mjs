@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { run as runOwner } from "./owner.mjs";
 import { run as runQuery } from "./query.mjs";
 import { run as runSign } from "./sign.mjs";
 import { run as runTickets } from "./tickets.mjs";
@@ -24,6 +25,10 @@ await runQuery(lib);
 console.log("");
 console.log("== tokens and tickets (client made from appId + secret) ==");
 await runTickets(lib);
+
+console.log("");
+console.log("== the TicketOwner Durable Object in workerd ==");
+await runOwner();
 
 console.log("");
 console.log("== size ==");
