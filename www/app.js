@@ -51,3 +51,19 @@ form.addEventListener("submit", (event) => {
     out.textContent = e instanceof FaceIdError ? `${e.code}: ${e.message}` : String(e);
   }
 });
+
+const query = document.querySelector("#query");
+const queryOut = document.querySelector("#query-result");
+const statusOut = document.querySelector("#ticket-status");
+const showStatus = async () => {
+  statusOut.textContent = JSON.stringify(await (await fetch("/api/status")).json(), null, 2);
+};
+query.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const params = new URLSearchParams(new FormData(query));
+  queryOut.textContent = "…";
+  const r = await fetch(`/api/result?${params}`);
+  queryOut.textContent = JSON.stringify(await r.json(), null, 2);
+  await showStatus();
+});
+await showStatus();
