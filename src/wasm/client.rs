@@ -15,7 +15,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
-use super::http::{error_name, field, is_plain_object, parse_object, send, sleep, Outgoing};
+use super::http::{
+    error_name, field, headers_object, is_plain_object, parse_object, send, sleep, Outgoing,
+};
 use super::options;
 use super::owner::OwnerReader;
 use super::tickets::{Manager, Store};
@@ -280,7 +282,6 @@ fn ticket_source(
             Ok(TicketSource::Owner(Rc::new(OwnerReader::new(
                 namespace,
                 config.app_id(),
-                timeout_ms,
             )?)))
         }
         None => Err(Error::InvalidTicket(
@@ -513,14 +514,7 @@ pub fn code_info_js(code: &str) -> JsValue {
 /// `{ url, method, headers, body }` for users with their own HTTP stack.
 fn request_js(request: &SignedRequest) -> JsValue {
     let out = Object::new();
-    let headers = Object::new();
-    for (name, value) in &request.headers {
-        let _ = Reflect::set(
-            &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(value),
-        );
-    }
+    let headers = headers_object(&request.headers);
     let _ = Reflect::set(&out, &"url".into(), &request.url.as_str().into());
     let _ = Reflect::set(&out, &"method".into(), &request.method.as_str().into());
     let _ = Reflect::set(&out, &"headers".into(), &headers);

@@ -5,7 +5,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Array, JsString, Object, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -100,15 +100,7 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
         let _ = Reflect::set(&init, &JsValue::from_str(k), v);
     };
     set("method", &JsValue::from_str(request.method));
-    let headers = Object::new();
-    for (name, value) in request.headers {
-        let _ = Reflect::set(
-            &headers,
-            &JsValue::from_str(name),
-            &JsValue::from_str(value),
-        );
-    }
-    set("headers", &headers);
+    set("headers", &headers_object(request.headers));
     if let Some(body) = request.body {
         set("body", &JsValue::from_str(body));
     }
@@ -187,6 +179,36 @@ pub fn parse_object(body: &JsValue) -> Result<Object, Error> {
         )));
     }
     Ok(parsed.unchecked_into())
+}
+
+/// `target[method](...args)`; `err` builds the error (naming `who`) when it
+/// is not a function or throws.
+pub fn call_method(
+    target: &JsValue,
+    method: &str,
+    args: &[JsValue],
+    who: &str,
+    err: fn(String) -> Error,
+) -> Result<JsValue, Error> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(method))
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .ok_or_else(|| err(format!("{who}.{method} is not a function")))?;
+    let array = Array::new();
+    for a in args {
+        array.push(a);
+    }
+    f.apply(target, &array)
+        .map_err(|e| err(format!("{who}.{method} threw {}", error_name(&e))))
+}
+
+/// A plain object of request headers.
+pub fn headers_object(headers: &[(&'static str, &'static str)]) -> Object {
+    let o = Object::new();
+    for (name, value) in headers {
+        let _ = Reflect::set(&o, &JsValue::from_str(name), &JsValue::from_str(value));
+    }
+    o
 }
 
 /// A non-null, non-array object.

@@ -4,13 +4,10 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
 use super::boundary::{ascii_bytes, describe_type, string_length, to_js};
+use super::http::is_plain_object;
 use crate::endpoints::MEDIA_FIELDS;
 use crate::error::Error;
 use crate::media::{decode, decode_bytes, sniff};
-
-fn is_plain_object(value: &JsValue) -> bool {
-    value.is_object() && !value.is_null() && !Array::is_array(value)
-}
 
 /// Decodes every photo and video of a query result (or of its `result`
 /// payload): `[{ field, mime, bytes }]`, the type sniffed from the bytes

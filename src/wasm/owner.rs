@@ -10,14 +10,14 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
 use super::client::schedule_option;
-use super::http::{error_name, field, now_ms, parse_object};
+use super::http::{call_method, error_name, field, now_ms, parse_object};
 use super::options;
 use super::tickets::Manager;
 use crate::error::Error;
@@ -34,17 +34,13 @@ pub fn digest(ticket: &str) -> String {
 }
 
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
-    let f: Function = Reflect::get(target, &JsValue::from_str(method))
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| Error::InvalidOption(format!("ticketOwner: {method} is not a function")))?;
-    let array = js_sys::Array::new();
-    for a in args {
-        array.push(a);
-    }
-    f.apply(target, &array).map_err(|e| {
-        Error::TicketUnavailable(format!("ticketOwner: {method} threw {}", error_name(&e)))
-    })
+    call_method(
+        target,
+        method,
+        args,
+        "ticketOwner",
+        Error::TicketUnavailable,
+    )
 }
 
 struct Cached {
@@ -64,7 +60,7 @@ pub struct OwnerReader {
 
 impl OwnerReader {
     /// Checks that `namespace` looks like a Durable Object namespace binding.
-    pub fn new(namespace: JsValue, app_id: &str, _timeout_ms: u32) -> Result<OwnerReader, Error> {
+    pub fn new(namespace: JsValue, app_id: &str) -> Result<OwnerReader, Error> {
         for method in ["idFromName", "get"] {
             let f =
                 Reflect::get(&namespace, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);

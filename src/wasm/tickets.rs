@@ -7,13 +7,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::describe_type;
-use super::http::{error_name, field, now_ms, parse_object, send, sleep, Outgoing};
+use super::http::{call_method, error_name, field, now_ms, parse_object, send, sleep, Outgoing};
 use crate::error::Error;
 use crate::tickets::{
     credential, ticket_url, token_url, Credential, Plan, Schedule, TicketState, TicketType,
@@ -43,16 +43,13 @@ impl Store {
     }
 
     async fn call(&self, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
-        let f: Function = Reflect::get(&self.object, &JsValue::from_str(method))
-            .map_err(|_| Error::TicketUnavailable(format!("store.{method} could not be read")))?
-            .unchecked_into();
-        let array = js_sys::Array::new();
-        for a in args {
-            array.push(a);
-        }
-        let value = f.apply(&self.object, &array).map_err(|e| {
-            Error::TicketUnavailable(format!("store.{method} threw {}", error_name(&e)))
-        })?;
+        let value = call_method(
+            &self.object,
+            method,
+            args,
+            "store",
+            Error::TicketUnavailable,
+        )?;
         JsFuture::from(Promise::resolve(&value)).await.map_err(|e| {
             Error::TicketUnavailable(format!("store.{method} rejected with {}", error_name(&e)))
         })
@@ -289,15 +286,13 @@ impl Manager {
 
     async fn refresh(&self) -> Result<String, Error> {
         let Some(store) = &self.store else {
-            return self.fetch_and_keep().await;
+            let (token, ticket) = self.fetch().await?;
+            return Ok(self.keep(token, ticket));
         };
         let key = JsValue::from_str(&self.store_key("tickets"));
         let lock = JsValue::from_str(&self.store_key("lock"));
-        if let Some((token, ticket)) = decode(&store.call("get", std::slice::from_ref(&key)).await?)
-        {
-            if let Some(t) = self.adopt(token, ticket) {
-                return Ok(t);
-            }
+        if let Some(t) = self.adopt_stored(store, &key).await? {
+            return Ok(t);
         }
         // One refresher across processes: whoever holds the lock.
         let lock_ms = JsValue::from_f64(f64::from(self.timeout_ms.saturating_mul(3)));
@@ -310,12 +305,8 @@ impl Manager {
             {
                 let outcome = async {
                     // Someone may have refreshed between our read and the lock.
-                    if let Some((token, ticket)) =
-                        decode(&store.call("get", std::slice::from_ref(&key)).await?)
-                    {
-                        if let Some(t) = self.adopt(token, ticket) {
-                            return Ok(t);
-                        }
+                    if let Some(t) = self.adopt_stored(store, &key).await? {
+                        return Ok(t);
                     }
                     let (token, ticket) = self.fetch().await?;
                     let ttl = ticket.lifetime_ms();
@@ -323,9 +314,7 @@ impl Manager {
                     store
                         .call("set", &[key.clone(), text, JsValue::from_f64(ttl as f64)])
                         .await?;
-                    let value = ticket.value.clone();
-                    self.state.borrow_mut().refreshed(token, ticket, now_ms());
-                    Ok(value)
+                    Ok(self.keep(token, ticket))
                 }
                 .await;
                 // Unlocking is best effort: the lock expires by itself.
@@ -334,12 +323,8 @@ impl Manager {
             }
             // Another process is refreshing: wait for its result.
             sleep(50).await;
-            if let Some((token, ticket)) =
-                decode(&store.call("get", std::slice::from_ref(&key)).await?)
-            {
-                if let Some(t) = self.adopt(token, ticket) {
-                    return Ok(t);
-                }
+            if let Some(t) = self.adopt_stored(store, &key).await? {
+                return Ok(t);
             }
             if now_ms() > deadline {
                 return Err(Error::TicketUnavailable(
@@ -350,11 +335,17 @@ impl Manager {
         }
     }
 
-    async fn fetch_and_keep(&self) -> Result<String, Error> {
-        let (token, ticket) = self.fetch().await?;
+    /// Reads the store and adopts what it holds when it is fresh.
+    async fn adopt_stored(&self, store: &Store, key: &JsValue) -> Result<Option<String>, Error> {
+        let text = store.call("get", std::slice::from_ref(key)).await?;
+        Ok(decode(&text).and_then(|(token, ticket)| self.adopt(token, ticket)))
+    }
+
+    /// Records a refresh of ours; the new SIGN ticket's value.
+    fn keep(&self, token: Credential, ticket: Credential) -> String {
         let value = ticket.value.clone();
         self.state.borrow_mut().refreshed(token, ticket, now_ms());
-        Ok(value)
+        value
     }
 
     /// Fetches a new access token, then a SIGN ticket minted from it.

@@ -18,7 +18,7 @@ use base64::Engine as _;
 
 use crate::endpoints::{GetFile, Host, Kind, Method};
 use crate::error::{Error, Result};
-use crate::sign::{sign_slice, sign_string, SignParams, DEFAULT_VERSION};
+use crate::sign::{sign_string, SignParams, DEFAULT_VERSION};
 use crate::validate;
 
 /// The default `serverUrl` (result queries, tokens and tickets).
@@ -302,9 +302,7 @@ impl Config {
             nonce,
             version: &self.version,
         };
-        params.validate()?;
-        let mut values = [&*self.app_id, order_no, &*self.version, ticket, nonce];
-        Ok(sign_string(&sign_slice(&mut values)))
+        params.sign_bytes().map(|b| sign_string(&b))
     }
 
     /// A result query (`faceResult`, `liveResult`, `idCardOcrResult`,

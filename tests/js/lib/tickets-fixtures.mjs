@@ -143,20 +143,7 @@ export function leaksIn(text, secrets) {
   return found;
 }
 
-/** Everything an error carries, as one string (message, stack, own properties, cause). */
-export function errorText(e) {
-  if (e === null || typeof e !== "object") return String(e);
-  const parts = [String(e.message), String(e.stack)];
-  for (const k of Object.getOwnPropertyNames(e)) {
-    try {
-      parts.push(`${k}=${typeof e[k] === "object" ? JSON.stringify(e[k]) : String(e[k])}`);
-    } catch {
-      parts.push(`${k}=?`);
-    }
-  }
-  if (e.cause) parts.push(errorText(e.cause));
-  return parts.join("\n");
-}
+export { errorText } from "./client-fixtures.mjs";
 
 /** The refresh issuances of the simulator (access_token and SIGN only), oldest first. */
 export function refreshIssues(sim) {
