@@ -54,14 +54,19 @@ export declare function createRedisTicketStore(
 
 /**
  * The Durable Object (workerd) that owns the token and SIGN ticket of
- * one App ID. Re-export it from your Worker and bind it; settings come from
- * `FACEID_APP_ID`, `FACEID_SECRET`, `FACEID_SERVER_URL`,
- * `FACEID_REFRESH_INTERVAL_MS`.
+ * one App ID (in workerd it extends `DurableObject` from
+ * `cloudflare:workers`). Re-export it from your Worker and bind it; clients
+ * address one owner per App ID. Settings come from the Worker's
+ * environment: `FACEID_SECRET_<appId>` (one per App ID) or `FACEID_APP_ID`
+ * with `FACEID_SECRET`; optionally `FACEID_SERVER_URL`,
+ * `FACEID_REFRESH_INTERVAL_MS`, `FACEID_TIMEOUT_MS`.
  */
 export declare class TicketOwner {
   constructor(ctx: unknown, env: Record<string, unknown>);
   fetch(request: Request): Promise<Response>;
   alarm(): Promise<void>;
+  /** Shows the App ID only: never the token, tickets or environment. */
+  toJSON(): { TicketOwner: string | null };
 }
 
 /**

@@ -1,5 +1,5 @@
 // A TicketStore on Redis (Node.js; runtime-neutral code, exported by every entry), so that several Node.js processes share one access
-// token and SIGN ticket and exactly one of them refreshes (SPEC §2).
+// token and SIGN ticket and exactly one of them refreshes (docs/protocol.md: tickets).
 //
 //   import { createClient } from "redis";           // node-redis 4+, or ioredis
 //   import { FaceIdClient, createRedisTicketStore } from "faceid-edge";
@@ -7,10 +7,16 @@
 //   const client = new FaceIdClient({ appId, secret, store: createRedisTicketStore(redis) });
 //
 // Keys: `<prefix>faceid-edge:<appId>:tickets` (JSON with the token and the
-// ticket: keep Redis private) and `…:lock` (SET NX PX, released only by its
-// holder).
+// ticket: keep Redis private) and `…:lock` (SET NX PX with a random token per
+// lock, released only with that token, so two clients sharing this store
+// never release each other's lock). Writes of a refresh are compare-and-set
+// (a Lua script), so a late writer never overwrites a newer ticket.
 
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
+// KEYS[1]; ARGV: expected ('' with ARGV[4] = '1' for "must be empty"), value, ttl ms, empty flag.
+const CAS = "local v = redis.call('get', KEYS[1]) " +
+  "if (ARGV[4] == '1' and v == false) or (ARGV[4] ~= '1' and v == ARGV[1]) then " +
+  "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
 
 function flavour(redis) {
   if (redis && typeof redis.set === "function" && typeof redis.get === "function") {
@@ -27,8 +33,10 @@ function flavour(redis) {
  */
 export function createRedisTicketStore(redis, { prefix = "" } = {}) {
   const kind = flavour(redis);
-  const held = new Map();
   const k = (key) => prefix + key;
+  const evaluate = (script, keys, args) => kind === "node-redis"
+    ? redis.eval(script, { keys: keys.map(k), arguments: args.map(String) })
+    : redis.eval(script, keys.length, ...keys.map(k), ...args.map(String));
   const ms = (ttl) => Math.max(1, Math.ceil(Number(ttl)));
   return {
     async get(key) {
@@ -39,23 +47,20 @@ export function createRedisTicketStore(redis, { prefix = "" } = {}) {
       if (kind === "node-redis") await redis.set(k(key), value, { PX: ms(ttlMs) });
       else await redis.set(k(key), value, "PX", ms(ttlMs));
     },
+    async compareAndSet(key, expected, value, ttlMs) {
+      const empty = expected === null || expected === undefined;
+      return Number(await evaluate(CAS, [key], [empty ? "" : expected, value, ms(ttlMs), empty ? "1" : "0"])) === 1;
+    },
     async lock(key, ttlMs) {
       const token = globalThis.crypto.randomUUID();
       const ok = kind === "node-redis"
         ? await redis.set(k(key), token, { NX: true, PX: ms(ttlMs) })
         : await redis.set(k(key), token, "PX", ms(ttlMs), "NX");
-      if (ok === "OK" || ok === true) {
-        held.set(key, token);
-        return true;
-      }
-      return false;
+      return ok === "OK" || ok === true ? token : null;
     },
-    async unlock(key) {
-      const token = held.get(key);
-      if (!token) return;
-      held.delete(key);
-      if (kind === "node-redis") await redis.eval(UNLOCK, { keys: [k(key)], arguments: [token] });
-      else await redis.eval(UNLOCK, 1, k(key), token);
+    async unlock(key, token) {
+      if (typeof token !== "string") return;
+      await evaluate(UNLOCK, [key], [token]);
     },
   };
 }

@@ -2,8 +2,10 @@
 // The .wasm is imported as a compiled WebAssembly.Module (workerd refuses to
 // compile bytes at run time) and instantiated synchronously on load. No
 // randomness, fetch or timers run here.
+import { DurableObject } from "cloudflare:workers";
 import wasmModule from "./faceid_edge_bg.wasm";
 import { initSync } from "./faceid_edge.js";
+import { defineTicketOwner } from "./ticket-owner.js";
 
 initSync({ module: wasmModule });
 
@@ -17,7 +19,8 @@ export {
   signValues,
   verifySign,
 } from "./faceid_edge.js";
-export { TicketOwner } from "./ticket-owner.js";
+/** The ticket owner Durable Object, a real `DurableObject` here. */
+export const TicketOwner = defineTicketOwner(DurableObject);
 export { createRedisTicketStore } from "./redis-store.js";
 export { FaceIdError } from "./errors.js";
 

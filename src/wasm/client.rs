@@ -18,6 +18,7 @@ use super::boundary::{describe_type, to_js};
 use super::http::{
     error_name, field, headers_object, is_plain_object, parse_object, send, sleep, Outgoing,
 };
+use super::flight::WaitUntil;
 use super::options;
 use super::owner::OwnerReader;
 use super::tickets::{Manager, Store};
@@ -282,6 +283,7 @@ fn ticket_source(
             Ok(TicketSource::Owner(Rc::new(OwnerReader::new(
                 namespace,
                 config.app_id(),
+                timeout_ms,
             )?)))
         }
         None => Err(Error::InvalidTicket(
@@ -305,12 +307,12 @@ pub fn schedule_option(options: &JsValue) -> Result<Schedule, Error> {
 }
 
 impl Inner {
-    /// The SIGN ticket for one call.
-    async fn ticket(&self) -> Result<String, Error> {
+    /// The SIGN ticket for one call; `ctx` keeps a background refresh alive.
+    async fn ticket(&self, ctx: Option<&WaitUntil>) -> Result<String, Error> {
         let provider = match &self.ticket {
             TicketSource::Fixed(t) => return Ok(t.clone()),
-            TicketSource::Managed(m) => return m.sign_ticket().await,
-            TicketSource::Owner(o) => return o.sign_ticket(false).await,
+            TicketSource::Managed(m) => return m.sign_ticket(ctx).await,
+            TicketSource::Owner(o) => return o.sign_ticket(false, ctx).await,
             TicketSource::Provider(f) => f,
         };
         let unavailable = |what: String| Error::TicketUnavailable(what);
@@ -357,8 +359,8 @@ impl Inner {
 
     /// Runs a call: sign, send, parse; retries busy codes with backoff and
     /// polls again while requested files lag behind the verdict.
-    async fn run(&self, call: &Call) -> Result<JsValue, Error> {
-        let mut ticket = self.ticket().await?;
+    async fn run(&self, call: &Call, ctx: Option<&WaitUntil>) -> Result<JsValue, Error> {
+        let mut ticket = self.ticket(ctx).await?;
         let kind = call.kind();
         let get_file = call.get_file();
         let mut retries = 0;
@@ -372,7 +374,7 @@ impl Inner {
             if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
                 // The service says the ticket is no longer valid: renew it
                 // once and retry once; never loop.
-                if let Some(fresh) = self.renew_ticket(&ticket).await? {
+                if let Some(fresh) = self.renew_ticket(&ticket, ctx).await? {
                     renewed = true;
                     ticket = fresh;
                     continue;
@@ -405,12 +407,16 @@ impl Inner {
 
     /// A new ticket after the service refused one, or `None` when this
     /// source cannot renew (a fixed ticket).
-    async fn renew_ticket(&self, stale: &str) -> Result<Option<String>, Error> {
+    async fn renew_ticket(
+        &self,
+        stale: &str,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Option<String>, Error> {
         match &self.ticket {
             TicketSource::Fixed(_) => Ok(None),
-            TicketSource::Provider(_) => self.ticket().await.map(Some),
-            TicketSource::Managed(m) => m.renew(stale).await.map(Some),
-            TicketSource::Owner(o) => o.sign_ticket(true).await.map(Some),
+            TicketSource::Provider(_) => self.ticket(ctx).await.map(Some),
+            TicketSource::Managed(m) => m.renew(stale, ctx).await.map(Some),
+            TicketSource::Owner(o) => o.sign_ticket(true, ctx).await.map(Some),
         }
     }
 }
@@ -526,28 +532,30 @@ fn request_js(request: &SignedRequest) -> JsValue {
     out.into()
 }
 
-/// Runs `f` to get a call, then the call, as a promise.
-fn promise<F>(inner: &Rc<Inner>, call: Result<Call, Error>, f: F) -> Promise
+/// A call's future, boxed.
+type CallFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>;
+
+/// Runs `f` on a call read from the arguments (with the `ctx` found among
+/// them), as a promise.
+fn promise<F>(inner: &Rc<Inner>, call: Result<(Call, Option<WaitUntil>), Error>, f: F) -> Promise
 where
-    F: FnOnce(
-            Rc<Inner>,
-            Call,
-        )
-            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>
-        + 'static,
+    F: FnOnce(Rc<Inner>, Call, Option<WaitUntil>) -> CallFuture + 'static,
 {
     let inner = inner.clone();
     future_to_promise(async move {
-        let call = call.map_err(to_js)?;
-        f(inner, call).await.map_err(to_js)
+        let (call, ctx) = call.map_err(to_js)?;
+        f(inner, call, ctx).await.map_err(to_js)
     })
 }
 
-fn run(
-    inner: Rc<Inner>,
-    call: Call,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>> {
-    Box::pin(async move { inner.run(&call).await })
+fn run(inner: Rc<Inner>, call: Call, ctx: Option<WaitUntil>) -> CallFuture {
+    Box::pin(async move { inner.run(&call, ctx.as_ref()).await })
+}
+
+/// The request context among a call's options (`options.ctx`): a Worker's
+/// `ctx`, whose `waitUntil` keeps a ticket refresh alive after the response.
+fn ctx_option(options: &JsValue) -> Result<Option<WaitUntil>, Error> {
+    WaitUntil::from_js(&options::get(options, "ctx")?)
 }
 
 #[wasm_bindgen]
@@ -605,11 +613,12 @@ impl FaceIdClient {
 
     fn query(&self, kind: Kind, order_no: &JsValue, options: &JsValue) -> Promise {
         let call = options::order_no(order_no).and_then(|order_no| {
-            Ok(Call::Query {
+            let call = Call::Query {
                 kind,
                 order_no,
                 get_file: get_file_option(kind, options)?,
-            })
+            };
+            Ok((call, ctx_option(options)?))
         });
         promise(&self.inner, call, run)
     }
@@ -701,7 +710,7 @@ impl FaceIdClient {
     ) -> Promise {
         let call = options::object(input, "idCardOcr input", false)
             .and_then(|()| options::get(input, "orderNo"))
-            .and_then(|order_no| id_card_ocr_call(&order_no, input));
+            .and_then(|order_no| Ok((id_card_ocr_call(&order_no, input)?, ctx_option(input)?)));
         promise(&self.inner, call, run)
     }
 
@@ -727,20 +736,21 @@ impl FaceIdClient {
                 ))
             })
             .and_then(|kind| {
-                if kind == Kind::IdCardOcr {
+                let call = if kind == Kind::IdCardOcr {
                     options::object(&options, "options", false)?;
-                    id_card_ocr_call(order_no, &options)
+                    id_card_ocr_call(order_no, &options)?
                 } else {
-                    Ok(Call::Query {
+                    Call::Query {
                         kind,
                         order_no: options::order_no(order_no)?,
                         get_file: get_file_option(kind, &options)?,
-                    })
-                }
+                    }
+                };
+                Ok((call, ctx_option(&options)?))
             });
-        promise(&self.inner, call, |inner, call| {
+        promise(&self.inner, call, |inner, call, ctx| {
             Box::pin(async move {
-                let ticket = inner.ticket().await?;
+                let ticket = inner.ticket(ctx.as_ref()).await?;
                 let nonce = crate::nonce::nonce()?;
                 let request = call.build(&inner.config, &ticket, &nonce)?;
                 Ok(request_js(&request))
@@ -755,14 +765,17 @@ impl FaceIdClient {
     pub fn nonce_ticket(
         &self,
         #[wasm_bindgen(js_name = "userId", unchecked_param_type = "string")] user_id: &JsValue,
+        #[wasm_bindgen(unchecked_param_type = "CallContextOptions | undefined")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
         let user_id = user_id.as_string();
+        let ctx = options::object(&options, "options", true).and_then(|()| ctx_option(&options));
         future_to_promise(async move {
+            let ctx = ctx.map_err(to_js)?;
             let user_id = user_id
                 .ok_or_else(|| to_js(Error::InvalidUserId("userId must be a string".into())))?;
             let ticket = match &inner.ticket {
-                TicketSource::Managed(m) => m.nonce_ticket(&user_id).await,
+                TicketSource::Managed(m) => m.nonce_ticket(&user_id, ctx.as_ref()).await,
                 TicketSource::Owner(o) => o.nonce_ticket(&user_id).await,
                 _ => Err(Error::InvalidOption(
                     "nonceTicket() needs a client made with secret or ticketOwner".into(),

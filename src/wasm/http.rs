@@ -11,7 +11,9 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::describe_type;
-use super::sys::{clear_timeout, fetch, set_timeout, AbortController, Response};
+use super::sys::{
+    clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, Response,
+};
 use crate::error::Error;
 use crate::request::SignedRequest;
 
@@ -60,6 +62,25 @@ pub async fn sleep(ms: u32) {
     });
     // A timer promise never rejects.
     let _ = JsFuture::from(promise).await;
+}
+
+/// Waits for `promise`, but at most `ms` milliseconds: `None` when the time
+/// ran out first. The timer is cleared either way (a pending timer would keep
+/// a Node.js process alive), and no Rust closure is made (nothing to leak):
+/// the timer calls the race's own `resolve` with a marker.
+pub async fn within(promise: &Promise, ms: u32) -> Option<Result<JsValue, JsValue>> {
+    let marker = Object::new();
+    let mut timer = JsValue::UNDEFINED;
+    let deadline = Promise::new(&mut |resolve, _reject| {
+        timer = set_timeout_with_arg(&resolve, ms, &marker);
+    });
+    let race = Promise::race(&Array::of2(promise, &deadline));
+    let outcome = JsFuture::from(race).await;
+    clear_timeout(&timer);
+    match outcome {
+        Ok(v) if Object::is(&v, &marker) => None,
+        other => Some(other),
+    }
 }
 
 /// One HTTP exchange to make: everything `fetch` needs, and how to name it

@@ -10,6 +10,7 @@ mod boundary;
 pub mod client;
 pub mod exports;
 mod fast_sign;
+mod flight;
 mod http;
 pub mod media;
 mod options;

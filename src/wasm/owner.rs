@@ -2,10 +2,11 @@
 //! package's `TicketOwner` Durable Object wraps, and [`OwnerReader`], which a
 //! client in any isolate uses to read the ticket from that one owner.
 //!
-//! Exactly one owner refreshes (SPEC §2): the Durable Object. Isolates read
-//! from it and keep the ticket at most 60 s. When the service refuses a
-//! ticket, an isolate asks the owner to refresh *if its ticket is still that
-//! one* (identified by a digest), so a hundred isolates cause one refresh.
+//! Exactly one owner refreshes: the Durable Object named after the App ID.
+//! Isolates read from it and keep the ticket at most 60 s. When the service
+//! refuses a ticket, an isolate asks the owner to refresh *if its ticket is
+//! still that one* (identified by a digest), so a hundred isolates cause one
+//! refresh.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,21 +18,18 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
 use super::client::schedule_option;
-use super::http::{call_method, error_name, field, now_ms, parse_object};
+use super::flight::{run, Flight, WaitUntil};
+use super::http::{call_method, error_name, field, now_ms, parse_object, within};
 use super::options;
 use super::tickets::Manager;
 use crate::error::Error;
 use crate::request::Config;
+use crate::tickets::digest;
 
 /// How long an isolate keeps a ticket read from the owner.
 const ISOLATE_CACHE_MS: u64 = 60_000;
 /// Base URL of requests to the owner (never leaves the Durable Object stub).
 const OWNER_ORIGIN: &str = "https://ticket-owner.faceid-edge.internal";
-
-/// A short digest naming a ticket without revealing it.
-pub fn digest(ticket: &str) -> String {
-    crate::sign_values([ticket]).chars().take(16).collect()
-}
 
 fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
     call_method(
@@ -53,14 +51,21 @@ struct Cached {
 pub struct OwnerReader {
     namespace: JsValue,
     app_id: String,
+    timeout_ms: u32,
     cache: RefCell<Option<Cached>>,
-    inflight: RefCell<Option<Promise>>,
+    /// Ordinary reads.
+    read: Flight,
+    /// Renewals, and the digest of the refused ticket the running one
+    /// replaces: a renewal never joins an ordinary read (which could hand
+    /// the refused ticket back).
+    renewal: Flight,
+    renewing: RefCell<Option<String>>,
     last_error: RefCell<Option<String>>,
 }
 
 impl OwnerReader {
     /// Checks that `namespace` looks like a Durable Object namespace binding.
-    pub fn new(namespace: JsValue, app_id: &str) -> Result<OwnerReader, Error> {
+    pub fn new(namespace: JsValue, app_id: &str, timeout_ms: u32) -> Result<OwnerReader, Error> {
         for method in ["idFromName", "get"] {
             let f =
                 Reflect::get(&namespace, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
@@ -74,8 +79,11 @@ impl OwnerReader {
         Ok(OwnerReader {
             namespace,
             app_id: app_id.to_owned(),
+            timeout_ms,
             cache: RefCell::new(None),
-            inflight: RefCell::new(None),
+            read: Flight::default(),
+            renewal: Flight::default(),
+            renewing: RefCell::new(None),
             last_error: RefCell::new(None),
         })
     }
@@ -88,77 +96,127 @@ impl OwnerReader {
             .map(|c| c.value.clone())
     }
 
+    fn bound_ms(&self) -> u64 {
+        u64::from(self.timeout_ms) + 1000
+    }
+
     /// The SIGN ticket: from the isolate cache (at most 60 s old), else from
-    /// the owner (one request at a time per isolate). With `stale_refused`,
-    /// asks the owner to replace the ticket this isolate had.
-    pub async fn sign_ticket(self: &Rc<Self>, stale_refused: bool) -> Result<String, Error> {
-        let mut path = "/sign-ticket".to_string();
-        if stale_refused {
-            let stale = self.cache.borrow_mut().take().map(|c| digest(&c.value));
-            if let Some(d) = stale {
-                path = format!("/sign-ticket?stale={d}");
+    /// the owner (one request at a time per isolate, never waited on past its
+    /// deadline). With `stale_refused`, asks the owner to replace the ticket
+    /// this isolate had.
+    pub async fn sign_ticket(
+        self: &Rc<Self>,
+        stale_refused: bool,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<String, Error> {
+        if !stale_refused {
+            if let Some(t) = self.cached(now_ms()) {
+                return Ok(t);
             }
-        } else if let Some(t) = self.cached(now_ms()) {
-            return Ok(t);
+            let path = self.path("/sign-ticket", None);
+            run(&self.read, self.bound_ms(), |id| {
+                self.launch(&self.read, id, path.clone(), ctx)
+            })
+            .await;
+            return self.cached(now_ms()).ok_or_else(|| self.unavailable());
         }
-        let promise = self.inflight.borrow().clone();
-        let promise = match promise {
-            Some(p) => p,
-            None => {
-                let this = self.clone();
-                let p = future_to_promise(async move {
-                    let outcome = this.ask(&path).await;
-                    this.inflight.borrow_mut().take();
-                    Ok(match outcome {
-                        Ok(top) => {
-                            let value = field(&top, "value").unwrap_or_default();
-                            let expires_at_ms = field(&top, "expiresAt")
-                                .and_then(|e| e.parse().ok())
-                                .unwrap_or(0);
-                            *this.cache.borrow_mut() = Some(Cached {
-                                value: value.clone(),
-                                fetched_at_ms: now_ms(),
-                                expires_at_ms,
-                            });
-                            this.last_error.borrow_mut().take();
-                            JsValue::from_str(&value)
-                        }
-                        Err(e) => {
-                            *this.last_error.borrow_mut() =
-                                Some(format!("{}: {}", e.code(), e.message()));
-                            JsValue::UNDEFINED
-                        }
-                    })
-                });
-                *self.inflight.borrow_mut() = Some(p.clone());
-                p
-            }
+        let stale = self.cache.borrow().as_ref().map(|c| c.value.clone());
+        let Some(stale) = stale else {
+            // Nothing cached to renew: an ordinary read.
+            return Box::pin(self.sign_ticket(false, ctx)).await;
         };
-        let value = JsFuture::from(promise)
-            .await
-            .ok()
-            .and_then(|v| v.as_string());
-        match value {
-            Some(v) if crate::validate::ticket(&v).is_ok() => Ok(v),
-            _ => Err(Error::TicketUnavailable(format!(
-                "the TicketOwner Durable Object gave no valid SIGN ticket ({})",
-                self.last_error
-                    .borrow()
-                    .clone()
-                    .unwrap_or_else(|| "no answer".into())
-            ))),
+        let d = digest(&stale);
+        let path = self.path("/sign-ticket", Some(&d));
+        if self.renewing.borrow().as_deref() != Some(d.as_str()) {
+            // A renewal of another ticket may run: ours must not join it.
+            let id = self.renewal.replace(self.bound_ms());
+            *self.renewing.borrow_mut() = Some(d.clone());
+            let _ = JsFuture::from(self.launch(&self.renewal, id, path.clone(), ctx)).await;
+        } else {
+            run(&self.renewal, self.bound_ms(), |id| {
+                self.launch(&self.renewal, id, path.clone(), ctx)
+            })
+            .await;
         }
+        match self.cached(now_ms()) {
+            Some(t) if t != stale => Ok(t),
+            Some(_) => Err(Error::TicketUnavailable(
+                "the TicketOwner answered the renewal with the refused ticket".into(),
+            )),
+            None => Err(self.unavailable()),
+        }
+    }
+
+    /// `route?appId=…[&stale=…]`: the App ID tells the owner which app it
+    /// is asked for; it refuses another.
+    fn path(&self, route: &str, stale: Option<&str>) -> String {
+        let app: String = js_sys::encode_uri_component(&self.app_id).into();
+        match stale {
+            Some(d) => format!("{route}?appId={app}&stale={d}"),
+            None => format!("{route}?appId={app}"),
+        }
+    }
+
+    fn unavailable(&self) -> Error {
+        Error::TicketUnavailable(format!(
+            "the TicketOwner Durable Object gave no valid SIGN ticket ({})",
+            self.last_error.borrow().clone().unwrap_or_else(|| {
+                "its answer did not arrive within the deadline (the request that asked may have ended)".into()
+            })
+        ))
+    }
+
+    /// Runs one request to the owner as flight `id` of `flight`; the answer
+    /// lands in the cache, a failure in `last_error`.
+    fn launch(self: &Rc<Self>, flight: &Flight, id: u64, path: String, ctx: Option<&WaitUntil>) -> Promise {
+        let this = self.clone();
+        let renewal = std::ptr::eq(flight, &self.renewal);
+        flight.launch(id, ctx, async move {
+            let outcome = this.ask(&path).await;
+            let flight = if renewal { &this.renewal } else { &this.read };
+            if !flight.finish(id) {
+                return;
+            }
+            match outcome {
+                Ok(top) => {
+                    let value = field(&top, "value").unwrap_or_default();
+                    let expires_at_ms = field(&top, "expiresAt")
+                        .and_then(|e| e.parse().ok())
+                        .unwrap_or(0);
+                    if crate::validate::ticket(&value).is_err() {
+                        *this.last_error.borrow_mut() =
+                            Some("BAD_RESPONSE: its answer held no valid ticket".into());
+                        return;
+                    }
+                    *this.cache.borrow_mut() = Some(Cached {
+                        value,
+                        fetched_at_ms: now_ms(),
+                        expires_at_ms,
+                    });
+                    this.last_error.borrow_mut().take();
+                }
+                Err(e) => {
+                    *this.last_error.borrow_mut() = Some(format!("{}: {}", e.code(), e.message()));
+                }
+            }
+            if renewal {
+                this.renewing.borrow_mut().take();
+            }
+        })
     }
 
     /// A fresh NONCE ticket from the owner.
     pub async fn nonce_ticket(&self, user_id: &str) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
-        let top = self.ask(&format!("/nonce-ticket?userId={user_id}")).await?;
+        let mut path = self.path("/nonce-ticket", None);
+        path.push_str("&userId=");
+        path.push_str(user_id);
+        let top = self.ask(&path).await?;
         field(&top, "value")
             .ok_or_else(|| Error::TicketUnavailable("the TicketOwner gave no NONCE ticket".into()))
     }
 
-    /// One request to the owner; its JSON answer.
+    /// One request to the owner, bounded by `timeoutMs`; its JSON answer.
     async fn ask(&self, path: &str) -> Result<Object, Error> {
         let id = call(
             &self.namespace,
@@ -171,25 +229,37 @@ impl OwnerReader {
             "fetch",
             &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))],
         )?;
-        let response = JsFuture::from(Promise::resolve(&response))
-            .await
-            .map_err(|e| {
-                Error::TicketUnavailable(format!(
+        let late = || {
+            Error::Timeout(format!(
+                "the TicketOwner did not answer within {} ms (timeoutMs)",
+                self.timeout_ms
+            ))
+        };
+        let response = match within(&Promise::resolve(&response), self.timeout_ms).await {
+            Some(Ok(r)) => r,
+            Some(Err(e)) => {
+                return Err(Error::TicketUnavailable(format!(
                     "the TicketOwner request failed: {}",
                     error_name(&e)
-                ))
-            })?;
+                )))
+            }
+            None => return Err(late()),
+        };
         let status = Reflect::get(&response, &"status".into())
             .ok()
             .and_then(|s| s.as_f64())
             .unwrap_or(0.0) as u16;
         let text = call(&response, "text", &[])?;
-        let text = JsFuture::from(Promise::resolve(&text)).await.map_err(|e| {
-            Error::TicketUnavailable(format!(
-                "reading the TicketOwner answer failed: {}",
-                error_name(&e)
-            ))
-        })?;
+        let text = match within(&Promise::resolve(&text), self.timeout_ms).await {
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                return Err(Error::TicketUnavailable(format!(
+                    "reading the TicketOwner answer failed: {}",
+                    error_name(&e)
+                )))
+            }
+            None => return Err(late()),
+        };
         let top = parse_object(&text)?;
         if status != 200 {
             let message = Reflect::get(&top, &"error".into())
@@ -204,7 +274,7 @@ impl OwnerReader {
         Ok(top)
     }
 
-    /// `{ source: "ticketOwner", hasTicket, cachedAgeMs, ticketExpiresInMs, lastError }`.
+    /// `{ source: "ticketOwner", hasTicket, cachedAgeMs, ticketExpiresInMs, refreshing, lastError }`.
     pub fn status_js(&self) -> JsValue {
         let now = now_ms();
         let o = Object::new();
@@ -225,6 +295,10 @@ impl OwnerReader {
             cache.as_ref().map_or(JsValue::NULL, |c| {
                 JsValue::from_f64(c.expires_at_ms.saturating_sub(now) as f64)
             }),
+        );
+        set(
+            "refreshing",
+            JsValue::from_bool(self.read.running() || self.renewal.running()),
         );
         set(
             "lastError",
@@ -295,47 +369,56 @@ impl TicketManager {
     }
 
     /// The current SIGN ticket `{ value, expiresAt }`, refreshing first when
-    /// none is usable.
+    /// none is usable. A due refresh runs in the background; `ctx` (anything
+    /// with `waitUntil`, e.g. the Durable Object's state) keeps it alive.
     #[wasm_bindgen(js_name = signTicket, unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
-    pub fn sign_ticket(&self) -> Promise {
+    pub fn sign_ticket(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WaitUntilContext | undefined")] ctx: JsValue,
+    ) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
-            m.sign_ticket().await.map_err(to_js)?;
+            let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
+            m.sign_ticket(ctx.as_ref()).await.map_err(to_js)?;
             m.current()
                 .map(|(v, e)| ticket_js(&v, e))
                 .ok_or_else(|| to_js(Error::TicketUnavailable("no valid SIGN ticket".into())))
         })
     }
 
-    /// Refreshes now. With `staleDigest` (a ticket the service refused), only
-    /// if it still names the current ticket: someone may have replaced it
-    /// already. A failed refresh keeps the still-valid ticket and answers
-    /// with it; it rejects only when no valid ticket remains.
+    /// With `staleDigest` (a ticket the service refused): replaces that
+    /// ticket if it is still the current one (someone may have replaced it
+    /// already). Without: refreshes if the ticket is missing or due and the
+    /// backoff after failures allows (what an alarm calls). Answers with the
+    /// current ticket; a failed refresh keeps the still-valid one, and it
+    /// rejects only when no valid ticket remains.
     #[wasm_bindgen(unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
     pub fn refresh(
         &self,
         #[wasm_bindgen(js_name = "staleDigest")] stale_digest: Option<String>,
+        #[wasm_bindgen(unchecked_param_type = "WaitUntilContext | undefined")] ctx: JsValue,
     ) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
+            let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
             let refused = match (&stale_digest, m.current()) {
                 (Some(d), Some((v, _))) if &digest(&v) == d => Some(v),
-                (Some(_), Some(_)) => None,
-                (Some(_), None) | (None, _) => None,
+                _ => None,
             };
             let outcome = match (&stale_digest, refused) {
                 // The refused ticket is still ours: replace it.
-                (Some(_), Some(v)) => m.renew(&v).await.map(|_| ()),
-                // Someone already replaced it: nothing to do.
-                (Some(_), None) if m.current().is_some() => Ok(()),
-                _ => m.refresh_shared().await.map(|_| ()),
+                (Some(_), Some(v)) => m.renew(&v, ctx.as_ref()).await.map(|_| ()),
+                // Someone already replaced it, or none is usable: as a read.
+                (Some(_), None) => m.sign_ticket(ctx.as_ref()).await.map(|_| ()),
+                (None, _) => {
+                    m.refresh_if_wanted(ctx.as_ref()).await;
+                    Ok(())
+                }
             };
             match (m.current(), outcome) {
                 (Some((v, e)), _) => Ok(ticket_js(&v, e)),
                 (None, Err(e)) => Err(to_js(e)),
-                (None, Ok(())) => Err(to_js(Error::TicketUnavailable(
-                    "no valid SIGN ticket".into(),
-                ))),
+                (None, Ok(())) => Err(to_js(m.unavailable())),
             }
         })
     }
@@ -345,18 +428,26 @@ impl TicketManager {
     pub fn nonce_ticket(&self, #[wasm_bindgen(js_name = "userId")] user_id: String) -> Promise {
         let m = self.manager.clone();
         future_to_promise(async move {
-            m.nonce_ticket(&user_id)
+            m.nonce_ticket(&user_id, None)
                 .await
                 .map(|t| JsValue::from_str(&t))
                 .map_err(to_js)
         })
     }
 
-    /// Milliseconds until the next refresh is due (for an alarm), or `null`
-    /// when there is no ticket yet.
+    /// Milliseconds until the next refresh attempt (for an alarm): when the
+    /// ticket is due, but never before the backoff after failures ends;
+    /// `null` when there is nothing to refresh or retry.
     #[wasm_bindgen(js_name = refreshDueInMs)]
     pub fn refresh_due_in_ms(&self) -> Option<f64> {
-        self.manager.due_in_ms().map(|ms| ms as f64)
+        self.manager.next_attempt_in_ms().map(|ms| ms as f64)
+    }
+
+    /// Settles when no refresh is running (at once when none is): an owner
+    /// awaits it to store what a background refresh brought.
+    #[wasm_bindgen(js_name = whenIdle, unchecked_return_type = "Promise<void>")]
+    pub fn when_idle(&self) -> Promise {
+        self.manager.idle()
     }
 
     /// Ages, expiries and errors; never a value.

@@ -17,6 +17,10 @@ extern "C" {
     #[wasm_bindgen(js_name = setTimeout)]
     pub fn set_timeout(callback: &js_sys::Function, ms: u32) -> JsValue;
 
+    /// The global `setTimeout(callback, ms, arg)`: `callback(arg)` after `ms`.
+    #[wasm_bindgen(js_name = setTimeout)]
+    pub fn set_timeout_with_arg(callback: &js_sys::Function, ms: u32, arg: &JsValue) -> JsValue;
+
     /// The global `clearTimeout(id)`.
     #[wasm_bindgen(js_name = clearTimeout)]
     pub fn clear_timeout(id: &JsValue);

@@ -10,39 +10,49 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::describe_type;
-use super::http::{call_method, error_name, field, now_ms, parse_object, send, sleep, Outgoing};
+use super::flight::{run, Flight, WaitUntil};
+use super::http::{
+    call_method, error_name, field, now_ms, parse_object, send, sleep, within, Outgoing,
+};
 use crate::error::Error;
 use crate::tickets::{
-    credential, ticket_url, token_url, Credential, Plan, Schedule, TicketState, TicketType,
-    TICKET_PATH, TOKEN_PATH,
+    credential, digest, ticket_url, token_url, Credential, Failure, Plan, Schedule, TicketState,
+    TicketType, TICKET_PATH, TOKEN_PATH,
 };
 
 /// A shared store for several processes (see the `TicketStore` contract in
-/// the TypeScript types): `get`, `set` with a time-to-live, and a lock with
-/// an expiry. Values are JSON text.
+/// the TypeScript types): `get`, `set` with a time-to-live, a lock with an
+/// expiry whose holder gets a token to unlock with, and optionally
+/// `compareAndSet`. Values are JSON text. Every call is bounded by the
+/// client's `timeoutMs`.
 pub struct Store {
     object: JsValue,
+    cas: bool,
 }
 
 impl Store {
-    /// Checks that `object` has the four methods.
+    /// Checks that `object` has the four methods (`compareAndSet` optional).
     pub fn new(object: JsValue) -> Result<Store, Error> {
-        for method in ["get", "set", "lock", "unlock"] {
-            let f = Reflect::get(&object, &JsValue::from_str(method)).unwrap_or(JsValue::UNDEFINED);
+        let method = |name: &str| {
+            Reflect::get(&object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+        };
+        for name in ["get", "set", "lock", "unlock"] {
+            let f = method(name);
             if !f.is_function() {
                 return Err(Error::InvalidOption(format!(
-                    "store must have async get, set, lock and unlock methods; {method} is {}",
+                    "store must have async get, set, lock and unlock methods; {name} is {}",
                     describe_type(&f)
                 )));
             }
         }
-        Ok(Store { object })
+        let cas = method("compareAndSet").is_function();
+        Ok(Store { object, cas })
     }
 
-    async fn call(&self, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
+    /// `store[method](...args)`, awaited for at most `timeout_ms`.
+    async fn call(&self, method: &str, args: &[JsValue], timeout_ms: u32) -> Result<JsValue, Error> {
         let value = call_method(
             &self.object,
             method,
@@ -50,9 +60,16 @@ impl Store {
             "store",
             Error::TicketUnavailable,
         )?;
-        JsFuture::from(Promise::resolve(&value)).await.map_err(|e| {
-            Error::TicketUnavailable(format!("store.{method} rejected with {}", error_name(&e)))
-        })
+        match within(&Promise::resolve(&value), timeout_ms).await {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(Error::TicketUnavailable(format!(
+                "store.{method} rejected with {}",
+                error_name(&e)
+            ))),
+            None => Err(Error::Timeout(format!(
+                "store.{method} did not answer within {timeout_ms} ms (timeoutMs)"
+            ))),
+        }
     }
 }
 
@@ -100,6 +117,12 @@ fn decode(text: &JsValue) -> Option<(Credential, Credential)> {
     Some((read("token")?, read("ticket")?))
 }
 
+/// Extra time a flight step may take beyond `timeoutMs` before the flight
+/// counts as abandoned (timers and scheduling).
+const STEP_SLACK_MS: u64 = 1000;
+/// How often a process waiting for another one's refresh reads the store.
+const LOCK_POLL_MS: u32 = 100;
+
 /// Owns the token and SIGN ticket for one app.
 pub struct Manager {
     app_id: String,
@@ -108,7 +131,7 @@ pub struct Manager {
     timeout_ms: u32,
     schedule: Schedule,
     state: RefCell<TicketState>,
-    inflight: RefCell<Option<Promise>>,
+    flight: Flight,
     store: Option<Store>,
     /// Digest of the last ticket the service refused: never adopted again
     /// from the store.
@@ -132,7 +155,7 @@ impl Manager {
             timeout_ms,
             schedule,
             state: RefCell::new(TicketState::default()),
-            inflight: RefCell::new(None),
+            flight: Flight::default(),
             store,
             refused: RefCell::new(None),
         }
@@ -142,39 +165,79 @@ impl Manager {
         format!("faceid-edge:{}:{what}", self.app_id)
     }
 
+    /// The longest one step of a refresh may take.
+    fn step_ms(&self) -> u64 {
+        u64::from(self.timeout_ms) + STEP_SLACK_MS
+    }
+
+    /// How long the store lock is held at most: a whole bounded refresh (a
+    /// read, the token, the ticket, the write, the unlock) with room to spare,
+    /// so that it never expires while its holder still works.
+    fn lease_ms(&self) -> u64 {
+        6 * self.step_ms()
+    }
+
+    fn plan(&self) -> Plan {
+        let state = self.state.borrow();
+        if self.store.is_some() {
+            state.plan_shared(now_ms(), &self.schedule)
+        } else {
+            state.plan(now_ms(), &self.schedule)
+        }
+    }
+
     /// The SIGN ticket to use now: cached, or after the (single) refresh.
-    pub async fn sign_ticket(self: &Rc<Self>) -> Result<String, Error> {
-        let plan = self.state.borrow().plan(now_ms(), &self.schedule);
-        match plan {
+    /// A due refresh runs in the background, kept alive by `ctx` when given.
+    pub async fn sign_ticket(self: &Rc<Self>, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+        match self.plan() {
             Plan::Use(t) => Ok(t),
             Plan::UseAndRefresh(t) => {
                 // In the background: callers keep the still-valid ticket.
-                let _ = self.refresh_promise();
+                if let Some(id) = self.flight.start(self.step_ms()) {
+                    let _ = self.launch(id, ctx);
+                }
                 Ok(t)
             }
-            Plan::Refresh => self.refresh_shared().await,
+            Plan::Refresh => {
+                self.sync(ctx).await;
+                self.current_ticket()
+            }
             Plan::Unavailable { reason, .. } => Err(Error::TicketUnavailable(format!(
-                "no valid SIGN ticket, and the last refresh failed: {reason}"
+                "no valid SIGN ticket, and the last refresh failed ({reason}); the next attempt waits for the backoff"
             ))),
         }
     }
 
-    /// The current SIGN ticket and its expiry, if usable.
-    pub fn current(&self) -> Option<(String, u64)> {
-        let now = now_ms();
-        let state = self.state.borrow();
-        match state.plan(now, &self.schedule) {
-            Plan::Use(v) | Plan::UseAndRefresh(v) => state.ticket_expiry().map(|e| (v, e)),
-            _ => None,
-        }
+    /// The usable SIGN ticket, or why there is none (never an empty reason).
+    fn current_ticket(&self) -> Result<String, Error> {
+        self.current().map(|(t, _)| t).ok_or_else(|| self.unavailable())
     }
 
-    /// Milliseconds until the next refresh is due.
-    pub fn due_in_ms(&self) -> Option<u64> {
+    pub fn unavailable(&self) -> Error {
+        let state = self.state.borrow();
+        let reason = if self.flight.abandoned() > 0 && state.status(now_ms(), &self.schedule).last_error.is_none() {
+            "a refresh did not finish within its deadline (the request that ran it may have ended)".to_owned()
+        } else {
+            state.failure_reason()
+        };
+        Error::TicketUnavailable(format!("no valid SIGN ticket: {reason}"))
+    }
+
+    /// The current SIGN ticket and its expiry, if usable.
+    pub fn current(&self) -> Option<(String, u64)> {
         self.state
             .borrow()
-            .status(now_ms(), &self.schedule)
-            .next_refresh_in_ms
+            .current(now_ms(), &self.schedule)
+            .map(|(t, e)| (t.to_owned(), e))
+    }
+
+    /// Milliseconds until the next refresh attempt should run (for an
+    /// alarm): when the ticket is due, never before the backoff ends; `None`
+    /// with nothing to refresh or retry.
+    pub fn next_attempt_in_ms(&self) -> Option<u64> {
+        self.state
+            .borrow()
+            .next_attempt_in_ms(now_ms(), &self.schedule)
     }
 
     /// The token and ticket as JSON text, or `null`.
@@ -185,148 +248,135 @@ impl Manager {
         }
     }
 
-    /// Adopts a stored token and ticket if still usable and not due.
+    /// Adopts a stored token and ticket if newer than ours and usable.
     pub fn import_state(&self, text: &JsValue) -> bool {
-        match decode(text) {
-            Some((token, ticket)) => self.adopt(token, ticket).is_some(),
-            None => false,
-        }
-    }
-
-    /// Forgets the ticket the service refused; the next call refreshes.
-    pub fn invalidate(&self) {
-        let mut state = self.state.borrow_mut();
-        *self.refused.borrow_mut() = state.ticket_value().map(super::owner::digest);
-        state.invalidate();
+        self.adopt_text(text)
     }
 
     /// A replacement for `stale`, the ticket the service just refused: the
     /// current ticket if someone already replaced it (a late refusal must not
     /// start a second renewal), otherwise a refresh that will not take
     /// `stale` back from the store.
-    pub async fn renew(self: &Rc<Self>, stale: &str) -> Result<String, Error> {
-        let current = self.state.borrow().ticket_value().map(str::to_owned);
-        match current {
-            Some(t) if t != stale && self.current().is_some() => Ok(t),
-            _ => {
-                if self.state.borrow().ticket_value() == Some(stale) {
-                    self.invalidate();
-                } else {
-                    *self.refused.borrow_mut() = Some(super::owner::digest(stale));
-                }
-                self.refresh_shared().await
+    pub async fn renew(self: &Rc<Self>, stale: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+        if let Some((t, _)) = self.current() {
+            if t != stale {
+                return Ok(t);
             }
         }
-    }
-
-    /// The last refresh failure's message (empty when there is none).
-    fn last_error_message(&self) -> String {
-        self.state
-            .borrow()
-            .status(now_ms(), &self.schedule)
-            .last_error
-            .map(|f| f.message)
-            .unwrap_or_default()
-    }
-
-    /// Forces a refresh now (joining one that is running).
-    pub async fn refresh_shared(self: &Rc<Self>) -> Result<String, Error> {
-        let result = JsFuture::from(self.refresh_promise()).await;
-        match result.ok().and_then(|v| v.as_string()) {
-            Some(ticket) => Ok(ticket),
-            None => {
-                let reason = self.last_error_message();
-                Err(Error::TicketUnavailable(format!(
-                    "no valid SIGN ticket: the refresh failed: {reason}"
-                )))
+        *self.refused.borrow_mut() = Some(digest(stale));
+        if self.state.borrow().ticket_value() == Some(stale) {
+            self.state.borrow_mut().invalidate();
+        }
+        // A refresh already in flight may end without a new ticket (it was
+        // only reading): then one more, of our own.
+        for _ in 0..2 {
+            self.sync(ctx).await;
+            match self.current() {
+                Some((t, _)) if t != stale => return Ok(t),
+                _ if !self.state.borrow().may_refresh(now_ms()) => break,
+                _ => {}
             }
         }
+        Err(self.unavailable())
     }
 
-    /// The running refresh, or a new one. It never rejects: it resolves to
-    /// the ticket, or to `undefined` when it failed (the failure is in the
-    /// state, for status and messages).
-    fn refresh_promise(self: &Rc<Self>) -> Promise {
-        if let Some(p) = self.inflight.borrow().as_ref() {
-            return p.clone();
+    /// Refreshes if the ticket is missing or due and the backoff allows (an
+    /// owner's alarm); waits for it.
+    pub async fn refresh_if_wanted(self: &Rc<Self>, ctx: Option<&WaitUntil>) {
+        if self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+            self.sync(ctx).await;
         }
+    }
+
+    /// A promise that settles when no refresh is running.
+    pub fn idle(&self) -> Promise {
+        self.flight.idle()
+    }
+
+    /// Joins the running sync (store read and, when wanted, refresh) or
+    /// starts one, and waits for it.
+    async fn sync(self: &Rc<Self>, ctx: Option<&WaitUntil>) {
+        run(&self.flight, self.step_ms(), |id| self.launch(id, ctx)).await;
+    }
+
+    /// Runs flight `id`: its outcome lands in the state.
+    fn launch(self: &Rc<Self>, id: u64, ctx: Option<&WaitUntil>) -> Promise {
         let this = self.clone();
-        let promise = future_to_promise(async move {
-            let outcome = this.refresh().await;
-            this.inflight.borrow_mut().take();
-            Ok(match outcome {
-                Ok(ticket) => JsValue::from_str(&ticket),
-                Err(e) => {
+        self.flight.launch(id, ctx, async move {
+            let outcome = this.sync_steps(id).await;
+            // An abandoned flight's outcome does not count: a newer one runs.
+            if this.flight.finish(id) {
+                if let Err(e) = outcome {
                     let random = crate::nonce::random_u32().unwrap_or(0);
                     this.state
                         .borrow_mut()
                         .failed(&e, now_ms(), &this.schedule, random);
-                    JsValue::UNDEFINED
                 }
-            })
-        });
-        *self.inflight.borrow_mut() = Some(promise.clone());
-        promise
+            }
+        })
     }
 
-    /// Adopts a token and ticket from the store when they are fresher than
-    /// ours and not yet due.
-    fn adopt(&self, token: Credential, ticket: Credential) -> Option<String> {
-        let now = now_ms();
-        if !self.schedule.usable(&ticket, now) || now >= self.schedule.due_at(&ticket) {
-            return None;
+    /// Flight `id` starts a bounded step; an error when it was abandoned.
+    fn step(&self, id: u64) -> Result<(), Error> {
+        if self.flight.progress(id, self.step_ms()) {
+            Ok(())
+        } else {
+            Err(Error::TicketUnavailable(
+                "this refresh was abandoned after its deadline; a newer one runs".into(),
+            ))
         }
-        if self.refused.borrow().as_deref() == Some(super::owner::digest(&ticket.value).as_str()) {
-            return None;
-        }
-        let value = ticket.value.clone();
-        self.state.borrow_mut().adopted(token, ticket);
-        Some(value)
     }
 
-    async fn refresh(&self) -> Result<String, Error> {
-        let Some(store) = &self.store else {
-            let (token, ticket) = self.fetch().await?;
-            return Ok(self.keep(token, ticket));
-        };
+    async fn sync_steps(&self, id: u64) -> Result<(), Error> {
+        if let Some(store) = &self.store {
+            self.step(id)?;
+            self.state.borrow_mut().read_store(now_ms());
+            self.read_and_adopt(store).await?;
+        }
+        if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+            return Ok(());
+        }
+        match &self.store {
+            None => {
+                let (token, ticket) = self.fetch(id).await?;
+                self.keep(token, ticket);
+                Ok(())
+            }
+            Some(store) => self.refresh_shared(id, store).await,
+        }
+    }
+
+    /// A refresh coordinated through the store: whoever holds the lock
+    /// refreshes; the others wait for its ticket to appear.
+    async fn refresh_shared(&self, id: u64, store: &Store) -> Result<(), Error> {
         let key = JsValue::from_str(&self.store_key("tickets"));
         let lock = JsValue::from_str(&self.store_key("lock"));
-        if let Some(t) = self.adopt_stored(store, &key).await? {
-            return Ok(t);
-        }
-        // One refresher across processes: whoever holds the lock.
-        let lock_ms = JsValue::from_f64(f64::from(self.timeout_ms.saturating_mul(3)));
-        let deadline = now_ms() + u64::from(self.timeout_ms.saturating_mul(3));
+        let lease = self.lease_ms();
+        let lease_js = JsValue::from_f64(lease as f64);
+        let give_up = now_ms() + lease;
         loop {
-            if store
-                .call("lock", &[lock.clone(), lock_ms.clone()])
-                .await?
-                .is_truthy()
-            {
-                let outcome = async {
-                    // Someone may have refreshed between our read and the lock.
-                    if let Some(t) = self.adopt_stored(store, &key).await? {
-                        return Ok(t);
-                    }
-                    let (token, ticket) = self.fetch().await?;
-                    let ttl = ticket.lifetime_ms();
-                    let text = encode(&token, &ticket);
-                    store
-                        .call("set", &[key.clone(), text, JsValue::from_f64(ttl as f64)])
-                        .await?;
-                    Ok(self.keep(token, ticket))
-                }
-                .await;
-                // Unlocking is best effort: the lock expires by itself.
-                let _ = store.call("unlock", std::slice::from_ref(&lock)).await;
+            self.step(id)?;
+            let held = store
+                .call("lock", &[lock.clone(), lease_js.clone()], self.timeout_ms)
+                .await?;
+            if held.is_truthy() {
+                let locked_at = now_ms();
+                let outcome = self.refresh_locked(id, store, &key, locked_at).await;
+                // Best effort: the lock expires by itself. The token names
+                // this holder, so no one else's lock is ever released.
+                let _ = store
+                    .call("unlock", &[lock.clone(), held], self.timeout_ms)
+                    .await;
                 return outcome;
             }
-            // Another process is refreshing: wait for its result.
-            sleep(50).await;
-            if let Some(t) = self.adopt_stored(store, &key).await? {
-                return Ok(t);
+            // Another process is refreshing: wait for its ticket.
+            sleep(LOCK_POLL_MS).await;
+            self.step(id)?;
+            self.read_and_adopt(store).await?;
+            if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+                return Ok(());
             }
-            if now_ms() > deadline {
+            if now_ms() > give_up {
                 return Err(Error::TicketUnavailable(
                     "another process holds the refresh lock and no fresh ticket appeared in the store"
                         .into(),
@@ -335,24 +385,124 @@ impl Manager {
         }
     }
 
-    /// Reads the store and adopts what it holds when it is fresh.
-    async fn adopt_stored(&self, store: &Store, key: &JsValue) -> Result<Option<String>, Error> {
-        let text = store.call("get", std::slice::from_ref(key)).await?;
-        Ok(decode(&text).and_then(|(token, ticket)| self.adopt(token, ticket)))
+    async fn refresh_locked(
+        &self,
+        id: u64,
+        store: &Store,
+        key: &JsValue,
+        locked_at: u64,
+    ) -> Result<(), Error> {
+        // Someone may have refreshed between our read and the lock.
+        self.step(id)?;
+        let before = store.call("get", std::slice::from_ref(key), self.timeout_ms).await?;
+        self.adopt_text(&before);
+        if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+            return Ok(());
+        }
+        // The lease must still cover the token, the ticket and the write.
+        if now_ms().saturating_sub(locked_at) > self.lease_ms() - 4 * self.step_ms() {
+            return Err(Error::TicketUnavailable(
+                "the store was too slow: the refresh lock would expire before the refresh ends".into(),
+            ));
+        }
+        let (token, ticket) = self.fetch(id).await?;
+        let ttl = JsValue::from_f64(ticket.lifetime_ms() as f64);
+        let text = encode(&token, &ticket);
+        // Used here even if it cannot be shared: throwing it away would mean
+        // minting another (and rotating every peer's ticket) next time.
+        self.keep(token, ticket);
+        self.step(id)?;
+        let written = if store.cas {
+            let expected = if before.is_string() { before } else { JsValue::NULL };
+            store
+                .call("compareAndSet", &[key.clone(), expected, text, ttl], self.timeout_ms)
+                .await
+                .and_then(|ok| {
+                    if ok.is_truthy() {
+                        Ok(())
+                    } else {
+                        Err(Error::TicketUnavailable(
+                            "store.compareAndSet found a newer ticket in the store: ours was not written".into(),
+                        ))
+                    }
+                })
+        } else {
+            store
+                .call("set", &[key.clone(), text, ttl], self.timeout_ms)
+                .await
+                .map(|_| ())
+        };
+        let now = now_ms();
+        self.state
+            .borrow_mut()
+            .shared(written.as_ref().err().map(|e| (e, now)));
+        if written.is_err() {
+            // Whatever is newer there is taken; ours stays otherwise.
+            if let Ok(text) = store.call("get", std::slice::from_ref(key), self.timeout_ms).await {
+                self.adopt_text(&text);
+            }
+        }
+        Ok(())
     }
 
-    /// Records a refresh of ours; the new SIGN ticket's value.
-    fn keep(&self, token: Credential, ticket: Credential) -> String {
-        let value = ticket.value.clone();
+    /// Reads the store and adopts what it holds when it is newer.
+    async fn read_and_adopt(&self, store: &Store) -> Result<(), Error> {
+        let key = JsValue::from_str(&self.store_key("tickets"));
+        let text = store.call("get", &[key], self.timeout_ms).await?;
+        self.adopt_text(&text);
+        Ok(())
+    }
+
+    /// Adopts a stored token and ticket when newer than ours, usable, and
+    /// not the ticket the service refused.
+    fn adopt_text(&self, text: &JsValue) -> bool {
+        let Some((token, ticket)) = decode(text) else {
+            return false;
+        };
+        if self.refused.borrow().as_deref() == Some(digest(&ticket.value).as_str()) {
+            return false;
+        }
+        self.state
+            .borrow_mut()
+            .adopt(token, ticket, now_ms(), &self.schedule)
+    }
+
+    /// Records a refresh of ours (unless a newer one already landed).
+    fn keep(&self, token: Credential, ticket: Credential) {
         self.state.borrow_mut().refreshed(token, ticket, now_ms());
-        value
     }
 
-    /// Fetches a new access token, then a SIGN ticket minted from it.
-    async fn fetch(&self) -> Result<(Credential, Credential), Error> {
-        let token = self.fetch_token().await?;
+    /// A new access token (or the one an unfinished refresh minted), then a
+    /// SIGN ticket minted from it.
+    async fn fetch(&self, id: u64) -> Result<(Credential, Credential), Error> {
+        let minted = self
+            .state
+            .borrow()
+            .reusable_minted(now_ms(), &self.schedule)
+            .cloned();
+        let token = match minted {
+            Some(token) => token,
+            None => {
+                self.step(id)?;
+                let token = self.fetch_token().await?;
+                // Recorded at once: minting retired our current token, and a
+                // refresh that dies before the ticket leaves this one to use.
+                self.state.borrow_mut().minted(token.clone());
+                token
+            }
+        };
+        self.step(id)?;
         let url = ticket_url(&self.base, &self.app_id, &token.value, TicketType::Sign)?;
-        let mut ticket = self.fetch_ticket(&url, "SIGN ticket").await?;
+        let mut ticket = match self.fetch_ticket(&url, "SIGN ticket").await {
+            Ok(t) => t,
+            Err(e) => {
+                if e.code() == "TICKET_UNAVAILABLE" {
+                    // The service refused this token: mint a new one next time.
+                    self.state.borrow_mut().forget_minted();
+                }
+                return Err(e);
+            }
+        };
         // A ticket dies with the token it was minted from.
         ticket.expires_at_ms = ticket.expires_at_ms.min(token.expires_at_ms);
         Ok((token, ticket))
@@ -409,30 +559,30 @@ impl Manager {
     }
 
     /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s).
-    pub async fn nonce_ticket(self: &Rc<Self>, user_id: &str) -> Result<String, Error> {
+    pub async fn nonce_ticket(self: &Rc<Self>, user_id: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
-        let token = self
-            .state
-            .borrow()
-            .token(now_ms(), &self.schedule)
-            .map(str::to_owned);
-        let token = match token {
+        let token = || {
+            self.state
+                .borrow()
+                .token(now_ms(), &self.schedule)
+                .map(str::to_owned)
+        };
+        let token = match token() {
             Some(t) => t,
             None => {
                 // Respect the refresh backoff: a wrong secret must not turn
                 // every NONCE request into a token request.
                 if !self.state.borrow().may_refresh(now_ms()) {
-                    let reason = self.last_error_message();
+                    let reason = self.state.borrow().failure_reason();
                     return Err(Error::TicketUnavailable(format!(
-                        "no valid access token, and the last refresh failed: {reason}"
+                        "no valid access token, and the last refresh failed ({reason})"
                     )));
                 }
-                self.refresh_shared().await?;
-                self.state
-                    .borrow()
-                    .token(now_ms(), &self.schedule)
-                    .map(str::to_owned)
-                    .ok_or_else(|| Error::TicketUnavailable("no valid access token".into()))?
+                self.sync(ctx).await;
+                token().ok_or_else(|| {
+                    let reason = self.state.borrow().failure_reason();
+                    Error::TicketUnavailable(format!("no valid access token: {reason}"))
+                })?
             }
         };
         let url = ticket_url(
@@ -452,6 +602,16 @@ impl Manager {
             let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
         };
         let num = |v: Option<u64>| v.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
+        let failure = |f: Option<Failure>| match f {
+            None => JsValue::NULL,
+            Some(f) => {
+                let e = Object::new();
+                let _ = Reflect::set(&e, &"code".into(), &f.code.into());
+                let _ = Reflect::set(&e, &"message".into(), &f.message.as_str().into());
+                let _ = Reflect::set(&e, &"at".into(), &JsValue::from_f64(f.at_ms as f64));
+                e.into()
+            }
+        };
         set(
             "source",
             JsValue::from_str(if self.store.is_some() {
@@ -466,24 +626,20 @@ impl Manager {
         set("tokenAgeMs", num(s.token_age_ms));
         set("tokenExpiresInMs", num(s.token_expires_in_ms));
         set("nextRefreshInMs", num(s.next_refresh_in_ms));
+        set("retryInMs", JsValue::from_f64(s.retry_in_ms as f64));
         set("lastRefreshAt", num(s.last_refresh_ms));
         set("refreshes", JsValue::from_f64(s.refreshes as f64));
+        set("refreshing", JsValue::from_bool(self.flight.running()));
         set(
-            "refreshing",
-            JsValue::from_bool(self.inflight.borrow().is_some()),
+            "abandonedRefreshes",
+            JsValue::from_f64(self.flight.abandoned() as f64),
         );
         set("failures", JsValue::from_f64(f64::from(s.failures)));
-        let last = match s.last_error {
-            None => JsValue::NULL,
-            Some(f) => {
-                let e = Object::new();
-                let _ = Reflect::set(&e, &"code".into(), &f.code.into());
-                let _ = Reflect::set(&e, &"message".into(), &f.message.as_str().into());
-                let _ = Reflect::set(&e, &"at".into(), &JsValue::from_f64(f.at_ms as f64));
-                e.into()
-            }
-        };
-        set("lastError", last);
+        set("lastError", failure(s.last_error));
+        if self.store.is_some() {
+            set("storeError", failure(s.store_error));
+            set("storeReadAgeMs", num(s.store_read_age_ms));
+        }
         o.into()
     }
 }

@@ -68,17 +68,36 @@ export interface FaceIdClientOptions {
 export type GetFile = "none" | "all" | "photo" | "video";
 
 /** Options of `faceResult`, `liveResult` and `queryFaceRecord`. */
-export interface FaceQueryOptions {
+export interface FaceQueryOptions extends CallContextOptions {
   getFile?: GetFile;
 }
 
+/**
+ * Anything with `waitUntil(promise)`: a Worker's `ctx` (the third argument
+ * of `fetch`) or a Durable Object's state.
+ */
+export interface WaitUntilContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** The request context of one call. */
+export interface CallContextOptions {
+  /**
+   * In a Worker: the request's `ctx`. A ticket refresh that this call starts
+   * (also one in the background, when the ticket is due) is handed to
+   * `ctx.waitUntil`, so it completes even if the response is sent first or
+   * the client goes away.
+   */
+  ctx?: WaitUntilContext;
+}
+
 /** Options of `idCardOcrResult` and `bankCardOcrResult`: `getFile: true` returns the images. */
-export interface OcrQueryOptions {
+export interface OcrQueryOptions extends CallContextOptions {
   getFile?: boolean;
 }
 
 /** Input of `idCardOcr`. */
-export interface IdCardOcrInput {
+export interface IdCardOcrInput extends CallContextOptions {
   orderNo: string;
   /** `"portrait"` (人像面, cardType 0) or `"emblem"` (国徽面, cardType 1). */
   cardType: "portrait" | "emblem";
@@ -268,10 +287,24 @@ export interface TicketStore {
   get(key: string): Promise<string | null>;
   /** Sets `key` to `value`, expiring after `ttlMs`. */
   set(key: string, value: string, ttlMs: number): Promise<void>;
-  /** Takes the lock `key` for at most `ttlMs` if nobody holds it: true when taken. */
-  lock(key: string, ttlMs: number): Promise<boolean>;
-  /** Releases the lock `key` (it also expires by itself). */
-  unlock(key: string): Promise<void>;
+  /**
+   * Takes the lock `key` for at most `ttlMs` if nobody holds it. Resolves to
+   * a token naming this holder (any truthy value; a fresh random string is
+   * best) when taken, or a falsy value when someone else holds it.
+   */
+  lock(key: string, ttlMs: number): Promise<string | boolean | null>;
+  /**
+   * Releases the lock `key` if `token` (what `lock` gave) still holds it:
+   * never someone else's lock. The lock also expires by itself.
+   */
+  unlock(key: string, token: string | boolean): Promise<void>;
+  /**
+   * Optional, recommended: sets `key` to `value` (expiring after `ttlMs`)
+   * only if it still holds `expected` (`null`: only if it is empty), in one
+   * atomic step; resolves to whether it did. With it a refresh can never
+   * overwrite a newer ticket; without it `set` is used under the lock.
+   */
+  compareAndSet?(key: string, expected: string | null, value: string, ttlMs: number): Promise<boolean>;
 }
 
 /** The parts of a Durable Object namespace binding the client uses. */
@@ -292,11 +325,20 @@ export interface TicketStatus {
   /** Epoch ms of the last successful refresh. */
   lastRefreshAt?: number | null;
   refreshes?: number;
+  /** A refresh is running (and not past its deadline). */
   refreshing?: boolean;
+  /** Refreshes that did not finish within their deadline and were replaced (their request ended early, say). */
+  abandonedRefreshes?: number;
   failures?: number;
+  /** After failures: milliseconds before the next attempt is allowed (0: now). */
+  retryInMs?: number;
   /** ticketOwner: age of the isolate's copy. */
   cachedAgeMs?: number | null;
   lastError?: { code: string; message: string; at: number } | string | null;
+  /** With a store: why the last refresh could not be written there (its ticket is still used here), or null. */
+  storeError?: { code: string; message: string; at: number } | null;
+  /** With a store: age of the last read of it. */
+  storeReadAgeMs?: number | null;
 }
 
 /** Options of `new TicketManager(...)` (the engine of the `TicketOwner` Durable Object). */

@@ -135,7 +135,8 @@ describe("a client from appId + secret", () => {
 
     const s = c.ticketStatus();
     assert.deepEqual(Object.keys(s).sort(), [
-      "failures", "hasTicket", "lastError", "lastRefreshAt", "nextRefreshInMs", "refreshes", "refreshing", "source",
+      "abandonedRefreshes", "failures", "hasTicket", "lastError", "lastRefreshAt", "nextRefreshInMs", "refreshes", "refreshing",
+      "retryInMs", "source",
       "ticketAgeMs", "ticketExpiresInMs", "tokenAgeMs", "tokenExpiresInMs"].sort());
     assert.equal(s.hasTicket, true);
     assert.equal(s.refreshes, 1);

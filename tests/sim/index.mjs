@@ -29,22 +29,24 @@ export const DEFAULT_SECRET = "SimSecretIDAsim001xxxxxxxxxxxxxx";
  * Starts the simulator on 127.0.0.1.
  * @param {{ port?: number, appId?: string, secret?: string, ticket?: string,
  *   nonceTicket?: string, cors?: boolean, now?: () => number,
- *   issueDelayMs?: number, overlapWindowMs?: number }} [options]
+ *   issueDelayMs?: number, overlapWindowMs?: number, graceMs?: number }} [options]
  *   `ticket`: the SIGN ticket valid at start (random otherwise; a later
  *   api_ticket call replaces it); `nonceTicket`: the value of every NONCE
  *   ticket issued; `now`: the base clock (ms; `advance` adds to it);
  *   `issueDelayMs`: how long access_token and api_ticket answers take;
  *   `overlapWindowMs`: refreshes of one kind closer than this are overlaps.
+ *   `graceMs`: how long a replaced token or ticket keeps working (default 60 000).
  */
 export async function startSimulator({
   port = 0, appId = DEFAULT_APP_ID, secret = DEFAULT_SECRET, ticket, nonceTicket, cors = true, now = Date.now,
-  issueDelayMs = 0, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS,
+  issueDelayMs = 0, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS, graceMs = 60_000,
 } = {}) {
   checkMs("issueDelayMs", issueDelayMs);
   checkMs("overlapWindowMs", overlapWindowMs);
+  checkMs("graceMs", graceMs);
   let offset = 0; // what advance() added to `now`
   const clock = () => now() + offset;
-  const creds = new Credentials({ appId, secret, ticket, nonceTicket, now: clock, overlapWindowMs });
+  const creds = new Credentials({ appId, secret, ticket, nonceTicket, now: clock, overlapWindowMs, graceMs });
   const orders = new Orders(clock);
   const log = new RequestLog();
   const stopping = new AbortController();

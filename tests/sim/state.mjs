@@ -39,12 +39,14 @@ const NAMES = { TOKEN: "access_token", SIGN: "SIGN ticket", NONCE: "NONCE ticket
 export class Credentials {
   /**
    * @param {{ appId: string, secret: string, ticket?: string, nonceTicket?: string,
-   *   now?: () => number, overlapWindowMs?: number }} options
+   *   now?: () => number, overlapWindowMs?: number, graceMs?: number }} options
+   *   `graceMs`: how long a replaced token or ticket keeps working (default 60 s)
    *   `ticket`: the SIGN ticket valid at start (random if absent; it comes from no
    *   token and is not counted as an issuance); `nonceTicket`: the value every
    *   NONCE ticket takes (random per issue if absent).
    */
-  constructor({ appId, secret, ticket, nonceTicket, now = Date.now, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS }) {
+  constructor({ appId, secret, ticket, nonceTicket, now = Date.now, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS, graceMs = REPLACED_GRACE_MS }) {
+    this.graceMs = graceMs;
     this.now = now;
     this.overlapWindowMs = overlapWindowMs;
     this.options = { appId, secret, ticket: ticket ?? randomAlnum(64), nonceTicket };
@@ -243,7 +245,7 @@ export class Credentials {
     };
     if (rec.killedAt !== null) earlier(rec.killedAt, "secret changed", `${what} died when the app's secret was changed`);
     if (rec.replacedAt !== null) {
-      earlier(rec.replacedAt + REPLACED_GRACE_MS, "replaced", `${what} was replaced by a newer one more than 60 s ago`);
+      earlier(rec.replacedAt + this.graceMs, "replaced", `${what} was replaced by a newer one more than ${this.graceMs / 1000} s ago`);
     }
     if (rec.token) {
       const t = this.#death(rec.token);

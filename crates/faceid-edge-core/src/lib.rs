@@ -32,11 +32,13 @@
 //! - [`media`]: base64 media and type sniffing;
 //! - [`retry`]: backoff and file polling;
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
+//! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`packed`]: several strings carried across the JS boundary as one;
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod endpoints;
 pub mod error;
+pub mod flight;
 pub mod media;
 pub mod nonce;
 pub mod packed;

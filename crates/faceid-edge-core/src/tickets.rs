@@ -1,4 +1,4 @@
-//! The access token and the SIGN ticket (SPEC §2): their URLs, their answers,
+//! The access token and the SIGN ticket: their URLs, their answers,
 //! and when to refresh them. Pure: the caller passes the clock (milliseconds)
 //! and does the fetching.
 //!
@@ -100,6 +100,12 @@ pub fn ticket_url(base: &str, app_id: &str, token: &str, kind: TicketType<'_>) -
     Ok(format!("{base}{TICKET_PATH}?{}", query(&pairs)))
 }
 
+/// A short digest naming a ticket without revealing it (16 hex digits of
+/// its SHA-1), to say "the ticket the service refused" across processes.
+pub fn digest(ticket: &str) -> String {
+    crate::sign_values([ticket]).chars().take(16).collect()
+}
+
 /// Reads `expire_in` (seconds; the caller passes a number as its text).
 pub fn expire_in_seconds(text: &str) -> Result<u64> {
     let t = text.trim();
@@ -161,6 +167,13 @@ pub struct Schedule {
     pub retry_base_ms: u64,
     /// Largest retry delay.
     pub retry_max_ms: u64,
+    /// With a shared store: read it again at least this often while serving,
+    /// so that a ticket another process replaced is dropped well within
+    /// [`Schedule::replaced_grace_ms`].
+    pub store_check_ms: u64,
+    /// How long a replaced token (and every ticket minted from it) keeps
+    /// working after a new token is minted (the service: about a minute).
+    pub replaced_grace_ms: u64,
 }
 
 impl Default for Schedule {
@@ -170,7 +183,9 @@ impl Default for Schedule {
             expiry_margin_ms: 5 * 60 * 1000,
             safety_ms: 30 * 1000,
             retry_base_ms: 1000,
-            retry_max_ms: 60 * 1000,
+            retry_max_ms: 5 * 60 * 1000,
+            store_check_ms: 30 * 1000,
+            replaced_grace_ms: 60 * 1000,
         }
     }
 }
@@ -224,11 +239,21 @@ pub struct Failure {
 pub struct TicketState {
     token: Option<Credential>,
     ticket: Option<Credential>,
+    /// A token minted by a refresh that has not produced its SIGN ticket yet
+    /// (the refresh failed or was cancelled after minting it). Minting
+    /// retired the cached token: the cached ticket dies
+    /// [`Schedule::replaced_grace_ms`] after it, so the next refresh fetches
+    /// a ticket from this token instead of minting yet another one.
+    minted: Option<Credential>,
     last_refresh_ms: Option<u64>,
     refreshes: u64,
     failures: u32,
     retry_at_ms: u64,
     last_error: Option<Failure>,
+    /// When the shared store was last read.
+    read_at_ms: Option<u64>,
+    /// Why the last refresh could not be written to the shared store.
+    store_error: Option<Failure>,
 }
 
 /// What an operator needs to see: ages and expiries, never a value.
@@ -244,8 +269,10 @@ pub struct Status {
     pub token_age_ms: Option<u64>,
     /// Time left before the access token expires.
     pub token_expires_in_ms: Option<u64>,
-    /// When the next refresh is due.
+    /// When the next refresh is due (0: now).
     pub next_refresh_in_ms: Option<u64>,
+    /// When the next refresh attempt is allowed after failures (0: now).
+    pub retry_in_ms: u64,
     /// When the last successful refresh finished.
     pub last_refresh_ms: Option<u64>,
     /// How many refreshes succeeded.
@@ -254,43 +281,146 @@ pub struct Status {
     pub failures: u32,
     /// The last failure.
     pub last_error: Option<Failure>,
+    /// Why the last refresh could not be shared through the store (its
+    /// ticket is still used here).
+    pub store_error: Option<Failure>,
+    /// Age of the last read of the shared store.
+    pub store_read_age_ms: Option<u64>,
+}
+
+fn newer(a: &Credential, than: Option<&Credential>) -> bool {
+    than.is_none_or(|b| a.obtained_at_ms > b.obtained_at_ms)
 }
 
 impl TicketState {
+    /// When the cached ticket dies because a newer token was minted.
+    fn retiring_at(&self, schedule: &Schedule) -> Option<u64> {
+        let minted = self.minted.as_ref()?;
+        newer(minted, self.token.as_ref())
+            .then(|| minted.obtained_at_ms.saturating_add(schedule.replaced_grace_ms))
+    }
+
+    /// The cached SIGN ticket, if it may be handed out at `now`.
+    fn usable_ticket(&self, now_ms: u64, schedule: &Schedule) -> Option<&Credential> {
+        let retiring = self.retiring_at(schedule);
+        self.ticket.as_ref().filter(|t| {
+            schedule.usable(t, now_ms)
+                && retiring.is_none_or(|r| now_ms.saturating_add(schedule.safety_ms) < r)
+        })
+    }
+
+    /// Whether the cached ticket is due for a refresh at `now`.
+    fn due(&self, now_ms: u64, schedule: &Schedule) -> bool {
+        self.retiring_at(schedule).is_some()
+            || self
+                .ticket
+                .as_ref()
+                .is_none_or(|t| now_ms >= schedule.due_at(t))
+    }
+
     /// What to do for a SIGN ticket at `now`.
     pub fn plan(&self, now_ms: u64, schedule: &Schedule) -> Plan {
         let may_try = now_ms >= self.retry_at_ms;
-        match &self.ticket {
-            Some(t) if schedule.usable(t, now_ms) => {
-                if now_ms >= schedule.due_at(t) && may_try {
+        match self.usable_ticket(now_ms, schedule) {
+            Some(t) => {
+                if may_try && self.due(now_ms, schedule) {
                     Plan::UseAndRefresh(t.value.clone())
                 } else {
                     Plan::Use(t.value.clone())
                 }
             }
-            _ if may_try => Plan::Refresh,
-            _ => Plan::Unavailable {
+            None if may_try => Plan::Refresh,
+            None => Plan::Unavailable {
                 retry_at_ms: self.retry_at_ms,
-                reason: self
-                    .last_error
-                    .as_ref()
-                    .map(|f| f.message.clone())
-                    .unwrap_or_default(),
+                reason: self.failure_reason(),
             },
         }
     }
 
-    /// A token usable for minting tickets at `now` (for NONCE tickets).
+    /// What to do at `now` when a shared store holds the ticket of record:
+    /// as [`TicketState::plan`], but a ticket not checked against the store
+    /// for [`Schedule::store_check_ms`], or not since it became due, is not
+    /// used before a read (another process may have replaced it), and a read
+    /// is allowed while backing off.
+    pub fn plan_shared(&self, now_ms: u64, schedule: &Schedule) -> Plan {
+        // Due since the last read: a peer may have replaced it meanwhile.
+        let due_point = self.ticket.as_ref().map_or(0, |t| schedule.due_at(t));
+        let stale = self.read_at_ms.is_none_or(|r| {
+            now_ms.saturating_sub(r) >= schedule.store_check_ms || (r < due_point && now_ms >= due_point)
+        });
+        match self.plan(now_ms, schedule) {
+            Plan::Use(_) | Plan::UseAndRefresh(_) | Plan::Unavailable { .. } if stale => {
+                Plan::Refresh
+            }
+            plan => plan,
+        }
+    }
+
+    /// The last refresh failure's message, never empty.
+    pub fn failure_reason(&self) -> String {
+        match &self.last_error {
+            Some(f) if !f.message.is_empty() => format!("{}: {}", f.code, f.message),
+            Some(f) => f.code.to_owned(),
+            None => "no refresh has completed yet".to_owned(),
+        }
+    }
+
+    /// The SIGN ticket to hand out at `now`, if any, with its expiry.
+    pub fn current(&self, now_ms: u64, schedule: &Schedule) -> Option<(&str, u64)> {
+        let t = self.usable_ticket(now_ms, schedule)?;
+        let dies = self.retiring_at(schedule).unwrap_or(u64::MAX);
+        Some((t.value.as_str(), t.expires_at_ms.min(dies)))
+    }
+
+    /// Whether a refresh is wanted at `now` (no usable ticket, or due) and
+    /// allowed (not backing off).
+    pub fn wants_refresh(&self, now_ms: u64, schedule: &Schedule) -> bool {
+        self.may_refresh(now_ms)
+            && (self.usable_ticket(now_ms, schedule).is_none() || self.due(now_ms, schedule))
+    }
+
+    /// A token usable for minting tickets at `now` (for NONCE tickets): the
+    /// newest one, if not due.
     pub fn token(&self, now_ms: u64, schedule: &Schedule) -> Option<&str> {
+        if let Some(m) = self.reusable_minted(now_ms, schedule) {
+            return Some(m.value.as_str());
+        }
         self.token
             .as_ref()
             .filter(|t| schedule.usable(t, now_ms) && now_ms < schedule.due_at(t))
             .map(|t| t.value.as_str())
     }
 
+    /// A token minted by an unfinished refresh that the next refresh should
+    /// fetch its ticket from, instead of minting another.
+    pub fn reusable_minted(&self, now_ms: u64, schedule: &Schedule) -> Option<&Credential> {
+        self.minted
+            .as_ref()
+            .filter(|m| newer(m, self.token.as_ref()) && schedule.usable(m, now_ms))
+    }
+
+    /// Records a token just minted, before its ticket is fetched.
+    pub fn minted(&mut self, token: Credential) {
+        if newer(&token, self.minted.as_ref()) {
+            self.minted = Some(token);
+        }
+    }
+
     /// Records a successful refresh: a new token and the SIGN ticket minted
-    /// from it.
-    pub fn refreshed(&mut self, token: Credential, ticket: Credential, now_ms: u64) {
+    /// from it. `false` (and nothing changes) when the state already holds a
+    /// newer token: a refresh that was abandoned and finished late must not
+    /// bring back a ticket that a newer mint has retired.
+    pub fn refreshed(&mut self, token: Credential, ticket: Credential, now_ms: u64) -> bool {
+        if !newer(&token, self.token.as_ref()) {
+            return false;
+        }
+        if self
+            .minted
+            .as_ref()
+            .is_some_and(|m| m.obtained_at_ms <= token.obtained_at_ms)
+        {
+            self.minted = None;
+        }
         self.token = Some(token);
         self.ticket = Some(ticket);
         self.last_refresh_ms = Some(now_ms);
@@ -298,17 +428,55 @@ impl TicketState {
         self.failures = 0;
         self.retry_at_ms = 0;
         self.last_error = None;
+        true
     }
 
     /// Takes a token and ticket that another owner fetched (from a shared
-    /// store): cached like a refresh, but not counted as one of ours.
-    pub fn adopted(&mut self, token: Credential, ticket: Credential) {
+    /// store) when they are newer than ours and usable at `now`: cached like
+    /// a refresh, but not counted as one of ours. `true` when adopted.
+    pub fn adopt(
+        &mut self,
+        token: Credential,
+        ticket: Credential,
+        now_ms: u64,
+        schedule: &Schedule,
+    ) -> bool {
+        if !newer(&token, self.token.as_ref()) || !schedule.usable(&ticket, now_ms) {
+            return false;
+        }
+        if self
+            .minted
+            .as_ref()
+            .is_some_and(|m| m.obtained_at_ms <= token.obtained_at_ms)
+        {
+            self.minted = None;
+        }
         self.last_refresh_ms = Some(ticket.obtained_at_ms);
         self.token = Some(token);
         self.ticket = Some(ticket);
         self.failures = 0;
         self.retry_at_ms = 0;
         self.last_error = None;
+        true
+    }
+
+    /// Records a read of the shared store at `now`.
+    pub fn read_store(&mut self, now_ms: u64) {
+        self.read_at_ms = Some(now_ms);
+    }
+
+    /// Records whether the last refresh reached the shared store.
+    pub fn shared(&mut self, outcome: Option<(&Error, u64)>) {
+        self.store_error = outcome.map(|(error, at_ms)| Failure {
+            code: error.code(),
+            message: error.message().to_owned(),
+            at_ms,
+        });
+    }
+
+    /// Forgets a minted token that the service refused to mint tickets from.
+    pub fn forget_minted(&mut self) {
+        self.minted = None;
     }
 
     /// Whether a refresh may be attempted at `now` (not backing off).
@@ -322,7 +490,7 @@ impl TicketState {
     }
 
     /// Records a failed refresh; the next attempt waits an exponential
-    /// backoff (`random` adds jitter).
+    /// backoff (`random` adds jitter): half the delay plus up to half again.
     pub fn failed(&mut self, error: &Error, now_ms: u64, schedule: &Schedule, random: u32) {
         self.failures = self.failures.saturating_add(1);
         let shift = self.failures.saturating_sub(1).min(20);
@@ -336,11 +504,31 @@ impl TicketState {
             0
         };
         self.retry_at_ms = now_ms.saturating_add(delay / 2 + jitter);
+        let message = match error.message() {
+            "" => "failed without a reason".to_owned(),
+            m => m.to_owned(),
+        };
         self.last_error = Some(Failure {
             code: error.code(),
-            message: error.message().to_owned(),
+            message,
             at_ms: now_ms,
         });
+    }
+
+    /// Milliseconds until the next refresh should run, for a timer (an
+    /// alarm): when the ticket is due, but never before the backoff ends;
+    /// `None` when there is nothing to refresh and no failure to retry.
+    pub fn next_attempt_in_ms(&self, now_ms: u64, schedule: &Schedule) -> Option<u64> {
+        let backoff = self.retry_at_ms.saturating_sub(now_ms);
+        let due = match &self.ticket {
+            Some(t) if self.retiring_at(schedule).is_none() => {
+                schedule.due_at(t).saturating_sub(now_ms)
+            }
+            Some(_) => 0,
+            None if self.last_error.is_some() => 0,
+            None => return None,
+        };
+        Some(due.max(backoff))
     }
 
     /// When the cached SIGN ticket expires.
@@ -365,23 +553,27 @@ impl TicketState {
     pub fn status(&self, now_ms: u64, schedule: &Schedule) -> Status {
         let age = |c: &Credential| now_ms.saturating_sub(c.obtained_at_ms);
         let left = |c: &Credential| c.expires_at_ms.saturating_sub(now_ms);
+        let retiring = self.retiring_at(schedule).is_some();
         Status {
-            has_ticket: self
-                .ticket
-                .as_ref()
-                .is_some_and(|t| schedule.usable(t, now_ms)),
+            has_ticket: self.usable_ticket(now_ms, schedule).is_some(),
             ticket_age_ms: self.ticket.as_ref().map(age),
             ticket_expires_in_ms: self.ticket.as_ref().map(left),
             token_age_ms: self.token.as_ref().map(age),
             token_expires_in_ms: self.token.as_ref().map(left),
-            next_refresh_in_ms: self
-                .ticket
-                .as_ref()
-                .map(|t| schedule.due_at(t).saturating_sub(now_ms)),
+            next_refresh_in_ms: self.ticket.as_ref().map(|t| {
+                if retiring {
+                    0
+                } else {
+                    schedule.due_at(t).saturating_sub(now_ms)
+                }
+            }),
+            retry_in_ms: self.retry_at_ms.saturating_sub(now_ms),
             last_refresh_ms: self.last_refresh_ms,
             refreshes: self.refreshes,
             failures: self.failures,
             last_error: self.last_error.clone(),
+            store_error: self.store_error.clone(),
+            store_read_age_ms: self.read_at_ms.map(|r| now_ms.saturating_sub(r)),
         }
     }
 }
@@ -523,7 +715,7 @@ mod tests {
                 reason,
                 retry_at_ms,
             } => {
-                assert_eq!(reason, "down");
+                assert_eq!(reason, "NETWORK: down");
                 assert!(retry_at_ms > t + 100);
             }
             other => panic!("{other:?}"),
@@ -564,5 +756,122 @@ mod tests {
         st.invalidate();
         assert_eq!(st.plan(MIN, &s), Plan::Refresh);
         assert_eq!(st.token(MIN, &s), None);
+    }
+
+    #[test]
+    fn the_backoff_grows_to_minutes_and_bounds_the_next_attempt() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        assert_eq!(st.next_attempt_in_ms(0, &s), None);
+        let err = Error::TicketUnavailable("refused: code 400104".into());
+        // Attempts made as soon as allowed, with the largest jitter: never
+        // more than 7 within a minute, and the gaps reach the cap (5 min).
+        let (mut now, mut attempts_in_first_minute) = (0u64, 0);
+        let mut last_gap = 0;
+        for _ in 0..14 {
+            if now < 60_000 {
+                attempts_in_first_minute += 1;
+            }
+            st.failed(&err, now, &s, 0);
+            let next = st.next_attempt_in_ms(now, &s).unwrap();
+            assert!(next >= last_gap, "the backoff never shrinks");
+            last_gap = next;
+            now += next;
+        }
+        assert!(attempts_in_first_minute <= 7, "{attempts_in_first_minute}");
+        assert_eq!(last_gap, s.retry_max_ms / 2);
+        // A due ticket does not make the alarm come back before the backoff ends.
+        let mut st = TicketState::default();
+        st.refreshed(cred("T", 0, 7200), cred("S", 0, 3600), 0);
+        assert_eq!(st.next_attempt_in_ms(MIN, &s), Some(19 * MIN));
+        st.failed(&err, 20 * MIN, &s, 0);
+        st.failed(&err, 20 * MIN, &s, 0);
+        assert_eq!(st.next_attempt_in_ms(20 * MIN, &s), Some(1000));
+        assert!(!st.wants_refresh(20 * MIN + 999, &s));
+        assert!(st.wants_refresh(20 * MIN + 1000, &s));
+    }
+
+    #[test]
+    fn a_token_minted_without_its_ticket_retires_the_ticket_and_is_reused() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+        // A refresh minted T1, then died before fetching its ticket.
+        st.minted(cred("T1", 20 * MIN, 7200));
+        // S0 dies with T0 one minute after T1: refresh now, hand S0 out only
+        // while it safely lives.
+        assert_eq!(
+            st.plan(20 * MIN + 1000, &s),
+            Plan::UseAndRefresh("S0".into())
+        );
+        assert_eq!(st.current(20 * MIN, &s).unwrap().1, 21 * MIN);
+        assert_eq!(st.plan(20 * MIN + 30_000, &s), Plan::Refresh);
+        assert_eq!(st.next_attempt_in_ms(20 * MIN + 1000, &s), Some(0));
+        // The next refresh fetches its ticket from T1 instead of minting.
+        assert_eq!(
+            st.reusable_minted(20 * MIN + 1000, &s).map(|t| t.value.as_str()),
+            Some("T1")
+        );
+        assert_eq!(st.token(20 * MIN + 1000, &s), Some("T1"));
+        assert!(st.refreshed(
+            cred("T1", 20 * MIN, 7200),
+            cred("S1", 20 * MIN + 2000, 3600),
+            20 * MIN + 2000
+        ));
+        assert!(st.reusable_minted(20 * MIN + 3000, &s).is_none());
+        assert_eq!(st.plan(20 * MIN + 3000, &s), Plan::Use("S1".into()));
+    }
+
+    #[test]
+    fn an_older_refresh_never_replaces_a_newer_one() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        st.refreshed(cred("T2", 2000, 7200), cred("S2", 2100, 3600), 2100);
+        // An abandoned refresh that minted T1 earlier finishes late.
+        assert!(!st.refreshed(cred("T1", 1000, 7200), cred("S1", 3000, 3600), 3000));
+        assert_eq!(st.ticket_value(), Some("S2"));
+        // The store: only newer tokens are adopted, and only usable tickets.
+        assert!(!st.adopt(cred("T1", 1000, 7200), cred("S1", 1000, 3600), 4000, &s));
+        assert!(!st.adopt(cred("T3", 3000, 7200), cred("S3", 3000, 1), 4000, &s));
+        assert!(st.adopt(cred("T3", 3000, 7200), cred("S3", 3000, 3600), 4000, &s));
+        assert_eq!(st.ticket_value(), Some("S3"));
+        assert_eq!(st.status(4000, &s).refreshes, 1);
+    }
+
+    #[test]
+    fn with_a_store_the_ticket_is_checked_at_least_every_30_seconds() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        assert_eq!(st.plan_shared(0, &s), Plan::Refresh);
+        st.refreshed(cred("T", 0, 7200), cred("S", 0, 3600), 0);
+        st.read_store(0);
+        assert_eq!(st.plan_shared(29_999, &s), Plan::Use("S".into()));
+        // An idle process wakes up: it reads the store before signing.
+        assert_eq!(st.plan_shared(30_000, &s), Plan::Refresh);
+        st.read_store(30_000);
+        assert_eq!(st.plan_shared(30_001, &s), Plan::Use("S".into()));
+        // Due since the last read: read again first; after that read, the
+        // refresh runs in the background.
+        st.read_store(20 * MIN - 1);
+        assert_eq!(st.plan_shared(20 * MIN, &s), Plan::Refresh);
+        st.read_store(20 * MIN);
+        assert_eq!(st.plan_shared(20 * MIN + 1, &s), Plan::UseAndRefresh("S".into()));
+        // A refresh that could not be written shows in the status, and the
+        // ticket is still used.
+        st.shared(Some((&Error::TicketUnavailable("store.set rejected".into()), 1)));
+        let status = st.status(20 * MIN + 1, &s);
+        assert!(status.has_ticket);
+        assert_eq!(status.store_error.unwrap().code, "TICKET_UNAVAILABLE");
+        assert_eq!(status.store_read_age_ms, Some(1));
+    }
+
+    #[test]
+    fn a_failure_reason_is_never_empty() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        assert!(!st.failure_reason().is_empty());
+        st.failed(&Error::Network(String::new()), 0, &s, 0);
+        let reason = st.failure_reason();
+        assert!(reason.starts_with("NETWORK: ") && reason.len() > 9, "{reason}");
     }
 }
