@@ -17,7 +17,8 @@
 // Worker's environment:
 //   FACEID_SECRET_<appId>        the secret of that App ID (one per App ID), or
 //   FACEID_APP_ID + FACEID_SECRET  one App ID and its secret;
-//   FACEID_SERVER_URL, FACEID_REFRESH_INTERVAL_MS, FACEID_TIMEOUT_MS  optional.
+//   FACEID_SERVER_URL (or FACEID_SERVER_URL_<appId>), FACEID_REFRESH_INTERVAL_MS,
+//   FACEID_TIMEOUT_MS  optional.
 //
 // Its answers carry the SIGN ticket (to your own isolates, through the
 // Durable Object stub): never route public requests to it. The token,
@@ -95,7 +96,7 @@ export function defineTicketOwner(Base) {
       this.#manager = new TicketManager({
         appId,
         secret,
-        serverUrl: env.FACEID_SERVER_URL || undefined,
+        serverUrl: env[`FACEID_SERVER_URL_${appId}`] || env.FACEID_SERVER_URL || undefined,
         refreshIntervalMs: number(env.FACEID_REFRESH_INTERVAL_MS),
         timeoutMs: number(env.FACEID_TIMEOUT_MS),
       });
@@ -128,7 +129,14 @@ export function defineTicketOwner(Base) {
           const manager = await this.#serve(q.get("appId"));
           const ctx = keeper(this.#ctx);
           const stale = q.get("stale");
-          const ticket = stale ? await manager.refresh(stale, ctx) : await manager.signTicket(ctx);
+          let ticket;
+          try {
+            ticket = stale ? await manager.refresh(stale, ctx) : await manager.signTicket(ctx);
+          } catch (e) {
+            // Failed: the alarm retries when the backoff allows.
+            await this.#persist(true);
+            throw e;
+          }
           await this.#persist();
           // A due ticket started a background refresh: store what it brings.
           if (manager.status().refreshing) {

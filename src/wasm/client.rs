@@ -15,10 +15,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
+use super::flight::WaitUntil;
 use super::http::{
     error_name, field, headers_object, is_plain_object, parse_object, send, sleep, Outgoing,
 };
-use super::flight::WaitUntil;
 use super::options;
 use super::owner::OwnerReader;
 use super::tickets::{Manager, Store};

@@ -175,12 +175,20 @@ where
                 let _ = JsFuture::from(launch(id)).await;
                 return;
             }
-            Joined::Wait(promise, ms) => {
-                if within(&promise, ms).await.is_some() {
+            Joined::Wait(promise, ms) => match within(&promise, ms).await {
+                Some(Ok(_)) => return,
+                // A flight's promise never rejects by itself: the runtime
+                // rejected it because the request that ran it has ended
+                // (workerd does so for a promise of a finished request). It
+                // will never finish: replace it now.
+                Some(Err(_)) => {
+                    let id = flight.replace(bound_ms);
+                    let _ = JsFuture::from(launch(id)).await;
                     return;
                 }
                 // Its deadline passed (or moved): ask again.
-            }
+                None => {}
+            },
         }
     }
 }

@@ -168,7 +168,13 @@ impl OwnerReader {
 
     /// Runs one request to the owner as flight `id` of `flight`; the answer
     /// lands in the cache, a failure in `last_error`.
-    fn launch(self: &Rc<Self>, flight: &Flight, id: u64, path: String, ctx: Option<&WaitUntil>) -> Promise {
+    fn launch(
+        self: &Rc<Self>,
+        flight: &Flight,
+        id: u64,
+        path: String,
+        ctx: Option<&WaitUntil>,
+    ) -> Promise {
         let this = self.clone();
         let renewal = std::ptr::eq(flight, &self.renewal);
         flight.launch(id, ctx, async move {

@@ -10,6 +10,7 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::describe_type;
 use super::flight::{run, Flight, WaitUntil};
@@ -52,7 +53,12 @@ impl Store {
     }
 
     /// `store[method](...args)`, awaited for at most `timeout_ms`.
-    async fn call(&self, method: &str, args: &[JsValue], timeout_ms: u32) -> Result<JsValue, Error> {
+    async fn call(
+        &self,
+        method: &str,
+        args: &[JsValue],
+        timeout_ms: u32,
+    ) -> Result<JsValue, Error> {
         let value = call_method(
             &self.object,
             method,
@@ -192,9 +198,18 @@ impl Manager {
         match self.plan() {
             Plan::Use(t) => Ok(t),
             Plan::UseAndRefresh(t) => {
-                // In the background: callers keep the still-valid ticket.
+                // Callers keep the still-valid ticket while it refreshes. With
+                // a ctx the refresh runs in the background under waitUntil.
+                // Without one, the caller that starts it carries it: on an
+                // edge runtime work left behind by a finished request is
+                // cancelled, and a refresh cut after minting its token would
+                // retire our ticket unseen.
                 if let Some(id) = self.flight.start(self.step_ms()) {
-                    let _ = self.launch(id, ctx);
+                    let promise = self.launch(id, ctx);
+                    if ctx.is_none() {
+                        let _ = JsFuture::from(promise).await;
+                        return Ok(self.current().map_or(t, |(fresh, _)| fresh));
+                    }
                 }
                 Ok(t)
             }
@@ -210,13 +225,18 @@ impl Manager {
 
     /// The usable SIGN ticket, or why there is none (never an empty reason).
     fn current_ticket(&self) -> Result<String, Error> {
-        self.current().map(|(t, _)| t).ok_or_else(|| self.unavailable())
+        self.current()
+            .map(|(t, _)| t)
+            .ok_or_else(|| self.unavailable())
     }
 
     pub fn unavailable(&self) -> Error {
         let state = self.state.borrow();
-        let reason = if self.flight.abandoned() > 0 && state.status(now_ms(), &self.schedule).last_error.is_none() {
-            "a refresh did not finish within its deadline (the request that ran it may have ended)".to_owned()
+        let reason = if self.flight.abandoned() > 0
+            && state.status(now_ms(), &self.schedule).last_error.is_none()
+        {
+            "a refresh did not finish within its deadline (the request that ran it may have ended)"
+                .to_owned()
         } else {
             state.failure_reason()
         };
@@ -257,7 +277,11 @@ impl Manager {
     /// current ticket if someone already replaced it (a late refusal must not
     /// start a second renewal), otherwise a refresh that will not take
     /// `stale` back from the store.
-    pub async fn renew(self: &Rc<Self>, stale: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+    pub async fn renew(
+        self: &Rc<Self>,
+        stale: &str,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<String, Error> {
         if let Some((t, _)) = self.current() {
             if t != stale {
                 return Ok(t);
@@ -394,7 +418,9 @@ impl Manager {
     ) -> Result<(), Error> {
         // Someone may have refreshed between our read and the lock.
         self.step(id)?;
-        let before = store.call("get", std::slice::from_ref(key), self.timeout_ms).await?;
+        let before = store
+            .call("get", std::slice::from_ref(key), self.timeout_ms)
+            .await?;
         self.adopt_text(&before);
         if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
             return Ok(());
@@ -402,7 +428,8 @@ impl Manager {
         // The lease must still cover the token, the ticket and the write.
         if now_ms().saturating_sub(locked_at) > self.lease_ms() - 4 * self.step_ms() {
             return Err(Error::TicketUnavailable(
-                "the store was too slow: the refresh lock would expire before the refresh ends".into(),
+                "the store was too slow: the refresh lock would expire before the refresh ends"
+                    .into(),
             ));
         }
         let (token, ticket) = self.fetch(id).await?;
@@ -413,7 +440,11 @@ impl Manager {
         self.keep(token, ticket);
         self.step(id)?;
         let written = if store.cas {
-            let expected = if before.is_string() { before } else { JsValue::NULL };
+            let expected = if before.is_string() {
+                before
+            } else {
+                JsValue::NULL
+            };
             store
                 .call("compareAndSet", &[key.clone(), expected, text, ttl], self.timeout_ms)
                 .await
@@ -438,7 +469,10 @@ impl Manager {
             .shared(written.as_ref().err().map(|e| (e, now)));
         if written.is_err() {
             // Whatever is newer there is taken; ours stays otherwise.
-            if let Ok(text) = store.call("get", std::slice::from_ref(key), self.timeout_ms).await {
+            if let Ok(text) = store
+                .call("get", std::slice::from_ref(key), self.timeout_ms)
+                .await
+            {
                 self.adopt_text(&text);
             }
         }
@@ -559,7 +593,11 @@ impl Manager {
     }
 
     /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s).
-    pub async fn nonce_ticket(self: &Rc<Self>, user_id: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+    pub async fn nonce_ticket(
+        self: &Rc<Self>,
+        user_id: &str,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
         let token = || {
             self.state

@@ -497,6 +497,234 @@ describe("NONCE tickets", () => {
   });
 });
 
+describe("under faults: peers, slow and failing stores", () => {
+  const LONG = { timeout: 60_000 };
+  const allOk = (results, what) => {
+    const bad = results.filter((r) => !r || r.ok !== true);
+    assert.equal(bad.length, 0, `${what}: ${bad.length} of ${results.length} not ok: ${JSON.stringify(bad.slice(0, 2))}`);
+  };
+
+  test("an idle peer re-reads the store before signing with a due ticket: zero dead-ticket uses", LONG, async (t) => {
+    // Replaced tickets die 3 s after replacement; the busy peer refreshes every
+    // 1.5 s; the idle one wakes up every 5 s, long after its ticket died.
+    const { sim, make } = await setup(t, { graceMs: 3000, overlapWindowMs: 500 });
+    const store = memoryStore();
+    const busy = make({ store, refreshIntervalMs: 1500 });
+    const idle = make({ store, refreshIntervalMs: 1500 });
+    assert.equal((await idle.faceResult("idle0")).ok, true);
+    const idleRuns = [];
+    const [busyRuns] = await Promise.all([
+      load(11_000, 2, (i) => busy.faceResult(`busy${i}`)),
+      (async () => {
+        for (let k = 1; k <= 2; k++) {
+          await sleep(5000);
+          idleRuns.push(await idle.faceResult(`idle${k}`));
+        }
+      })(),
+    ]);
+    allOk(busyRuns, "busy peer");
+    allOk(idleRuns, "idle peer");
+    const stats = sim.refreshStats();
+    assert.equal(stats.deadUses, 0, "no call signed with a dead ticket");
+    assert.equal(stats.overlaps, 0);
+    assert.ok(stats.accessTokens >= 5, `the busy peer rotated the ticket ${stats.accessTokens} times`);
+    assert.ok(idle.ticketStatus().storeReadAgeMs < 30_000);
+    t.diagnostic(`${busyRuns.length + idleRuns.length} queries, ${stats.accessTokens} rotations, 0 dead uses`);
+  });
+
+  test("a store reply held up inside the lock: the holder gives up at timeoutMs, no overlapping refresh, no dead ticket", LONG, async (t) => {
+    const { sim, make } = await setup(t, { graceMs: 2000, overlapWindowMs: 5000 });
+    const store = memoryStore();
+    // Client a's second get (its read inside the lock) answers 4 s late with
+    // the value it read before the delay, as a reply held up on the network.
+    let gets = 0;
+    const late = {
+      ...store,
+      async get(key) {
+        const value = await store.get(key);
+        if (++gets === 2) await sleep(4000);
+        return value;
+      },
+    };
+    const a = make({ store: late, timeoutMs: 1000 });
+    const b = make({ store, timeoutMs: 1000 });
+    const first = a.faceResult("lateA0").then((r) => r, (e) => e);
+    await sleep(3500);
+    allOk([await b.faceResult("lateB0")], "the peer, once the slow holder is gone");
+    const slow = await first;
+    if (slow instanceof Error) {
+      caught.push(slow);
+      assert.ok(["TICKET_UNAVAILABLE", "TIMEOUT"].includes(slow.code), `${slow.code}: ${slow.message}`);
+      assert.match(slow.message, /store\.get did not answer within 1000 ms/);
+    }
+    await sleep(3000); // past the grace of anything replaced meanwhile
+    allOk(await Promise.all([a.faceResult("lateA1"), b.faceResult("lateB1"), a.faceResult("lateA2")]), "afterwards");
+    const stats = sim.refreshStats();
+    assert.equal(stats.overlaps, 0, "no two refreshes within 5 s");
+    assert.equal(stats.deadUses, 0);
+    assert.equal(stats.accessTokens, 1, "one refresh in all");
+    assert.equal(store.locksHeld(), 0);
+  });
+
+  test("a store that refuses writes: the minted ticket is used, the failure shows, one token per refresh window", LONG, async (t) => {
+    const { sim, make } = await setup(t);
+    const store = memoryStore();
+    const refuse = async () => {
+      throw Object.assign(new Error("READONLY You can't write against a read only replica."), { name: "ReplyError" });
+    };
+    const readOnly = { ...store, set: refuse, compareAndSet: refuse };
+    const c = make({ store: readOnly, refreshIntervalMs: 1000 });
+    const t0 = Date.now();
+    const results = await load(4500, 2, (i) => c.faceResult(`ro${i}`));
+    const windows = Math.ceil((Date.now() - t0) / 1000) + 1;
+    allOk(results, "queries with a read-only store");
+    const status = c.ticketStatus();
+    assert.equal(status.hasTicket, true);
+    assert.equal(status.storeError?.code, "TICKET_UNAVAILABLE");
+    assert.match(status.storeError.message, /store\.compareAndSet rejected with ReplyError/);
+    const stats = sim.refreshStats();
+    assert.ok(stats.accessTokens <= windows, `${stats.accessTokens} token requests in ${windows} refresh windows`);
+    assert.equal(stats.deadUses, 0);
+    assert.equal(stats.overlaps, 0);
+    assert.equal(store.keys().length, 0, "nothing was written");
+  });
+
+  test("the store's lock and the store's calls: a lock is released only by its holder; a store that never answers costs timeoutMs", LONG, async (t) => {
+    const { make } = await setup(t);
+    const store = memoryStore();
+    const a = await store.lock("k", 10_000);
+    assert.ok(a);
+    assert.equal(await store.lock("k", 10_000), null);
+    await store.unlock("k", "someone else's");
+    assert.equal(store.locksHeld(), 1, "not released by another holder");
+    await store.unlock("k", a);
+    assert.equal(store.locksHeld(), 0);
+    const hung = { ...store, get: () => new Promise(() => {}) };
+    const c = make({ store: hung, timeoutMs: 300 });
+    const t0 = Date.now();
+    const e = await rejects(c.faceResult("hung0"), "TICKET_UNAVAILABLE");
+    assert.match(e.message, /store\.get did not answer within 300 ms/);
+    assert.ok(Date.now() - t0 < 5000, "bounded");
+  });
+});
+
+describe("the TicketOwner class with a stand-in for its Durable Object context", () => {
+  /** A Durable Object state: storage (shared across restarts when given), alarm, waitUntil. */
+  function doContext(name, storage = new Map()) {
+    const ctx = {
+      id: { name, toString: () => `id-${name}` },
+      waited: [],
+      alarmAt: null,
+      storage: {
+        data: storage,
+        async get(key) {
+          return storage.get(key);
+        },
+        async put(key, value) {
+          storage.set(key, value);
+        },
+        async setAlarm(at) {
+          ctx.alarmAt = at;
+        },
+        async deleteAlarm() {
+          ctx.alarmAt = null;
+        },
+      },
+      waitUntil(p) {
+        ctx.waited.push(p);
+      },
+      blockConcurrencyWhile(fn) {
+        ctx.ready = fn();
+        return ctx.ready;
+      },
+    };
+    return ctx;
+  }
+  const ask = async (owner, path) => {
+    const r = await owner.fetch(new Request(`https://owner${path}`));
+    return { status: r.status, body: await r.json() };
+  };
+
+  test("a request that finds the ticket due starts a refresh that the owner stores: a restarted owner does not rotate again", T, async (t) => {
+    const { TicketOwner } = await loadPackage();
+    const { sim, proxy } = await setup(t);
+    const env = { FACEID_APP_ID: sim.appId, FACEID_SECRET: sim.secret, FACEID_SERVER_URL: proxy.url, FACEID_REFRESH_INTERVAL_MS: "1000" };
+    const storage = new Map();
+    const ctx = doContext(sim.appId, storage);
+    const owner = new TicketOwner(ctx, env);
+    await ctx.ready;
+    const first = await ask(owner, `/sign-ticket?appId=${sim.appId}`);
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    await sleep(1100); // due now; no alarm runs here
+    const second = await ask(owner, `/sign-ticket?appId=${sim.appId}`);
+    assert.equal(second.body.value, first.body.value, "the still-valid ticket is answered at once");
+    assert.ok(ctx.waited.length >= 1, "the background refresh was handed to waitUntil");
+    await Promise.all(ctx.waited);
+    assert.equal(sim.refreshStats().accessTokens, 2);
+    // The Durable Object is evicted and starts again on its storage.
+    const ctx2 = doContext(sim.appId, storage);
+    const again = new TicketOwner(ctx2, env);
+    await ctx2.ready;
+    const third = await ask(again, `/sign-ticket?appId=${sim.appId}`);
+    assert.equal(third.status, 200);
+    assert.notEqual(third.body.value, first.body.value, "the refreshed ticket was stored");
+    assert.equal(sim.refreshStats().accessTokens, 2, "no second rotation");
+    assert.equal(sim.refreshStats().overlaps, 0);
+  });
+
+  test("one owner per App ID: a mismatch is refused, several App IDs work side by side, nothing secret is enumerable", T, async (t) => {
+    const { TicketOwner } = await loadPackage();
+    const one = await setup(t);
+    const two = await setup(t, { appId: "IDAsim002", secret: "SimSecretIDAsim002yyyyyyyyyyyyyy" });
+    const env = {
+      [`FACEID_SECRET_${one.sim.appId}`]: one.sim.secret,
+      [`FACEID_SECRET_${two.sim.appId}`]: two.sim.secret,
+      [`FACEID_SERVER_URL_${one.sim.appId}`]: one.proxy.url,
+      [`FACEID_SERVER_URL_${two.sim.appId}`]: two.proxy.url,
+    };
+    const owners = [];
+    for (const { sim } of [one, two]) {
+      const ctx = doContext(sim.appId);
+      const owner = new TicketOwner(ctx, env);
+      await ctx.ready;
+      const r = await ask(owner, `/sign-ticket?appId=${sim.appId}`);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.equal(sim.refreshStats().accessTokens, 1, `${sim.appId} refreshed with its own secret`);
+      owners.push({ owner, ctx, sim });
+    }
+    // Asked for another App ID than the one it serves (or is named after).
+    const wrong = await ask(owners[0].owner, `/sign-ticket?appId=${two.sim.appId}`);
+    assert.equal(wrong.status, 409);
+    assert.equal(wrong.body.error.code, "INVALID_APP_ID");
+    assert.match(wrong.body.error.message, /idFromName\(appId\)/);
+    const unnamed = doContext(undefined);
+    const fresh = new TicketOwner(unnamed, env);
+    await unnamed.ready;
+    assert.equal((await ask(fresh, `/sign-ticket?appId=${one.sim.appId}`)).status, 200);
+    const other = await ask(fresh, `/sign-ticket?appId=${two.sim.appId}`);
+    assert.equal(other.status, 409, "an owner keeps the App ID it first served");
+    // An App ID without a secret.
+    const none = await ask(new TicketOwner(doContext("IDAnone"), env), "/sign-ticket?appId=IDAnone");
+    assert.equal(none.status, 409);
+    assert.match(none.body.error.message, /no secret for App ID "IDAnone": set FACEID_SECRET_IDAnone/);
+    // Clients of both App IDs through one namespace binding, as a Worker has it.
+    const namespace = {
+      idFromName: (name) => name,
+      get: (name) => ({ fetch: (url) => owners.find((o) => o.sim.appId === name).owner.fetch(new Request(url)) }),
+    };
+    for (const { sim } of owners) {
+      const c = new FaceIdClient({ appId: sim.appId, ticketOwner: namespace, serverUrl: [one, two].find((x) => x.sim === sim).proxy.url });
+      clients.push(c);
+      assert.equal((await c.faceResult(`multi${sim.appId.slice(-1)}`)).ok, true);
+    }
+    const values = [...one.proxy.values(), ...two.proxy.values(), one.sim.secret, two.sim.secret];
+    for (const { owner } of owners) {
+      const shown = JSON.stringify(owner) + util.inspect(owner, { showHidden: true, depth: Infinity, getters: true });
+      assert.deepEqual(leaksIn(shown, values), [], shown);
+    }
+  });
+});
+
 test("no secret, token or ticket in any error, JSON.stringify, util.inspect, ticketStatus or console line", T, async (t) => {
   // One more client through every path, so that this test stands alone too.
   const { sim, make } = await setup(t, { issueDelayMs: 20 });
@@ -525,31 +753,46 @@ test("no secret, token or ticket in any error, JSON.stringify, util.inspect, tic
   t.diagnostic(`${caught.length} errors, ${clients.length} clients, ${logged.length} console lines checked against ${values.length} values`);
 });
 
-/** An in-memory TicketStore (get/set with TTL, lock/unlock). */
+/**
+ * An in-memory TicketStore (get/set with TTL, compareAndSet, lock/unlock with
+ * a token per lock, released only with it).
+ */
 function memoryStore() {
   const data = new Map();
   const locks = new Map();
+  let tokens = 0;
+  const live = (key) => {
+    const e = data.get(key);
+    return e && e.until > Date.now() ? e.value : null;
+  };
   const store = {
     locksTaken: 0,
+    writes: 0,
     keys: () => [...data.keys()].filter((k) => data.get(k).until > Date.now()),
-    locksHeld: () => [...locks.values()].filter((u) => u > Date.now()).length,
+    locksHeld: () => [...locks.values()].filter((l) => l.until > Date.now()).length,
     async get(key) {
-      const e = data.get(key);
-      return e && e.until > Date.now() ? e.value : null;
+      return live(key);
     },
     async set(key, value, ttlMs) {
       assert.equal(typeof value, "string");
       assert.ok(ttlMs > 0, `ttl ${ttlMs}`);
       data.set(key, { value, until: Date.now() + ttlMs });
+      store.writes++;
     },
-    async lock(key, ttlMs) {
-      if ((locks.get(key) ?? 0) > Date.now()) return false;
-      locks.set(key, Date.now() + ttlMs);
-      store.locksTaken++;
+    async compareAndSet(key, expected, value, ttlMs) {
+      if (live(key) !== expected) return false;
+      await store.set(key, value, ttlMs);
       return true;
     },
-    async unlock(key) {
-      locks.delete(key);
+    async lock(key, ttlMs) {
+      if ((locks.get(key)?.until ?? 0) > Date.now()) return null;
+      const token = `lock${++tokens}`;
+      locks.set(key, { token, until: Date.now() + ttlMs });
+      store.locksTaken++;
+      return token;
+    },
+    async unlock(key, token) {
+      if (locks.get(key)?.token === token) locks.delete(key);
     },
   };
   return store;

@@ -296,8 +296,11 @@ impl TicketState {
     /// When the cached ticket dies because a newer token was minted.
     fn retiring_at(&self, schedule: &Schedule) -> Option<u64> {
         let minted = self.minted.as_ref()?;
-        newer(minted, self.token.as_ref())
-            .then(|| minted.obtained_at_ms.saturating_add(schedule.replaced_grace_ms))
+        newer(minted, self.token.as_ref()).then(|| {
+            minted
+                .obtained_at_ms
+                .saturating_add(schedule.replaced_grace_ms)
+        })
     }
 
     /// The cached SIGN ticket, if it may be handed out at `now`.
@@ -346,7 +349,8 @@ impl TicketState {
         // Due since the last read: a peer may have replaced it meanwhile.
         let due_point = self.ticket.as_ref().map_or(0, |t| schedule.due_at(t));
         let stale = self.read_at_ms.is_none_or(|r| {
-            now_ms.saturating_sub(r) >= schedule.store_check_ms || (r < due_point && now_ms >= due_point)
+            now_ms.saturating_sub(r) >= schedule.store_check_ms
+                || (r < due_point && now_ms >= due_point)
         });
         match self.plan(now_ms, schedule) {
             Plan::Use(_) | Plan::UseAndRefresh(_) | Plan::Unavailable { .. } if stale => {
@@ -809,7 +813,8 @@ mod tests {
         assert_eq!(st.next_attempt_in_ms(20 * MIN + 1000, &s), Some(0));
         // The next refresh fetches its ticket from T1 instead of minting.
         assert_eq!(
-            st.reusable_minted(20 * MIN + 1000, &s).map(|t| t.value.as_str()),
+            st.reusable_minted(20 * MIN + 1000, &s)
+                .map(|t| t.value.as_str()),
             Some("T1")
         );
         assert_eq!(st.token(20 * MIN + 1000, &s), Some("T1"));
@@ -855,10 +860,16 @@ mod tests {
         st.read_store(20 * MIN - 1);
         assert_eq!(st.plan_shared(20 * MIN, &s), Plan::Refresh);
         st.read_store(20 * MIN);
-        assert_eq!(st.plan_shared(20 * MIN + 1, &s), Plan::UseAndRefresh("S".into()));
+        assert_eq!(
+            st.plan_shared(20 * MIN + 1, &s),
+            Plan::UseAndRefresh("S".into())
+        );
         // A refresh that could not be written shows in the status, and the
         // ticket is still used.
-        st.shared(Some((&Error::TicketUnavailable("store.set rejected".into()), 1)));
+        st.shared(Some((
+            &Error::TicketUnavailable("store.set rejected".into()),
+            1,
+        )));
         let status = st.status(20 * MIN + 1, &s);
         assert!(status.has_ticket);
         assert_eq!(status.store_error.unwrap().code, "TICKET_UNAVAILABLE");
@@ -872,6 +883,9 @@ mod tests {
         assert!(!st.failure_reason().is_empty());
         st.failed(&Error::Network(String::new()), 0, &s, 0);
         let reason = st.failure_reason();
-        assert!(reason.starts_with("NETWORK: ") && reason.len() > 9, "{reason}");
+        assert!(
+            reason.starts_with("NETWORK: ") && reason.len() > 9,
+            "{reason}"
+        );
     }
 }
