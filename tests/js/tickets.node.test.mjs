@@ -7,7 +7,7 @@
 // recording proxy (lib/tickets-fixtures.mjs) that knows every credential
 // value that went by, for the leak checks.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import util from "node:util";
@@ -669,6 +669,47 @@ describe("the TicketOwner class with a stand-in for its Durable Object context",
     assert.equal(third.status, 200);
     assert.notEqual(third.body.value, first.body.value, "the refreshed ticket was stored");
     assert.equal(sim.refreshStats().accessTokens, 2, "no second rotation");
+    assert.equal(sim.refreshStats().overlaps, 0);
+  });
+
+  test("a renewal never joins an ordinary read in flight (which would hand the refused ticket back)", T, async (t) => {
+    const { sim, proxy } = await setup(t, { graceMs: 300, overlapWindowMs: 0 });
+    const mint = async () => {
+      const q = (o) => new URLSearchParams({ app_id: sim.appId, version: "1.0.0", ...o });
+      const token = (await (await fetch(`${sim.url}${TOKEN_PATH}?${q({ secret: sim.secret, grant_type: "client_credential" })}`)).json()).access_token;
+      return (await (await fetch(`${sim.url}${TICKET_PATH}?${q({ access_token: token, type: "SIGN" })}`)).json()).tickets[0].value;
+    };
+    const digest = (v) => createHash("sha1").update(v).digest("hex").toUpperCase().slice(0, 16);
+    // A stand-in owner that still holds a ticket the service has killed;
+    // ordinary reads are slow, renewals replace the ticket they name.
+    let current = sim.ticket;
+    let reads = 0;
+    const renewals = [];
+    const owner = async (url) => {
+      const q = new URL(url).searchParams;
+      const stale = q.get("stale");
+      if (stale) {
+        renewals.push(stale);
+        if (stale === digest(current)) current = await mint();
+      } else {
+        await sleep(++reads === 1 ? 50 : 800);
+      }
+      return new Response(JSON.stringify({ value: current, expiresAt: Date.now() + 30_600 }));
+    };
+    const namespace = { idFromName: (n) => n, get: () => ({ fetch: owner }) };
+    await mint(); // the service replaced the owner's ticket behind its back
+    await sleep(400); // and it died
+    let held = 0;
+    proxy.holdBack((url) => (url.includes("order_no=renewA") && held++ === 0 ? 900 : 0));
+    const c = new FaceIdClient({ appId: sim.appId, ticketOwner: namespace, serverUrl: proxy.url, ticketErrorCodes: ["400104"] });
+    clients.push(c);
+    const a = c.faceResult("renewA"); // reads the dead ticket, refused after 0.9 s
+    await sleep(750); // the isolate's copy is too close to expiry now
+    const b = c.faceResult("renewB"); // an ordinary read, in flight when a renews
+    const [ra, rb] = await Promise.all([a, b]);
+    assert.equal(ra.ok, true, `the renewal got a new ticket: ${ra.code} ${ra.msg}`);
+    assert.equal(rb.ok, true, `${rb.code} ${rb.msg}`);
+    assert.ok(renewals.length >= 1);
     assert.equal(sim.refreshStats().overlaps, 0);
   });
 

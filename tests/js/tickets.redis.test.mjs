@@ -119,16 +119,47 @@ describe("createRedisTicketStore on a real Redis", () => {
     const stores = await Promise.all(Array.from({ length: 20 }, async () => createRedisTicketStore(await connect())));
     const won = await Promise.all(stores.map((s) => s.lock("unit:lock", 5000)));
     assert.equal(won.filter(Boolean).length, 1, `winners: ${won}`);
-    const holder = stores[won.indexOf(true)];
-    const other = stores[won.indexOf(false)];
-    assert.equal(await holder.lock("unit:lock", 5000), false, "not re-entrant");
-    await other.unlock("unit:lock"); // never held it
+    const token = won.find(Boolean);
+    assert.equal(typeof token, "string", "the holder gets a token");
+    const holder = stores[won.indexOf(token)];
+    const other = stores[won.findIndex((w) => !w)];
+    assert.equal(await holder.lock("unit:lock", 5000), null, "not re-entrant");
+    await other.unlock("unit:lock", null); // never held it
+    await other.unlock("unit:lock", "a guessed token");
     assert.notEqual(await raw.get("unit:lock"), null, "a non-holder's unlock releases nothing");
-    assert.equal(await other.lock("unit:lock", 5000), false);
-    await holder.unlock("unit:lock");
+    assert.equal(await other.lock("unit:lock", 5000), null);
+    await holder.unlock("unit:lock", token);
     assert.equal(await raw.get("unit:lock"), null, "the holder's unlock releases it");
-    assert.equal(await other.lock("unit:lock", 5000), true);
-    await other.unlock("unit:lock");
+    const again = await other.lock("unit:lock", 5000);
+    assert.ok(again);
+    await other.unlock("unit:lock", again);
+  });
+
+  test("two clients sharing one store object never release each other's lock", T, async () => {
+    const raw = await connect();
+    const shared = createRedisTicketStore(await connect());
+    const first = await shared.lock("unit:shared", 5000); // client 1
+    assert.ok(first);
+    const second = await shared.lock("unit:shared", 5000); // client 2, same store object
+    assert.equal(second, null);
+    await shared.unlock("unit:shared", second); // client 2 gives up what it never had
+    assert.equal(await raw.get("unit:shared"), first, "client 1 still holds it");
+    await shared.unlock("unit:shared", first);
+    assert.equal(await raw.get("unit:shared"), null);
+  });
+
+  test("compareAndSet: writes only over the value read, or only into an empty key", T, async () => {
+    const raw = await connect();
+    const s = createRedisTicketStore(await connect());
+    assert.equal(await s.compareAndSet("unit:cas", null, "v1", 5000), true, "empty: written");
+    assert.equal(await s.compareAndSet("unit:cas", null, "v2", 5000), false, "not empty any more");
+    assert.equal(await s.compareAndSet("unit:cas", "v0", "v2", 5000), false, "a stale read loses");
+    assert.equal(await s.get("unit:cas"), "v1");
+    assert.equal(await s.compareAndSet("unit:cas", "v1", "v2", 5000), true);
+    assert.equal(await s.get("unit:cas"), "v2");
+    const ttl = await raw.pTTL("unit:cas");
+    assert.ok(ttl > 0 && ttl <= 5000, `PTTL ${ttl}`);
+    await raw.del("unit:cas");
   });
 
   test("lock TTL: an expired lock can be taken, and the old holder's late unlock does not release the new one", T, async () => {
@@ -136,24 +167,28 @@ describe("createRedisTicketStore on a real Redis", () => {
     const a = createRedisTicketStore(await connect());
     const b = createRedisTicketStore(await connect());
     const c = createRedisTicketStore(await connect());
-    assert.equal(await a.lock("unit:ttl", 200), true);
+    const ta = await a.lock("unit:ttl", 200);
+    assert.ok(ta);
     const ttl = await raw.pTTL("unit:ttl");
     assert.ok(ttl > 0 && ttl <= 200, `PTTL ${ttl}`);
-    assert.equal(await b.lock("unit:ttl", 200), false);
+    assert.equal(await b.lock("unit:ttl", 200), null);
     await sleep(300);
-    assert.equal(await b.lock("unit:ttl", 5000), true, "taken after expiry");
-    await a.unlock("unit:ttl"); // a's lock expired: this must not delete b's
-    assert.equal(await c.lock("unit:ttl", 5000), false, "b still holds it");
-    await b.unlock("unit:ttl");
-    assert.equal(await c.lock("unit:ttl", 5000), true);
-    await c.unlock("unit:ttl");
+    const tb = await b.lock("unit:ttl", 5000);
+    assert.ok(tb, "taken after expiry");
+    await a.unlock("unit:ttl", ta); // a's lock expired: this must not delete b's
+    assert.equal(await c.lock("unit:ttl", 5000), null, "b still holds it");
+    await b.unlock("unit:ttl", tb);
+    const tc = await c.lock("unit:ttl", 5000);
+    assert.ok(tc);
+    await c.unlock("unit:ttl", tc);
     // A lock on another prefix is another lock.
     const pa = createRedisTicketStore(await connect(), { prefix: "A:" });
     const pb = createRedisTicketStore(await connect(), { prefix: "B:" });
-    assert.equal(await pa.lock("unit:p", 5000), true);
-    assert.equal(await pb.lock("unit:p", 5000), true);
-    await pa.unlock("unit:p");
-    await pb.unlock("unit:p");
+    const la = await pa.lock("unit:p", 5000);
+    const lb = await pb.lock("unit:p", 5000);
+    assert.ok(la && lb);
+    await pa.unlock("unit:p", la);
+    await pb.unlock("unit:p", lb);
   });
 
   test("what a client keeps in Redis: the tickets key with the ticket's lifetime, no lock left, never the secret", T, async (t) => {
