@@ -1,5 +1,5 @@
 // A TicketStore on Redis (Node.js; runtime-neutral code, exported by every entry), so that several Node.js processes share one access
-// token and SIGN ticket and exactly one of them refreshes (docs/protocol.md: tickets).
+// token and SIGN ticket and exactly one of them refreshes.
 //
 //   import { createClient } from "redis";           // node-redis 4+, or ioredis
 //   import { FaceIdClient, createRedisTicketStore } from "faceid-edge";

@@ -1,6 +1,6 @@
 // TicketOwner: the Durable Object that alone talks to access_token and
 // api_ticket for one App ID, so that Worker isolates never refresh (and
-// invalidate) each other's tickets (docs/protocol.md: tickets). Re-export it
+// invalidate) each other's tickets. Re-export it
 // from your Worker:
 //
 //   export { TicketOwner } from "faceid-edge";
