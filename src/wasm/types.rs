@@ -46,9 +46,9 @@ export interface FaceIdClientOptions {
   ticketErrorCodes?: string[];
   /** API version; default `"1.0.0"`. */
   version?: string;
-  /** Default `https://idasc.webank.com` (result queries). */
+  /** Default `https://idasc.webank.com` (result queries, tokens and tickets). `https://` only; plain `http://` is accepted for a local simulator on `localhost`, `127.x.x.x` or `[::1]`. No user name or password. */
   serverUrl?: string;
-  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). */
+  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). Same rules as `serverUrl`. */
   kycUrl?: string;
   /** Deadline per request, body included; default 10000. */
   timeoutMs?: number;
@@ -303,6 +303,7 @@ export interface TicketStatus {
 export interface TicketManagerOptions {
   appId: string;
   secret: string;
+  /** As `FaceIdClientOptions.serverUrl`: `https://`, or `http://` on a loopback host only. */
   serverUrl?: string;
   timeoutMs?: number;
   refreshIntervalMs?: number;

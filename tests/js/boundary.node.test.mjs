@@ -1,0 +1,75 @@
+// The JavaScript boundary of the packed faceid-edge package, in Node 20:
+// what crosses into WebAssembly and back, and which URLs may carry the
+// secret.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { startSimulator } from "../sim/index.mjs";
+import { errorText, leaks, newOrder, TICKET } from "./lib/client-fixtures.mjs";
+import { installedPackage, resolveExport } from "./lib/package.mjs";
+
+const pkg = installedPackage();
+const entry = resolveExport(pkg.manifest, ["node", "import"]);
+const faceid = await import(pathToFileURL(join(pkg.packageDir, entry)).href);
+const { FaceIdClient, FaceIdError, TicketManager } = faceid;
+
+const T = { timeout: 120_000 };
+
+let sim;
+before(async () => {
+  sim = await startSimulator({ ticket: TICKET });
+});
+after(() => sim?.stop());
+
+/** Calls `fn`, expects a FaceIdError with `code` that does not carry the ticket; returns it. */
+function throwsCode(fn, code) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof FaceIdError, `expected FaceIdError ${code}, got ${error?.stack ?? error}`);
+  assert.equal(error.code, code, error.message);
+  assert.equal(leaks(errorText(error)), false, error.message);
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+describe("base URLs", T, () => {
+  test("plain http:// only for loopback hosts; a user name or password is refused", () => {
+    const base = { appId: sim.appId, ticket: TICKET };
+    for (const url of ["http://example.com", "http://idasc.webank.com:80", "http://10.0.0.1:8788", "http://0.0.0.0:8788",
+      "http://127.0.0.1.example.com", "http://sim.localhost:8788", "http://[::2]:8788", "http://0127.0.0.1:8788"]) {
+      for (const key of ["serverUrl", "kycUrl"]) {
+        const e = throwsCode(() => new FaceIdClient({ ...base, [key]: url }), "INVALID_URL");
+        assert.match(e.message, new RegExp(`^${key} must use https://`), e.message);
+        assert.match(e.message, /localhost, 127\.x\.x\.x or \[::1\]/, e.message);
+      }
+      const e = throwsCode(() => new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url }), "INVALID_URL");
+      assert.match(e.message, /^serverUrl must use https:\/\//, e.message);
+    }
+    for (const url of ["https://user:Pa55word@idasc.webank.com", "https://user@idasc.webank.com",
+      `http://user:Pa55word@${new URL(sim.url).host}`]) {
+      const e = throwsCode(() => new FaceIdClient({ ...base, serverUrl: url }), "INVALID_URL");
+      assert.match(e.message, /user name or password/, e.message);
+      assert.doesNotMatch(e.message, /Pa55word/);
+      throwsCode(() => new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url }), "INVALID_URL");
+    }
+    const port = new URL(sim.url).port;
+    for (const url of [sim.url, `http://localhost:${port}`, `http://[::1]:${port}`, `http://127.3.2.1:${port}`,
+      "https://idasc.webank.com", "https://kyc1.qcloud.com:443/"]) {
+      const c = new FaceIdClient({ ...base, serverUrl: url, kycUrl: url });
+      assert.equal(c.toJSON().serverUrl, url.replace(/\/+$/, ""));
+      new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url });
+    }
+  });
+
+  test("a loopback client still talks to the simulator", async () => {
+    const c = new FaceIdClient({ appId: sim.appId, ticket: TICKET, serverUrl: sim.url, kycUrl: sim.url });
+    const orderNo = newOrder("loop");
+    const r = await c.faceResult(orderNo);
+    assert.equal(r.code, "0", r.msg);
+  });
+});
