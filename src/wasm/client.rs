@@ -12,11 +12,11 @@ use std::rc::Rc;
 use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
 use super::boundary::{describe_type, to_js};
 use super::http::{
-    error_name, field, headers_object, is_plain_object, parse_object, send, sleep, Outgoing,
+    error_name, field, headers_object, is_plain_object, parse_object, send, sleep, within, Outgoing,
 };
 use super::options;
 use super::owner::OwnerReader;
@@ -320,30 +320,14 @@ impl Inner {
         // A provider that never settles must not hang the call: it gets the
         // same deadline as a request.
         let ms = self.policy.timeout_ms;
-        let timeout_marker = Object::new();
-        let timer_id = Rc::new(std::cell::RefCell::new(JsValue::UNDEFINED));
-        let timer = {
-            let marker = timeout_marker.clone();
-            let timer_id = timer_id.clone();
-            Promise::new(&mut |resolve, _reject| {
-                let marker = marker.clone();
-                let cb = Closure::once_into_js(move || {
-                    let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
-                });
-                *timer_id.borrow_mut() = super::sys::set_timeout(cb.unchecked_ref(), ms);
-            })
-        };
-        let race = Promise::race(&js_sys::Array::of2(&Promise::resolve(&value), &timer));
-        let value = JsFuture::from(race).await;
-        // A pending timer would keep a Node.js process alive for timeoutMs.
-        super::sys::clear_timeout(&timer_id.borrow());
-        let value = value
+        let value = within(&value, ms)
+            .await
+            .ok_or_else(|| {
+                unavailable(format!(
+                    "ticketProvider did not settle within {ms} ms (timeoutMs)"
+                ))
+            })?
             .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
-        if Object::is(&value, &timeout_marker) {
-            return Err(unavailable(format!(
-                "ticketProvider did not settle within {ms} ms (timeoutMs)"
-            )));
-        }
         let ticket = value.as_string().ok_or_else(|| {
             unavailable(format!(
                 "ticketProvider must return (a promise of) the SIGN ticket string; got {}",

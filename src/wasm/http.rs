@@ -62,6 +62,56 @@ pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
+/// A timer that runs a callback after `ms` milliseconds unless it is dropped
+/// first. Dropping it clears the timer (a pending timer would keep a Node.js
+/// process alive) and frees the callback, whether it ran or not: nothing is
+/// left behind per call.
+pub struct Deadline {
+    timer: JsValue,
+    // Dropped after `drop` has cleared the timer, so the timer can never
+    // call a freed callback.
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    /// Starts the timer.
+    pub fn start(ms: u32, on_expiry: impl FnOnce() + 'static) -> Deadline {
+        let callback = Closure::once(on_expiry);
+        let timer = set_timeout(callback.as_ref().unchecked_ref(), ms);
+        Deadline {
+            timer,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+    }
+}
+
+/// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
+/// `None` when it did not settle in time, else its outcome.
+pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
+    let marker = Object::new();
+    let mut deadline = None;
+    let timer = Promise::new(&mut |resolve, _reject| {
+        let marker = marker.clone();
+        deadline = Some(Deadline::start(ms, move || {
+            // Resolving a promise with a plain object cannot throw.
+            let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
+        }));
+    });
+    let race = Promise::race(&Array::of2(&Promise::resolve(value), &timer));
+    let outcome = JsFuture::from(race).await;
+    drop(deadline);
+    match outcome {
+        Ok(v) if Object::is(&v, &marker) => None,
+        other => Some(other),
+    }
+}
+
 /// One HTTP exchange to make: everything `fetch` needs, and how to name it
 /// in messages (method and path only: URLs can carry the secret, a token or
 /// a signature and never appear in an error).
@@ -107,18 +157,16 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     set("signal", &controller.signal());
 
     let timed_out = Rc::new(Cell::new(false));
-    let on_timeout = {
+    let deadline = {
         let timed_out = timed_out.clone();
         let controller: AbortController = JsValue::clone(&controller).unchecked_into();
-        Closure::once(move || {
+        Deadline::start(timeout_ms, move || {
             timed_out.set(true);
             controller.abort();
         })
     };
-    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
     let outcome = exchange(request, &init).await;
-    clear_timeout(&timer);
-    drop(on_timeout);
+    drop(deadline);
 
     let what = || format!("{} {}", request.method, request.path);
     match outcome {

@@ -1,12 +1,15 @@
 // The JavaScript boundary of the packed faceid-edge package, in Node 20:
-// what crosses into WebAssembly and back, and which URLs may carry the
-// secret.
+// what crosses into WebAssembly and back. Memory per call, own properties
+// only (options in, answers out), which URLs may carry the secret, and large
+// inputs refused before they are copied. Measurements of the module's
+// linear memory run in fresh processes (lib/fresh-instance.mjs).
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../sim/index.mjs";
 import { errorText, leaks, newOrder, TICKET } from "./lib/client-fixtures.mjs";
+import { inFreshInstance } from "./lib/fresh-instance.mjs";
 import { installedPackage, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
@@ -15,6 +18,7 @@ const faceid = await import(pathToFileURL(join(pkg.packageDir, entry)).href);
 const { FaceIdClient, FaceIdError, TicketManager } = faceid;
 
 const T = { timeout: 120_000 };
+const MB = 1 << 20;
 
 let sim;
 before(async () => {
@@ -35,6 +39,35 @@ function throwsCode(fn, code) {
   assert.equal(leaks(errorText(error)), false, error.message);
   return error;
 }
+
+// ---------------------------------------------------------------------------
+describe("memory per call", T, () => {
+  // The ticketProvider's deadline timer used to leave its callback behind on
+  // every call (about 1 KB of JavaScript heap and a few bytes of wasm memory).
+  test("a ticketProvider client keeps a flat heap over 20 000 calls", async () => {
+    const r = await inFreshInstance(`
+      const client = new faceid.FaceIdClient({
+        appId: "IDAsim001", serverUrl: "http://127.0.0.1:9", ticketProvider: () => input.ticket,
+      });
+      let wasmEarly, heapEarly;
+      for (let i = 1; i <= 20000; i++) {
+        const request = await client.signedRequest("faceResult", "leak" + (i % 97));
+        if (!request.url.includes("order_no=leak")) throw new Error("unexpected request " + request.url);
+        if (i === 2000) {
+          gc();
+          wasmEarly = memoryBytes();
+          heapEarly = process.memoryUsage().heapUsed;
+        }
+      }
+      gc();
+      return { wasmGrowth: memoryBytes() - wasmEarly, heapGrowth: process.memoryUsage().heapUsed - heapEarly };
+    `, { input: { ticket: TICKET }, nodeArgs: ["--expose-gc"] });
+    // 18 000 calls: a leak of 1 KB each would be 18 MB of heap; 16 bytes
+    // each would be 288 KB of wasm memory (more than four 64 KiB pages).
+    assert.ok(r.wasmGrowth <= 64 * 1024, `wasm memory grew by ${r.wasmGrowth} bytes over 18 000 calls`);
+    assert.ok(r.heapGrowth < 4 * MB, `the JS heap grew by ${r.heapGrowth} bytes over 18 000 calls`);
+  });
+});
 
 // ---------------------------------------------------------------------------
 describe("base URLs", T, () => {
