@@ -14,9 +14,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::boundary::{describe_type, to_js};
+use super::boundary::{define_value, describe_type, to_js};
 use super::http::{
-    error_name, field, headers_object, is_plain_object, parse_object, send, sleep, within, Outgoing,
+    error_name, field, headers_object, is_plain_object, own, parse_object, send, sleep, within,
+    Outgoing,
 };
 use super::options;
 use super::owner::OwnerReader;
@@ -416,8 +417,7 @@ fn keys(obj: &Object) -> Vec<String> {
 impl Answer {
     fn parse(body: &JsValue) -> Result<Answer, Error> {
         let top = parse_object(body)?;
-        let result = Reflect::get(&top, &"result".into())
-            .ok()
+        let result = Some(own(&top, "result"))
             .filter(is_plain_object)
             .map(JsCast::unchecked_into::<Object>);
         let envelope = response::envelope(
@@ -435,10 +435,9 @@ impl Answer {
     /// length is read: a multi-megabyte photo is never copied into wasm.
     fn has(&self, field: &str) -> bool {
         let non_empty = |obj: &Object| {
-            Reflect::get(obj, &JsValue::from_str(field))
-                .ok()
-                .and_then(|v| v.dyn_into::<JsString>().ok())
-                .is_some_and(|s| s.length() > 0)
+            own(obj, field)
+                .dyn_into::<JsString>()
+                .is_ok_and(|s| s.length() > 0)
         };
         self.result.as_ref().is_some_and(non_empty) || non_empty(&self.top)
     }
@@ -452,16 +451,13 @@ impl Answer {
                 (Source::Result, Some(r)) => r,
                 _ => &self.top,
             };
-            let k = JsValue::from_str(&key);
-            if let Ok(v) = Reflect::get(from, &k) {
-                let _ = Reflect::set(&payload, &k, &v);
-            }
+            // Defined, never assigned: a "__proto__" key in the answer stays
+            // an own key instead of replacing the result's prototype.
+            define_value(&payload, &key, &own(from, &key));
         }
         let env = &self.envelope;
         let out = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&out, &JsValue::from_str(k), &v);
-        };
+        let set = |k: &str, v: JsValue| define_value(&out, k, &v);
         let text_or_null =
             |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
         set("ok", JsValue::from_bool(env.ok()));

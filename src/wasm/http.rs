@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::boundary::describe_type;
+use super::boundary::{describe_type, own_value};
 use super::sys::{clear_timeout, fetch, set_timeout, AbortController, Response};
 use crate::error::Error;
 use crate::request::SignedRequest;
@@ -278,11 +278,15 @@ pub fn scalar_text(value: &JsValue) -> Option<String> {
     None
 }
 
-/// `obj[key]` as scalar text.
+/// `obj[key]` when `key` is an own property of the parsed answer `obj`,
+/// else `undefined` (nothing is read from the prototype chain).
+pub fn own(obj: &Object, key: &str) -> JsValue {
+    own_value(obj, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The own property `obj[key]` as scalar text.
 pub fn field(obj: &Object, key: &str) -> Option<String> {
-    Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| scalar_text(&v))
+    scalar_text(&own(obj, key))
 }
 
 /// `Date.now()`, in whole milliseconds.

@@ -8,14 +8,14 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../sim/index.mjs";
-import { errorText, leaks, newOrder, TICKET } from "./lib/client-fixtures.mjs";
+import { errorText, leaks, mediaBytes, newOrder, TICKET } from "./lib/client-fixtures.mjs";
 import { inFreshInstance } from "./lib/fresh-instance.mjs";
 import { installedPackage, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
 const entry = resolveExport(pkg.manifest, ["node", "import"]);
 const faceid = await import(pathToFileURL(join(pkg.packageDir, entry)).href);
-const { FaceIdClient, FaceIdError, TicketManager } = faceid;
+const { FaceIdClient, FaceIdError, TicketManager, decodeMedia } = faceid;
 
 const T = { timeout: 120_000 };
 const MB = 1 << 20;
@@ -104,5 +104,61 @@ describe("base URLs", T, () => {
     const orderNo = newOrder("loop");
     const r = await c.faceResult(orderNo);
     assert.equal(r.code, "0", r.msg);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("answers are built from own data properties", T, () => {
+  // JSON.parse makes "__proto__", "constructor" and "prototype" ordinary own
+  // keys; the simulator sends them verbatim (extraFields, topFields).
+  const PHOTO = mediaBytes("jpeg", 4096).toString("base64");
+  // A computed ["__proto__"] key is an own key, as JSON.parse makes it.
+  const injected = () => JSON.parse(JSON.stringify({
+    ["__proto__"]: { injected: "proto", photo: PHOTO, video: PHOTO },
+    constructor: { prototype: { injected: "constructor" } },
+    prototype: { injected: "prototype" },
+  }));
+  const KEYS = ["__proto__", "constructor", "prototype"];
+
+  function assertOwnKeys(r, label) {
+    const sent = injected();
+    assert.equal(r.code, "0", `${label}: ${r.msg}`);
+    assert.ok(Object.getPrototypeOf(r) === Object.prototype, label);
+    assert.ok(Object.getPrototypeOf(r.result) === Object.prototype, `${label}: the prototype of result was replaced`);
+    for (const k of KEYS) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(r.result, k), {
+        value: Object.getOwnPropertyDescriptor(sent, k).value, writable: true, enumerable: true, configurable: true,
+      }, `${label}: result.${k}`);
+    }
+    for (const k of ["injected", "photo", "video"]) assert.equal(k in r.result, false, `${label}: result.${k} is inherited`);
+    assert.deepEqual(decodeMedia(r), [], `${label}: decodeMedia saw an inherited photo`);
+    assert.deepEqual(decodeMedia(r.result), [], label);
+    assert.equal({}.injected, undefined, "Object.prototype was polluted");
+  }
+
+  test("the keys sent in result, at the top level, or flat come back as own keys; no prototype is replaced", async () => {
+    const c = new FaceIdClient({ appId: sim.appId, ticket: TICKET, serverUrl: sim.url, kycUrl: sim.url });
+    assert.deepEqual(Object.keys(injected()), KEYS, "the fixture has the three own keys");
+    for (const [label, scenario] of [
+      ["in result", { extraFields: injected() }],
+      ["at the top level beside result", { topFields: injected() }],
+      ["flat", { shape: "flat", extraFields: injected() }],
+      ["both", { shape: "both", extraFields: injected() }],
+    ]) {
+      const orderNo = newOrder("proto");
+      sim.setOrder(orderNo, scenario);
+      assertOwnKeys(await c.faceResult(orderNo), label);
+      const o2 = newOrder("protoPost");
+      sim.setOrder(o2, scenario);
+      assertOwnKeys(await c.queryFaceRecord(o2), `${label}, queryFaceRecord`);
+    }
+  });
+
+  test("decodeMedia reads own properties only", () => {
+    const inherited = Object.create({ photo: PHOTO, result: { photo: PHOTO } });
+    assert.deepEqual(decodeMedia(inherited), []);
+    assert.deepEqual(decodeMedia({ result: Object.create({ photo: PHOTO }) }), []);
+    const own = decodeMedia({ result: { photo: PHOTO } });
+    assert.deepEqual(own.map((m) => [m.field, m.mime]), [["photo", "image/jpeg"]]);
   });
 });

@@ -61,6 +61,26 @@ export function packValues(list) {
   }
 }
 
+// ---- Own properties only -------------------------------------------------
+//
+// Another library may have added properties to Object.prototype: options and
+// answers are read from their own properties only, and results are built by
+// defining own data properties (an assignment to "__proto__" would replace the
+// prototype instead).
+
+// o[k] when k is an own property of o (an own getter is called), otherwise
+// undefined. Throws what the getter throws.
+export function ownValue(o, k) {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+// Defines k on o as an own writable, enumerable, configurable data property.
+// The descriptor has no prototype, so a polluted Object.prototype.get cannot
+// turn it into an accessor.
+export function defineValue(o, k, v) {
+  Object.defineProperty(o, k, { __proto__: null, value: v, writable: true, enumerable: true, configurable: true });
+}
+
 export function describeType(v) {
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
