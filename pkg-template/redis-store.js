@@ -25,7 +25,9 @@ function flavour(redis) {
  * @param {{ prefix?: string }} [options]
  * @returns {TicketStore} (see index.d.ts)
  */
-export function createRedisTicketStore(redis, { prefix = "" } = {}) {
+export function createRedisTicketStore(redis, options) {
+  // An own property only: never a prefix added to Object.prototype elsewhere.
+  const prefix = options != null && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : "";
   const kind = flavour(redis);
   const held = new Map();
   const k = (key) => prefix + key;

@@ -25,7 +25,8 @@ const TS_CLIENT_TYPES: &'static str = r#"
  * Options of `new FaceIdClient(...)`. Give exactly one ticket source:
  * `ticket`, `ticketProvider`, `secret` (the client then owns the token and
  * SIGN ticket; with `store`, shared by several processes) or `ticketOwner`
- * (a Worker reading from the `TicketOwner` Durable Object).
+ * (a Worker reading from the `TicketOwner` Durable Object). Only own
+ * properties are read (never inherited ones).
  */
 export interface FaceIdClientOptions {
   /** The App ID assigned by Tencent Cloud. */

@@ -4,13 +4,16 @@
 // inputs refused before they are copied. Measurements of the module's
 // linear memory run in fresh processes (lib/fresh-instance.mjs).
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import { startSimulator } from "../sim/index.mjs";
-import { errorText, leaks, mediaBytes, newOrder, TICKET } from "./lib/client-fixtures.mjs";
+import { errorText, leaks, mediaBytes, newOrder, referenceSign, SMALL_JPEG, TICKET } from "./lib/client-fixtures.mjs";
 import { inFreshInstance } from "./lib/fresh-instance.mjs";
-import { installedPackage, resolveExport } from "./lib/package.mjs";
+import { installedPackage, PACKAGE_NAME, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
 const entry = resolveExport(pkg.manifest, ["node", "import"]);
@@ -160,5 +163,143 @@ describe("answers are built from own data properties", T, () => {
     assert.deepEqual(decodeMedia({ result: Object.create({ photo: PHOTO }) }), []);
     const own = decodeMedia({ result: { photo: PHOTO } });
     assert.deepEqual(own.map((m) => [m.field, m.mime]), [["photo", "image/jpeg"]]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("options are read from own properties only", T, () => {
+  // Runs in a child process, because it pollutes Object.prototype the way a
+  // careless library would, with a value for every option name.
+  test("a polluted Object.prototype changes nothing: clients, sign, signValues, TicketManager", async () => {
+    const orders = { fixed: newOrder("pollFixed"), provider: newOrder("pollProv"), ocr: newOrder("pollOcr"),
+      secret: newOrder("pollSecret") };
+    const file = join(pkg.projectDir, "polluted.mjs");
+    writeFileSync(file, `import * as f from "${PACKAGE_NAME}";
+const input = JSON.parse(process.env.FACEID_POLLUTED_INPUT);
+const { url, appId, ticket, secret, orders } = input;
+const evilStore = { get: async () => null, set: async () => {}, lock: async () => true, unlock: async () => {} };
+const evilOwner = { idFromName: () => 1, get: () => ({ fetch: async () => new Response("{}") }) };
+const POLLUTED = {
+  appId: "EvilApp", orderNo: "EvilOrder1", nonce: "E".repeat(32), ticket: "EvilTicket", version: "9.9.9",
+  serverUrl: "https://evil.example", kycUrl: "https://evil.example", secret: "EvilSecret",
+  ticketProvider: () => "EvilTicket", ticketOwner: evilOwner, store: evilStore, getFile: "all",
+  cardType: "emblem", image: "AAAA", userId: "evilUser", timeoutMs: 1, retries: 10, retryDelayMs: 60000,
+  maxRetryDelayMs: 60000, filePolls: 10, filePollIntervalMs: 60000, refreshIntervalMs: 1000,
+  ticketErrorCodes: ["0"], prefix: "evil:",
+};
+for (const [k, value] of Object.entries(POLLUTED)) {
+  Object.defineProperty(Object.prototype, k, { value, writable: true, configurable: true, enumerable: false });
+}
+const out = {};
+const attempt = async (name, fn) => {
+  try {
+    out[name] = { value: await fn() };
+  } catch (e) {
+    out[name] = { code: e?.code ?? null, message: String(e?.message) };
+  }
+};
+await attempt("fixed", async () => {
+  const c = new f.FaceIdClient({ appId, ticket, serverUrl: url, kycUrl: url, retryDelayMs: 1 });
+  const r = await c.faceResult(orders.fixed, {});
+  return { code: r.code, summary: c.toJSON(), status: c.ticketStatus() };
+});
+await attempt("defaults", () => new f.FaceIdClient({ appId, ticket }).toJSON());
+await attempt("provider", async () => {
+  const c = new f.FaceIdClient({ appId, ticketProvider: () => ticket, serverUrl: url, kycUrl: url });
+  return (await c.queryFaceRecord(orders.provider, {})).code;
+});
+await attempt("ocr", async () => {
+  const c = new f.FaceIdClient({ appId, ticket, serverUrl: url, kycUrl: url });
+  const image = Uint8Array.from(input.jpeg);
+  return (await c.idCardOcr({ orderNo: orders.ocr, cardType: "portrait", image })).code;
+});
+await attempt("secret", async () => {
+  const c = new f.FaceIdClient({ appId, secret, serverUrl: url, kycUrl: url });
+  const r = await c.faceResult(orders.secret);
+  return { code: r.code, source: c.ticketStatus().source };
+});
+await attempt("manager", async () => {
+  const m = new f.TicketManager({ appId, secret, serverUrl: url });
+  return typeof (await m.signTicket()).value;
+});
+const opts = { appId: "IDAXXXXX", orderNo: "order001", ticket, nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T" };
+await attempt("sign", () => f.sign(opts));
+await attempt("signTwice", () => f.sign({ ...opts }));
+await attempt("signNoOrderNo", () => f.sign({ appId: opts.appId, ticket, nonce: opts.nonce }));
+await attempt("signNoNonce", () => f.sign({ appId: opts.appId, orderNo: "order001", ticket }));
+await attempt("signNoAppId", () => f.sign({ orderNo: "order001", ticket, nonce: opts.nonce }));
+await attempt("signNoTicket", () => f.sign({ appId: opts.appId, orderNo: "order001", nonce: opts.nonce }));
+await attempt("missingTicket", () => new f.FaceIdClient({ appId, serverUrl: url }));
+await attempt("redisKeys", async () => {
+  const keys = [];
+  const redis = { isOpen: true, get: async (k) => (keys.push(k), null), set: async () => "OK", eval: async () => 0 };
+  await f.createRedisTicketStore(redis).get("k1");
+  await f.createRedisTicketStore(redis, {}).get("k2");
+  await f.createRedisTicketStore(redis, { prefix: "p:" }).get("k3");
+  return keys;
+});
+// Array holes, with indexes polluted too (only around these synchronous
+// calls: Node's own HTTP client does not survive polluted indexes).
+for (const i of [0, 1]) Object.defineProperty(Object.prototype, i, { value: "EvilValue", configurable: true });
+await attempt("signValuesHoles", () => f.signValues([, "b", "a"]));
+await attempt("signValuesPlain", () => f.signValues(["b", "a"]));
+await attempt("verifyHoles", () => f.verifySign([, "b", "a"], f.signValues(["a", "b"])));
+await attempt("ticketErrorCodes", () => {
+  new f.FaceIdClient({ appId, ticketProvider: () => ticket, serverUrl: url, ticketErrorCodes: [, "400101"] });
+  return "built";
+});
+for (const i of [0, 1]) delete Object.prototype[i];
+process.stdout.write(JSON.stringify(out));
+`);
+    const { stdout } = await promisify(execFile)(process.execPath, [file], {
+      cwd: pkg.projectDir, timeout: 60_000, maxBuffer: 1 << 20,
+      env: { ...process.env, FACEID_POLLUTED_INPUT: JSON.stringify({
+        url: sim.url, appId: sim.appId, ticket: TICKET, secret: sim.secret, orders, jpeg: [...SMALL_JPEG()],
+      }) },
+    });
+    const r = JSON.parse(stdout);
+    assert.equal(leaks(stdout), false, "the ticket shows in an error");
+
+    assert.deepEqual(r.fixed, { value: {
+      code: "0", status: { source: "ticket" },
+      summary: { appId: sim.appId, version: "1.0.0", serverUrl: sim.url, kycUrl: sim.url, ticketSource: "ticket" },
+    } }, JSON.stringify(r.fixed));
+    assert.deepEqual(r.defaults, { value: {
+      appId: sim.appId, version: "1.0.0", serverUrl: "https://idasc.webank.com",
+      kycUrl: "https://miniprogram-kyc.tencentcloudapi.com", ticketSource: "ticket",
+    } });
+    assert.deepEqual(r.provider, { value: "0" }, JSON.stringify(r.provider));
+    assert.deepEqual(r.ocr, { value: "0" }, JSON.stringify(r.ocr));
+    assert.deepEqual(r.secret, { value: { code: "0", source: "secret" } }, JSON.stringify(r.secret));
+    assert.deepEqual(r.manager, { value: "string" }, JSON.stringify(r.manager));
+
+    // What the simulator saw: the real values, nothing polluted.
+    for (const orderNo of Object.values(orders)) {
+      const log = sim.requests({ orderNo });
+      assert.equal(log.length, 1, `${orderNo}: ${JSON.stringify(log)}`);
+      const [e] = log;
+      assert.equal(e.verdict, "ok", e.reason);
+      const params = e.method === "GET" ? e.query : e.body;
+      assert.equal(params.version, "1.0.0", JSON.stringify(params));
+      assert.equal(params.app_id ?? params.appId ?? params.webankAppId, sim.appId);
+      assert.equal(params.get_file, undefined, "getFile came from the prototype");
+      if (e.method === "POST" && e.path.endsWith("queryfacerecord")) assert.equal(params.getFile, "0");
+      assert.equal(params.userId, undefined, "userId came from the prototype");
+    }
+    assert.equal(sim.requests({ orderNo: orders.ocr })[0].body.cardType, "0");
+
+    const v = ["IDAXXXXX", "order001", "1.0.0", TICKET, "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T"];
+    assert.deepEqual(r.sign, { value: referenceSign(v) });
+    assert.deepEqual(r.signTwice, { value: referenceSign(v) });
+    assert.equal(r.signNoOrderNo.code, "INVALID_ORDER_NO", JSON.stringify(r.signNoOrderNo));
+    assert.equal(r.signNoNonce.code, "INVALID_NONCE", JSON.stringify(r.signNoNonce));
+    assert.equal(r.signNoAppId.code, "INVALID_APP_ID", JSON.stringify(r.signNoAppId));
+    assert.equal(r.signNoTicket.code, "INVALID_TICKET", JSON.stringify(r.signNoTicket));
+    assert.deepEqual(r.signValuesHoles, { value: referenceSign(["a", "b"]) }, "a hole was filled from the prototype");
+    assert.deepEqual(r.signValuesHoles, r.signValuesPlain);
+    assert.deepEqual(r.verifyHoles, { value: true });
+    assert.equal(r.missingTicket.code, "INVALID_TICKET", JSON.stringify(r.missingTicket));
+    assert.deepEqual(r.redisKeys, { value: ["k1", "k2", "p:k3"] }, "createRedisTicketStore took a polluted prefix");
+    assert.equal(r.ticketErrorCodes.code, "INVALID_OPTION", JSON.stringify(r.ticketErrorCodes));
   });
 });
