@@ -31,7 +31,9 @@ function flavour(redis) {
  * @param {{ prefix?: string }} [options]
  * @returns {TicketStore} (see index.d.ts)
  */
-export function createRedisTicketStore(redis, { prefix = "" } = {}) {
+export function createRedisTicketStore(redis, options) {
+  // An own property only: never a prefix added to Object.prototype elsewhere.
+  const prefix = options != null && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : "";
   const kind = flavour(redis);
   const k = (key) => prefix + key;
   const evaluate = (script, keys, args) => kind === "node-redis"

@@ -37,6 +37,17 @@ extern "C" {
     #[wasm_bindgen(js_name = forgetSignOptions)]
     pub fn forget_sign_options();
 
+    /// `o[k]` when `k` is an own property of `o`, else `undefined`: nothing
+    /// is read from the prototype chain. Throws what a getter throws.
+    #[wasm_bindgen(js_name = ownValue, catch)]
+    pub fn own_value(o: &JsValue, k: &str) -> Result<JsValue, JsValue>;
+
+    /// Defines `k` on `o` as an own writable, enumerable, configurable data
+    /// property (never an assignment, which a `__proto__` key would turn
+    /// into a prototype change).
+    #[wasm_bindgen(js_name = defineValue)]
+    pub fn define_value(o: &JsValue, k: &str, v: &JsValue);
+
     /// `typeof`, with `null` and `array` told apart.
     #[wasm_bindgen(js_name = describeType)]
     pub fn describe_type(value: &JsValue) -> String;

@@ -12,12 +12,13 @@ use std::rc::Rc;
 use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::future_to_promise;
 
-use super::boundary::{describe_type, to_js};
+use super::boundary::{define_value, describe_type, to_js};
 use super::flight::WaitUntil;
 use super::http::{
-    error_name, field, headers_object, is_plain_object, parse_object, send, sleep, Outgoing,
+    error_name, field, headers_object, is_plain_object, own, parse_object, send, sleep, within,
+    Outgoing,
 };
 use super::options;
 use super::owner::OwnerReader;
@@ -322,30 +323,14 @@ impl Inner {
         // A provider that never settles must not hang the call: it gets the
         // same deadline as a request.
         let ms = self.policy.timeout_ms;
-        let timeout_marker = Object::new();
-        let timer_id = Rc::new(std::cell::RefCell::new(JsValue::UNDEFINED));
-        let timer = {
-            let marker = timeout_marker.clone();
-            let timer_id = timer_id.clone();
-            Promise::new(&mut |resolve, _reject| {
-                let marker = marker.clone();
-                let cb = Closure::once_into_js(move || {
-                    let _ = resolve.call1(&JsValue::UNDEFINED, &marker);
-                });
-                *timer_id.borrow_mut() = super::sys::set_timeout(cb.unchecked_ref(), ms);
-            })
-        };
-        let race = Promise::race(&js_sys::Array::of2(&Promise::resolve(&value), &timer));
-        let value = JsFuture::from(race).await;
-        // A pending timer would keep a Node.js process alive for timeoutMs.
-        super::sys::clear_timeout(&timer_id.borrow());
-        let value = value
+        let value = within(&value, ms)
+            .await
+            .ok_or_else(|| {
+                unavailable(format!(
+                    "ticketProvider did not settle within {ms} ms (timeoutMs)"
+                ))
+            })?
             .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
-        if Object::is(&value, &timeout_marker) {
-            return Err(unavailable(format!(
-                "ticketProvider did not settle within {ms} ms (timeoutMs)"
-            )));
-        }
         let ticket = value.as_string().ok_or_else(|| {
             unavailable(format!(
                 "ticketProvider must return (a promise of) the SIGN ticket string; got {}",
@@ -438,8 +423,7 @@ fn keys(obj: &Object) -> Vec<String> {
 impl Answer {
     fn parse(body: &JsValue) -> Result<Answer, Error> {
         let top = parse_object(body)?;
-        let result = Reflect::get(&top, &"result".into())
-            .ok()
+        let result = Some(own(&top, "result"))
             .filter(is_plain_object)
             .map(JsCast::unchecked_into::<Object>);
         let envelope = response::envelope(
@@ -457,10 +441,9 @@ impl Answer {
     /// length is read: a multi-megabyte photo is never copied into wasm.
     fn has(&self, field: &str) -> bool {
         let non_empty = |obj: &Object| {
-            Reflect::get(obj, &JsValue::from_str(field))
-                .ok()
-                .and_then(|v| v.dyn_into::<JsString>().ok())
-                .is_some_and(|s| s.length() > 0)
+            own(obj, field)
+                .dyn_into::<JsString>()
+                .is_ok_and(|s| s.length() > 0)
         };
         self.result.as_ref().is_some_and(non_empty) || non_empty(&self.top)
     }
@@ -474,16 +457,13 @@ impl Answer {
                 (Source::Result, Some(r)) => r,
                 _ => &self.top,
             };
-            let k = JsValue::from_str(&key);
-            if let Ok(v) = Reflect::get(from, &k) {
-                let _ = Reflect::set(&payload, &k, &v);
-            }
+            // Defined, never assigned: a "__proto__" key in the answer stays
+            // an own key instead of replacing the result's prototype.
+            define_value(&payload, &key, &own(from, &key));
         }
         let env = &self.envelope;
         let out = Object::new();
-        let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&out, &JsValue::from_str(k), &v);
-        };
+        let set = |k: &str, v: JsValue| define_value(&out, k, &v);
         let text_or_null =
             |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
         set("ok", JsValue::from_bool(env.ok()));

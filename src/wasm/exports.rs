@@ -5,10 +5,10 @@
 //! because an argument has the wrong type, a slower path looks at the
 //! argument again only to say precisely what is wrong.
 
-use js_sys::{Array, Reflect};
+use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{describe_type, pack_sign_options, pack_values, to_js};
+use super::boundary::{describe_type, own_value, pack_sign_options, pack_values, to_js};
 use crate::error::Error;
 use crate::packed::unpack;
 use crate::sign::{sign_slice, sign_string, verify_slice, SignParams, DEFAULT_VERSION};
@@ -97,7 +97,7 @@ fn explain_sign_options(options: &JsValue) -> Error {
     ];
     let mut strings: [Option<String>; 5] = Default::default();
     for ((name, variant, optional), slot) in fields.into_iter().zip(strings.iter_mut()) {
-        let value = match Reflect::get(options, &JsValue::from_str(name)) {
+        let value = match own_value(options, name) {
             Ok(v) => v,
             Err(_) => {
                 return Error::InvalidArgument(format!("sign(): reading options.{name} threw"))

@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::boundary::describe_type;
+use super::boundary::{describe_type, own_value};
 use super::sys::{
     clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, Response,
 };
@@ -64,17 +64,47 @@ pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// Waits for `promise`, but at most `ms` milliseconds: `None` when the time
-/// ran out first. The timer is cleared either way (a pending timer would keep
-/// a Node.js process alive), and no Rust closure is made (nothing to leak):
-/// the timer calls the race's own `resolve` with a marker.
-pub async fn within(promise: &Promise, ms: u32) -> Option<Result<JsValue, JsValue>> {
+/// A timer that runs a callback after `ms` milliseconds unless it is dropped
+/// first. Dropping it clears the timer (a pending timer would keep a Node.js
+/// process alive) and frees the callback, whether it ran or not: nothing is
+/// left behind per call.
+pub struct Deadline {
+    timer: JsValue,
+    // Dropped after `drop` has cleared the timer, so the timer can never
+    // call a freed callback.
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Deadline {
+    /// Starts the timer.
+    pub fn start(ms: u32, on_expiry: impl FnOnce() + 'static) -> Deadline {
+        let callback = Closure::once(on_expiry);
+        let timer = set_timeout(callback.as_ref().unchecked_ref(), ms);
+        Deadline {
+            timer,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Deadline {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+    }
+}
+
+/// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
+/// `None` when it did not settle in time, else its outcome. The timer is
+/// cleared either way (a pending timer would keep a Node.js process alive),
+/// and no Rust closure is made (nothing to free): the timer calls the race's
+/// own `resolve` with a marker.
+pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
     let marker = Object::new();
     let mut timer = JsValue::UNDEFINED;
     let deadline = Promise::new(&mut |resolve, _reject| {
         timer = set_timeout_with_arg(&resolve, ms, &marker);
     });
-    let race = Promise::race(&Array::of2(promise, &deadline));
+    let race = Promise::race(&Array::of2(&Promise::resolve(value), &deadline));
     let outcome = JsFuture::from(race).await;
     clear_timeout(&timer);
     match outcome {
@@ -128,18 +158,16 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     set("signal", &controller.signal());
 
     let timed_out = Rc::new(Cell::new(false));
-    let on_timeout = {
+    let deadline = {
         let timed_out = timed_out.clone();
         let controller: AbortController = JsValue::clone(&controller).unchecked_into();
-        Closure::once(move || {
+        Deadline::start(timeout_ms, move || {
             timed_out.set(true);
             controller.abort();
         })
     };
-    let timer = set_timeout(on_timeout.as_ref().unchecked_ref(), timeout_ms);
     let outcome = exchange(request, &init).await;
-    clear_timeout(&timer);
-    drop(on_timeout);
+    drop(deadline);
 
     let what = || format!("{} {}", request.method, request.path);
     match outcome {
@@ -251,11 +279,15 @@ pub fn scalar_text(value: &JsValue) -> Option<String> {
     None
 }
 
-/// `obj[key]` as scalar text.
+/// `obj[key]` when `key` is an own property of the parsed answer `obj`,
+/// else `undefined` (nothing is read from the prototype chain).
+pub fn own(obj: &Object, key: &str) -> JsValue {
+    own_value(obj, key).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The own property `obj[key]` as scalar text.
 pub fn field(obj: &Object, key: &str) -> Option<String> {
-    Reflect::get(obj, &JsValue::from_str(key))
-        .ok()
-        .and_then(|v| scalar_text(&v))
+    scalar_text(&own(obj, key))
 }
 
 /// `Date.now()`, in whole milliseconds.

@@ -3,7 +3,7 @@
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{ascii_bytes, describe_type, string_length, to_js};
+use super::boundary::{ascii_bytes, describe_type, own_value, string_length, to_js};
 use super::http::is_plain_object;
 use crate::endpoints::MEDIA_FIELDS;
 use crate::error::Error;
@@ -27,7 +27,9 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
             describe_type(result)
         )));
     }
-    let inner = Reflect::get(result, &"result".into()).unwrap_or(JsValue::UNDEFINED);
+    // Own properties only: a field inherited from a prototype is not part of
+    // the result.
+    let inner = own_value(result, "result").unwrap_or(JsValue::UNDEFINED);
     let payload = if is_plain_object(&inner) {
         inner
     } else {
@@ -35,7 +37,7 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
     };
     let out = Array::new();
     for (field, _) in MEDIA_FIELDS {
-        let value = Reflect::get(&payload, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED);
+        let value = own_value(&payload, field).unwrap_or(JsValue::UNDEFINED);
         if !value.is_string() || string_length(&value) == 0 {
             continue;
         }

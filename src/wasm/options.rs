@@ -1,18 +1,22 @@
 //! Reading JavaScript option objects into Rust values, with typed errors.
+//!
+//! Only own properties are read: another library may have added properties
+//! to `Object.prototype` (a `serverUrl` there must never redirect a client
+//! and its secret). Objects handed over as values (a `store`, a Durable
+//! Object namespace) keep their methods, which may come from a class.
 
-use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 
-use super::boundary::describe_type;
+use super::boundary::{describe_type, own_value};
 use crate::error::Error;
 
-/// `obj[key]`, or `undefined` when `obj` is not an object.
+/// The own property `obj[key]`, or `undefined` when it is not an own
+/// property or `obj` is not an object.
 pub fn get(obj: &JsValue, key: &str) -> Result<JsValue, Error> {
     if !obj.is_object() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(obj, &JsValue::from_str(key))
-        .map_err(|_| Error::InvalidArgument(format!("reading option {key} threw")))
+    own_value(obj, key).map_err(|_| Error::InvalidArgument(format!("reading option {key} threw")))
 }
 
 /// `true` for `undefined` and `null`.
@@ -84,9 +88,15 @@ pub fn string_list(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, Erro
     if !js_sys::Array::is_array(&value) {
         return Err(wrong());
     }
-    js_sys::Array::from(&value)
-        .iter()
-        .map(|v| v.as_string().ok_or_else(wrong))
+    // Element by element as own properties: a hole is not filled from the
+    // prototype chain.
+    (0..js_sys::Array::from(&value).length())
+        .map(|i| {
+            own_value(&value, &i.to_string())
+                .ok()
+                .and_then(|v| v.as_string())
+                .ok_or_else(wrong)
+        })
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }

@@ -241,7 +241,7 @@ impl OwnerReader {
                 self.timeout_ms
             ))
         };
-        let response = match within(&Promise::resolve(&response), self.timeout_ms).await {
+        let response = match within(&response, self.timeout_ms).await {
             Some(Ok(r)) => r,
             Some(Err(e)) => {
                 return Err(Error::TicketUnavailable(format!(
@@ -256,7 +256,7 @@ impl OwnerReader {
             .and_then(|s| s.as_f64())
             .unwrap_or(0.0) as u16;
         let text = call(&response, "text", &[])?;
-        let text = match within(&Promise::resolve(&text), self.timeout_ms).await {
+        let text = match within(&text, self.timeout_ms).await {
             Some(Ok(t)) => t,
             Some(Err(e)) => {
                 return Err(Error::TicketUnavailable(format!(

@@ -66,7 +66,7 @@ impl Store {
             "store",
             Error::TicketUnavailable,
         )?;
-        match within(&Promise::resolve(&value), timeout_ms).await {
+        match within(&value, timeout_ms).await {
             Some(Ok(v)) => Ok(v),
             Some(Err(e)) => Err(Error::TicketUnavailable(format!(
                 "store.{method} rejected with {}",

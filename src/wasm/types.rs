@@ -25,7 +25,8 @@ const TS_CLIENT_TYPES: &'static str = r#"
  * Options of `new FaceIdClient(...)`. Give exactly one ticket source:
  * `ticket`, `ticketProvider`, `secret` (the client then owns the token and
  * SIGN ticket; with `store`, shared by several processes) or `ticketOwner`
- * (a Worker reading from the `TicketOwner` Durable Object).
+ * (a Worker reading from the `TicketOwner` Durable Object). Only own
+ * properties are read (never inherited ones).
  */
 export interface FaceIdClientOptions {
   /** The App ID assigned by Tencent Cloud. */
@@ -46,9 +47,9 @@ export interface FaceIdClientOptions {
   ticketErrorCodes?: string[];
   /** API version; default `"1.0.0"`. */
   version?: string;
-  /** Default `https://idasc.webank.com` (result queries). */
+  /** Default `https://idasc.webank.com` (result queries, tokens and tickets). `https://` only; plain `http://` is accepted for a local simulator on `localhost`, `127.x.x.x` or `[::1]`. No user name or password. */
   serverUrl?: string;
-  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). */
+  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). Same rules as `serverUrl`. */
   kycUrl?: string;
   /** Deadline per request, body included; default 10000. */
   timeoutMs?: number;
@@ -345,6 +346,7 @@ export interface TicketStatus {
 export interface TicketManagerOptions {
   appId: string;
   secret: string;
+  /** As `FaceIdClientOptions.serverUrl`: `https://`, or `http://` on a loopback host only. */
   serverUrl?: string;
   timeoutMs?: number;
   refreshIntervalMs?: number;

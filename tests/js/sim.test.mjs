@@ -720,12 +720,30 @@ describe("scenarios", () => {
     assert.equal((await getResult(sim, "sync", orderNo)).json.riskTag, "none");
   });
 
+  test("topFields reach the top level; __proto__, constructor and prototype keys are sent verbatim", async () => {
+    const orderNo = newOrder();
+    const keys = JSON.parse('{"__proto__": {"injected": "p"}, "constructor": {"prototype": {"injected": "c"}}, "prototype": "x"}');
+    for (const shape of ["nested", "flat", "both"]) {
+      sim.setOrder(orderNo, { shape, extraFields: keys, topFields: { ...keys, riskTag: "top" } });
+      const r = await getResult(sim, "sync", orderNo);
+      assert.equal(r.json.code, "0");
+      assert.equal(r.json.riskTag, "top", shape);
+      for (const obj of shape === "flat" ? [r.json] : [r.json, r.json.result]) {
+        assert.deepEqual(Object.keys(obj).filter((k) => k in keys), ["__proto__", "constructor", "prototype"], `${shape}: ${r.text}`);
+        assert.deepEqual(obj.__proto__, { injected: "p" }, shape); // JSON.parse makes it an own key
+        assert.equal(obj.injected, undefined);
+        assert.equal(obj.prototype, "x");
+      }
+    }
+  });
+
   test("setOrder rejects unknown or malformed fields", () => {
     assert.throws(() => sim.setOrder("o1", { shapes: "flat" }), /unknown scenario field/);
     assert.throws(() => sim.setOrder("o1", { shape: "round" }), /shape/);
     assert.throws(() => sim.setOrder("o1", { fault: { type: "explode" } }), /fault.type/);
     assert.throws(() => sim.setOrder("o1", { fault: { type: "busy", code: "123" } }), /busy/);
     assert.throws(() => sim.setOrder("o1", { photoBytes: 10 }), /photoBytes/);
+    assert.throws(() => sim.setOrder("o1", { topFields: [] }), /topFields must be an object/);
     assert.throws(() => sim.setOrder("bad-order", {}), /orderNo/);
   });
 });

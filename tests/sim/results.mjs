@@ -3,7 +3,7 @@
 // and the scenario's shape / numbers / extra fields.
 import { captureLead, bankCard, ocrExtras, person } from "./data.mjs";
 import { mediaBase64 } from "./media.mjs";
-import { bizSeqNo, formatTime, Raw } from "./util.mjs";
+import { assignOwn, bizSeqNo, formatTime, Raw } from "./util.mjs";
 import { createHash } from "node:crypto";
 
 /** Payload fields that the "numbers" scenario sends as JSON numbers. */
@@ -49,13 +49,14 @@ export function resultBody(endpoint, call, order, now) {
     order.filePolls++;
     if (order.filePolls > s.filesLagPolls) Object.assign(payload, media(wanted, s));
   }
-  Object.assign(payload, s.extraFields);
+  assignOwn(payload, s.extraFields);
   if (s.numbers === "numbers") {
     for (const k of NUMERIC) {
       if (typeof payload[k] === "string" && /^-?\d+(\.\d+)?$/.test(payload[k])) payload[k] = Raw.number(payload[k]);
     }
   }
-  return envelope({ code: s.code, msg: s.msg, bizSeqNo: seq, transactionTime: time }, payload, s.shape, ep.extras?.(call));
+  const body = envelope({ code: s.code, msg: s.msg, bizSeqNo: seq, transactionTime: time }, payload, s.shape, ep.extras?.(call));
+  return assignOwn(body, s.topFields);
 }
 
 /** A business error or busy answer: the envelope alone. */
@@ -63,11 +64,13 @@ export function errorBody(code, msg, now) {
   return { code, msg, bizSeqNo: bizSeqNo(now), transactionTime: formatTime(now) };
 }
 
+// Fields are defined, never assigned (assignOwn), so that any key of the
+// payload, "__proto__" included, reaches the JSON text.
 function envelope(head, payload, shape, extras = {}) {
   const { code, msg, bizSeqNo: seq, transactionTime } = head;
-  if (shape === "flat") return Object.assign({ code, msg }, payload, { code, msg, bizSeqNo: seq, transactionTime }, extras);
+  if (shape === "flat") return assignOwn({ code, msg }, payload, { code, msg, bizSeqNo: seq, transactionTime }, extras);
   const top = { code, msg, bizSeqNo: seq };
-  if (shape === "both") Object.assign(top, payload, { code, msg });
+  if (shape === "both") assignOwn(top, payload, { code, msg });
   return { ...top, result: payload, transactionTime, ...extras };
 }
 

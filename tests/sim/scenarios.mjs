@@ -15,6 +15,7 @@ export const DEFAULT_SCENARIO = Object.freeze({
   filesLagPolls: 0,
   filesOnError: false,
   extraFields: Object.freeze({}),
+  topFields: Object.freeze({}),
   faults: Object.freeze([]),
 });
 
@@ -82,8 +83,9 @@ export function normalizeScenario(input = {}) {
         s.filesOnError = v;
         break;
       case "extraFields":
-        expect(isPlainObject(v), "extraFields must be an object");
-        s.extraFields = structuredClone(v);
+      case "topFields":
+        expect(isPlainObject(v), `${key} must be an object`);
+        s[key] = structuredClone(v);
         break;
       case "fault":
         s.faults = (Array.isArray(v) ? v : [v]).map(normalizeFault);

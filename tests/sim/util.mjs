@@ -90,6 +90,21 @@ export function serialize(value) {
   return chunks;
 }
 
+/**
+ * Copies the own enumerable properties of each source onto `target` as own
+ * data properties (defined, never assigned): a key such as "__proto__"
+ * stays an ordinary key and reaches the JSON text verbatim, where
+ * `Object.assign` would replace the target's prototype instead.
+ */
+export function assignOwn(target, ...sources) {
+  for (const source of sources) {
+    for (const key of Object.keys(source ?? {})) {
+      Object.defineProperty(target, key, { value: source[key], writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return target;
+}
+
 /** A plain object (not null, not an array). */
 export function isPlainObject(v) {
   return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;

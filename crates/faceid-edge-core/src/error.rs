@@ -49,7 +49,8 @@ pub enum Error {
     /// An option has a wrong value (for example `getFile: "both"`,
     /// `cardType: "front"`, a negative `timeoutMs`, an unknown request kind).
     InvalidOption(String),
-    /// `serverUrl` or `kycUrl` is not an `http(s)://` origin.
+    /// `serverUrl` or `kycUrl` is not an `https://` base URL (plain `http://`
+    /// only for a loopback host), or carries a user name or password.
     InvalidUrl(String),
     /// The service did not answer within `timeoutMs`.
     Timeout(String),

@@ -40,29 +40,91 @@ pub struct Config {
 }
 
 /// Checks a base URL and removes trailing slashes.
+///
+/// `https://` is required, except for a service on this machine (a local
+/// simulator): plain `http://` is accepted only when the host is `localhost`,
+/// an address in `127.0.0.0/8` written as four decimal numbers, or `[::1]`.
+/// Names under `.localhost` are refused: whether they reach this machine
+/// depends on the resolver, and the token request carries the secret in its
+/// query string. A user name or password (`user:pass@`) is always refused.
 fn base_url(url: &str, name: &str) -> Result<String> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .ok_or_else(|| {
-            Error::InvalidUrl(format!(
-                "{name} must start with https:// (or http:// for a local simulator)"
-            ))
-        })?;
-    let host = rest.split('/').next().unwrap_or("");
-    if host.is_empty() {
-        return Err(Error::InvalidUrl(format!("{name} has no host")));
-    }
+    let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = url.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err(Error::InvalidUrl(format!(
+            "{name} must start with https:// (http:// only for a local simulator on localhost, 127.0.0.1 or [::1])"
+        )));
+    };
     if let Some(c) = url
         .chars()
-        .find(|&c| !c.is_ascii_graphic() || matches!(c, '?' | '#'))
+        .find(|&c| !c.is_ascii_graphic() || matches!(c, '?' | '#' | '\\'))
     {
         return Err(Error::InvalidUrl(format!(
-            "{name} must be an ASCII base URL without query, fragment or whitespace; found {}",
+            "{name} must be an ASCII base URL without query, fragment, backslash or whitespace; found {}",
             validate::describe(c)
         )));
     }
+    let authority = rest.split('/').next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::InvalidUrl(format!(
+            "{name} must not contain a user name or password (user:password@host): remove them; the service authenticates requests by their signature"
+        )));
+    }
+    let (host, port) = split_host_port(authority);
+    if host.is_empty() {
+        return Err(Error::InvalidUrl(format!("{name} has no host")));
+    }
+    if let Some(port) = port {
+        if port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidUrl(format!(
+                "{name} has an invalid port: use host:port with a port of 1 to 5 digits"
+            )));
+        }
+    }
+    if !secure && !is_loopback(host) {
+        return Err(Error::InvalidUrl(format!(
+            "{name} must use https:// for host {}: plain http:// is accepted only for a local simulator on localhost, 127.x.x.x or [::1], because requests carry the secret and signatures",
+            validate::quote(host)
+        )));
+    }
     Ok(url.trim_end_matches('/').to_owned())
+}
+
+/// Splits `host[:port]` (the host may be a bracketed IPv6 address); the port
+/// is `Some` when anything follows the host.
+fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+    let host_end = if authority.starts_with('[') {
+        authority.find(']').map_or(authority.len(), |i| i + 1)
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    let (host, rest) = authority.split_at(host_end);
+    match rest.strip_prefix(':') {
+        Some(port) => (host, Some(port)),
+        None if rest.is_empty() => (host, None),
+        // Something other than `:port` after the host: reported as a bad port.
+        None => (host, Some(rest)),
+    }
+}
+
+/// `localhost`, `[::1]`, or a dotted-quad address in `127.0.0.0/8` (four
+/// decimal numbers from 0 to 255 without leading zeros, so that no octal or
+/// shortened form slips through).
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
+        return true;
+    }
+    let parts: Vec<&str> = host.split('.').collect();
+    let decimal = |p: &&str| {
+        !p.is_empty()
+            && p.len() <= 3
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (*p == "0" || !p.starts_with('0'))
+            && p.parse::<u16>().is_ok_and(|n| n <= 255)
+    };
+    parts.len() == 4 && parts.first() == Some(&"127") && parts.iter().all(decimal)
 }
 
 /// The ID card side an image shows.
@@ -445,6 +507,10 @@ mod tests {
             let e = Config::new("IDA", None, Some(bad), None).unwrap_err();
             assert_eq!(e.code(), "INVALID_URL", "{bad}");
         }
+        let e = Config::new("IDA", None, Some("http://idasc.webank.com"), None).unwrap_err();
+        assert_eq!(e.code(), "INVALID_URL");
+        assert!(e.message().contains("https://"), "{e}");
+        assert!(e.message().contains("localhost"), "{e}");
         assert_eq!(
             Config::new("", None, None, None).unwrap_err().code(),
             "INVALID_APP_ID"
@@ -453,6 +519,80 @@ mod tests {
             Config::new("A", Some(""), None, None).unwrap_err().code(),
             "INVALID_VERSION"
         );
+    }
+
+    #[test]
+    fn plain_http_only_for_loopback_hosts() {
+        let ok = |url: &str| Config::new("IDA", None, Some(url), Some(url));
+        for good in [
+            "http://127.0.0.1:8788",
+            "http://127.0.0.1",
+            "http://127.255.3.4:1/base/",
+            "http://localhost:8788",
+            "http://LOCALHOST",
+            "http://[::1]:8788",
+            "http://[::1]",
+            "https://example.com",
+            "https://example.com:8443/x",
+            "https://127.0.0.1:9",
+        ] {
+            assert!(ok(good).is_ok(), "{good}: {:?}", ok(good));
+        }
+        for bad in [
+            "http://example.com",
+            "http://idasc.webank.com",
+            "http://128.0.0.1",
+            "http://10.0.0.1:8788",
+            "http://0.0.0.0:8788",
+            "http://127.0.0.1.example.com",
+            "http://127.1",
+            "http://0127.0.0.1",
+            "http://127.0.0.01",
+            "http://127.0.0.256",
+            "http://0x7f.0.0.1",
+            "http://sim.localhost:8788",
+            "http://localhost.:8788",
+            "http://[::2]",
+            "http://[0:0:0:0:0:0:0:1]",
+            "http://[::ffff:127.0.0.1]",
+            "http://127.0.0.1\\@example.com",
+        ] {
+            let e = ok(bad).unwrap_err();
+            assert_eq!(e.code(), "INVALID_URL", "{bad}");
+        }
+        let e = ok("http://example.com").unwrap_err();
+        assert!(e.message().contains("\"example.com\""), "{e}");
+        assert!(e.message().contains("127.x.x.x or [::1]"), "{e}");
+    }
+
+    #[test]
+    fn credentials_and_bad_ports_are_refused() {
+        for bad in [
+            "https://user:pass@idasc.webank.com",
+            "https://user@idasc.webank.com",
+            "http://user:pass@127.0.0.1:8788",
+            "https://:pw@x",
+        ] {
+            let e = Config::new("IDA", None, Some(bad), None).unwrap_err();
+            assert_eq!(e.code(), "INVALID_URL", "{bad}");
+            assert!(e.message().contains("user name or password"), "{e}");
+            assert!(
+                !e.message().contains("pass@") && !e.message().contains(":pw"),
+                "{e}"
+            );
+        }
+        for bad in [
+            "https://x:",
+            "https://x:80a",
+            "https://x:123456",
+            "http://127.0.0.1:80:90",
+            "http://[::1]x",
+            "https://:443",
+        ] {
+            let e = Config::new("IDA", None, None, Some(bad)).unwrap_err();
+            assert_eq!(e.code(), "INVALID_URL", "{bad}");
+            assert!(e.message().starts_with("kycUrl"), "{e}");
+        }
     }
 
     #[test]

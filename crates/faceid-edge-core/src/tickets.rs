@@ -289,7 +289,7 @@ pub struct Status {
 }
 
 fn newer(a: &Credential, than: Option<&Credential>) -> bool {
-    than.is_none_or(|b| a.obtained_at_ms > b.obtained_at_ms)
+    than.map_or(true, |b| a.obtained_at_ms > b.obtained_at_ms)
 }
 
 impl TicketState {
@@ -308,7 +308,7 @@ impl TicketState {
         let retiring = self.retiring_at(schedule);
         self.ticket.as_ref().filter(|t| {
             schedule.usable(t, now_ms)
-                && retiring.is_none_or(|r| now_ms.saturating_add(schedule.safety_ms) < r)
+                && retiring.map_or(true, |r| now_ms.saturating_add(schedule.safety_ms) < r)
         })
     }
 
@@ -318,7 +318,7 @@ impl TicketState {
             || self
                 .ticket
                 .as_ref()
-                .is_none_or(|t| now_ms >= schedule.due_at(t))
+                .map_or(true, |t| now_ms >= schedule.due_at(t))
     }
 
     /// What to do for a SIGN ticket at `now`.
@@ -348,7 +348,7 @@ impl TicketState {
     pub fn plan_shared(&self, now_ms: u64, schedule: &Schedule) -> Plan {
         // Due since the last read: a peer may have replaced it meanwhile.
         let due_point = self.ticket.as_ref().map_or(0, |t| schedule.due_at(t));
-        let stale = self.read_at_ms.is_none_or(|r| {
+        let stale = self.read_at_ms.map_or(true, |r| {
             now_ms.saturating_sub(r) >= schedule.store_check_ms
                 || (r < due_point && now_ms >= due_point)
         });

@@ -22,6 +22,30 @@ export function makeError(code, message, status) {
   return new FaceIdError(code, message, status ? { status } : undefined);
 }
 
+// ---- Own properties only -------------------------------------------------
+//
+// Another library may have added properties to Object.prototype: options and
+// answers are read from their own properties only, and results are built by
+// defining own data properties (an assignment to "__proto__" would replace the
+// prototype instead).
+
+// o[k] when k is an own property of o (an own getter is called), otherwise
+// undefined. Throws what the getter throws.
+function own(o, k) {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+export function ownValue(o, k) {
+  return own(o, k);
+}
+
+// Defines k on o as an own writable, enumerable, configurable data property.
+// The descriptor has no prototype, so a polluted Object.prototype.get cannot
+// turn it into an accessor.
+export function defineValue(o, k, v) {
+  Object.defineProperty(o, k, { __proto__: null, value: v, writable: true, enumerable: true, configurable: true });
+}
+
 // appId, orderNo, ticket, nonce[, version], joined by U+0000 (which no valid
 // field contains: Rust falls back to a field-by-field check when the count is
 // off). undefined when any field has the wrong type (Rust then explains
@@ -29,7 +53,7 @@ export function makeError(code, message, status) {
 export function packSignOptions(o) {
   try {
     if (o === null || typeof o !== "object") return undefined;
-    const a = o.appId, b = o.orderNo, t = o.ticket, n = o.nonce, v = o.version;
+    const a = own(o, "appId"), b = own(o, "orderNo"), t = own(o, "ticket"), n = own(o, "nonce"), v = own(o, "version");
     if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
       return undefined;
     }
@@ -51,7 +75,8 @@ export function packValues(list) {
     if (!Array.isArray(list)) return undefined;
     let out = "";
     for (let i = 0; i < list.length; i++) {
-      const v = list[i];
+      // A hole is dropped, never filled from the prototype chain.
+      const v = Object.hasOwn(list, i) ? list[i] : undefined;
       if (typeof v === "string") out += v.length + ":" + v;
       else if (v !== null && v !== undefined) return undefined;
     }
@@ -105,7 +130,7 @@ export function writeSignOptions(o, ptr, cap) {
   if (o === null || typeof o !== "object") return -1;
   let a, b, t, n, v;
   try {
-    a = o.appId; b = o.orderNo; t = o.ticket; n = o.nonce; v = o.version;
+    a = own(o, "appId"); b = own(o, "orderNo"); t = own(o, "ticket"); n = own(o, "nonce"); v = own(o, "version");
   } catch {
     return -1;
   }

@@ -1,0 +1,305 @@
+// The JavaScript boundary of the packed faceid-edge package, in Node 20:
+// what crosses into WebAssembly and back. Memory per call, own properties
+// only (options in, answers out), which URLs may carry the secret, and large
+// inputs refused before they are copied. Measurements of the module's
+// linear memory run in fresh processes (lib/fresh-instance.mjs).
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { startSimulator } from "../sim/index.mjs";
+import { errorText, leaks, mediaBytes, newOrder, referenceSign, SMALL_JPEG, TICKET } from "./lib/client-fixtures.mjs";
+import { inFreshInstance } from "./lib/fresh-instance.mjs";
+import { installedPackage, PACKAGE_NAME, resolveExport } from "./lib/package.mjs";
+
+const pkg = installedPackage();
+const entry = resolveExport(pkg.manifest, ["node", "import"]);
+const faceid = await import(pathToFileURL(join(pkg.packageDir, entry)).href);
+const { FaceIdClient, FaceIdError, TicketManager, decodeMedia } = faceid;
+
+const T = { timeout: 120_000 };
+const MB = 1 << 20;
+
+let sim;
+before(async () => {
+  sim = await startSimulator({ ticket: TICKET });
+});
+after(() => sim?.stop());
+
+/** Calls `fn`, expects a FaceIdError with `code` that does not carry the ticket; returns it. */
+function throwsCode(fn, code) {
+  let error;
+  try {
+    fn();
+  } catch (e) {
+    error = e;
+  }
+  assert.ok(error instanceof FaceIdError, `expected FaceIdError ${code}, got ${error?.stack ?? error}`);
+  assert.equal(error.code, code, error.message);
+  assert.equal(leaks(errorText(error)), false, error.message);
+  return error;
+}
+
+// ---------------------------------------------------------------------------
+describe("memory per call", T, () => {
+  // The ticketProvider's deadline timer used to leave its callback behind on
+  // every call (about 1 KB of JavaScript heap and a few bytes of wasm memory).
+  test("a ticketProvider client keeps a flat heap over 20 000 calls", async () => {
+    const r = await inFreshInstance(`
+      const client = new faceid.FaceIdClient({
+        appId: "IDAsim001", serverUrl: "http://127.0.0.1:9", ticketProvider: () => input.ticket,
+      });
+      let wasmEarly, heapEarly;
+      for (let i = 1; i <= 20000; i++) {
+        const request = await client.signedRequest("faceResult", "leak" + (i % 97));
+        if (!request.url.includes("order_no=leak")) throw new Error("unexpected request " + request.url);
+        if (i === 2000) {
+          gc();
+          wasmEarly = memoryBytes();
+          heapEarly = process.memoryUsage().heapUsed;
+        }
+      }
+      gc();
+      return { wasmGrowth: memoryBytes() - wasmEarly, heapGrowth: process.memoryUsage().heapUsed - heapEarly };
+    `, { input: { ticket: TICKET }, nodeArgs: ["--expose-gc"] });
+    // 18 000 calls: a leak of 1 KB each would be 18 MB of heap; 16 bytes
+    // each would be 288 KB of wasm memory (more than four 64 KiB pages).
+    assert.ok(r.wasmGrowth <= 64 * 1024, `wasm memory grew by ${r.wasmGrowth} bytes over 18 000 calls`);
+    assert.ok(r.heapGrowth < 4 * MB, `the JS heap grew by ${r.heapGrowth} bytes over 18 000 calls`);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("base URLs", T, () => {
+  test("plain http:// only for loopback hosts; a user name or password is refused", () => {
+    const base = { appId: sim.appId, ticket: TICKET };
+    for (const url of ["http://example.com", "http://idasc.webank.com:80", "http://10.0.0.1:8788", "http://0.0.0.0:8788",
+      "http://127.0.0.1.example.com", "http://sim.localhost:8788", "http://[::2]:8788", "http://0127.0.0.1:8788"]) {
+      for (const key of ["serverUrl", "kycUrl"]) {
+        const e = throwsCode(() => new FaceIdClient({ ...base, [key]: url }), "INVALID_URL");
+        assert.match(e.message, new RegExp(`^${key} must use https://`), e.message);
+        assert.match(e.message, /localhost, 127\.x\.x\.x or \[::1\]/, e.message);
+      }
+      const e = throwsCode(() => new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url }), "INVALID_URL");
+      assert.match(e.message, /^serverUrl must use https:\/\//, e.message);
+    }
+    for (const url of ["https://user:Pa55word@idasc.webank.com", "https://user@idasc.webank.com",
+      `http://user:Pa55word@${new URL(sim.url).host}`]) {
+      const e = throwsCode(() => new FaceIdClient({ ...base, serverUrl: url }), "INVALID_URL");
+      assert.match(e.message, /user name or password/, e.message);
+      assert.doesNotMatch(e.message, /Pa55word/);
+      throwsCode(() => new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url }), "INVALID_URL");
+    }
+    const port = new URL(sim.url).port;
+    for (const url of [sim.url, `http://localhost:${port}`, `http://[::1]:${port}`, `http://127.3.2.1:${port}`,
+      "https://idasc.webank.com", "https://kyc1.qcloud.com:443/"]) {
+      const c = new FaceIdClient({ ...base, serverUrl: url, kycUrl: url });
+      assert.equal(c.toJSON().serverUrl, url.replace(/\/+$/, ""));
+      new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: url });
+    }
+  });
+
+  test("a loopback client still talks to the simulator", async () => {
+    const c = new FaceIdClient({ appId: sim.appId, ticket: TICKET, serverUrl: sim.url, kycUrl: sim.url });
+    const orderNo = newOrder("loop");
+    const r = await c.faceResult(orderNo);
+    assert.equal(r.code, "0", r.msg);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("answers are built from own data properties", T, () => {
+  // JSON.parse makes "__proto__", "constructor" and "prototype" ordinary own
+  // keys; the simulator sends them verbatim (extraFields, topFields).
+  const PHOTO = mediaBytes("jpeg", 4096).toString("base64");
+  // A computed ["__proto__"] key is an own key, as JSON.parse makes it.
+  const injected = () => JSON.parse(JSON.stringify({
+    ["__proto__"]: { injected: "proto", photo: PHOTO, video: PHOTO },
+    constructor: { prototype: { injected: "constructor" } },
+    prototype: { injected: "prototype" },
+  }));
+  const KEYS = ["__proto__", "constructor", "prototype"];
+
+  function assertOwnKeys(r, label) {
+    const sent = injected();
+    assert.equal(r.code, "0", `${label}: ${r.msg}`);
+    assert.ok(Object.getPrototypeOf(r) === Object.prototype, label);
+    assert.ok(Object.getPrototypeOf(r.result) === Object.prototype, `${label}: the prototype of result was replaced`);
+    for (const k of KEYS) {
+      assert.deepEqual(Object.getOwnPropertyDescriptor(r.result, k), {
+        value: Object.getOwnPropertyDescriptor(sent, k).value, writable: true, enumerable: true, configurable: true,
+      }, `${label}: result.${k}`);
+    }
+    for (const k of ["injected", "photo", "video"]) assert.equal(k in r.result, false, `${label}: result.${k} is inherited`);
+    assert.deepEqual(decodeMedia(r), [], `${label}: decodeMedia saw an inherited photo`);
+    assert.deepEqual(decodeMedia(r.result), [], label);
+    assert.equal({}.injected, undefined, "Object.prototype was polluted");
+  }
+
+  test("the keys sent in result, at the top level, or flat come back as own keys; no prototype is replaced", async () => {
+    const c = new FaceIdClient({ appId: sim.appId, ticket: TICKET, serverUrl: sim.url, kycUrl: sim.url });
+    assert.deepEqual(Object.keys(injected()), KEYS, "the fixture has the three own keys");
+    for (const [label, scenario] of [
+      ["in result", { extraFields: injected() }],
+      ["at the top level beside result", { topFields: injected() }],
+      ["flat", { shape: "flat", extraFields: injected() }],
+      ["both", { shape: "both", extraFields: injected() }],
+    ]) {
+      const orderNo = newOrder("proto");
+      sim.setOrder(orderNo, scenario);
+      assertOwnKeys(await c.faceResult(orderNo), label);
+      const o2 = newOrder("protoPost");
+      sim.setOrder(o2, scenario);
+      assertOwnKeys(await c.queryFaceRecord(o2), `${label}, queryFaceRecord`);
+    }
+  });
+
+  test("decodeMedia reads own properties only", () => {
+    const inherited = Object.create({ photo: PHOTO, result: { photo: PHOTO } });
+    assert.deepEqual(decodeMedia(inherited), []);
+    assert.deepEqual(decodeMedia({ result: Object.create({ photo: PHOTO }) }), []);
+    const own = decodeMedia({ result: { photo: PHOTO } });
+    assert.deepEqual(own.map((m) => [m.field, m.mime]), [["photo", "image/jpeg"]]);
+  });
+});
+
+// ---------------------------------------------------------------------------
+describe("options are read from own properties only", T, () => {
+  // Runs in a child process, because it pollutes Object.prototype the way a
+  // careless library would, with a value for every option name.
+  test("a polluted Object.prototype changes nothing: clients, sign, signValues, TicketManager", async () => {
+    const orders = { fixed: newOrder("pollFixed"), provider: newOrder("pollProv"), ocr: newOrder("pollOcr"),
+      secret: newOrder("pollSecret") };
+    const file = join(pkg.projectDir, "polluted.mjs");
+    writeFileSync(file, `import * as f from "${PACKAGE_NAME}";
+const input = JSON.parse(process.env.FACEID_POLLUTED_INPUT);
+const { url, appId, ticket, secret, orders } = input;
+const evilStore = { get: async () => null, set: async () => {}, lock: async () => true, unlock: async () => {} };
+const evilOwner = { idFromName: () => 1, get: () => ({ fetch: async () => new Response("{}") }) };
+const POLLUTED = {
+  appId: "EvilApp", orderNo: "EvilOrder1", nonce: "E".repeat(32), ticket: "EvilTicket", version: "9.9.9",
+  serverUrl: "https://evil.example", kycUrl: "https://evil.example", secret: "EvilSecret",
+  ticketProvider: () => "EvilTicket", ticketOwner: evilOwner, store: evilStore, getFile: "all",
+  cardType: "emblem", image: "AAAA", userId: "evilUser", timeoutMs: 1, retries: 10, retryDelayMs: 60000,
+  maxRetryDelayMs: 60000, filePolls: 10, filePollIntervalMs: 60000, refreshIntervalMs: 1000,
+  ticketErrorCodes: ["0"], prefix: "evil:",
+};
+for (const [k, value] of Object.entries(POLLUTED)) {
+  Object.defineProperty(Object.prototype, k, { value, writable: true, configurable: true, enumerable: false });
+}
+const out = {};
+const attempt = async (name, fn) => {
+  try {
+    out[name] = { value: await fn() };
+  } catch (e) {
+    out[name] = { code: e?.code ?? null, message: String(e?.message) };
+  }
+};
+await attempt("fixed", async () => {
+  const c = new f.FaceIdClient({ appId, ticket, serverUrl: url, kycUrl: url, retryDelayMs: 1 });
+  const r = await c.faceResult(orders.fixed, {});
+  return { code: r.code, summary: c.toJSON(), status: c.ticketStatus() };
+});
+await attempt("defaults", () => new f.FaceIdClient({ appId, ticket }).toJSON());
+await attempt("provider", async () => {
+  const c = new f.FaceIdClient({ appId, ticketProvider: () => ticket, serverUrl: url, kycUrl: url });
+  return (await c.queryFaceRecord(orders.provider, {})).code;
+});
+await attempt("ocr", async () => {
+  const c = new f.FaceIdClient({ appId, ticket, serverUrl: url, kycUrl: url });
+  const image = Uint8Array.from(input.jpeg);
+  return (await c.idCardOcr({ orderNo: orders.ocr, cardType: "portrait", image })).code;
+});
+await attempt("secret", async () => {
+  const c = new f.FaceIdClient({ appId, secret, serverUrl: url, kycUrl: url });
+  const r = await c.faceResult(orders.secret);
+  return { code: r.code, source: c.ticketStatus().source };
+});
+await attempt("manager", async () => {
+  const m = new f.TicketManager({ appId, secret, serverUrl: url });
+  return typeof (await m.signTicket()).value;
+});
+const opts = { appId: "IDAXXXXX", orderNo: "order001", ticket, nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T" };
+await attempt("sign", () => f.sign(opts));
+await attempt("signTwice", () => f.sign({ ...opts }));
+await attempt("signNoOrderNo", () => f.sign({ appId: opts.appId, ticket, nonce: opts.nonce }));
+await attempt("signNoNonce", () => f.sign({ appId: opts.appId, orderNo: "order001", ticket }));
+await attempt("signNoAppId", () => f.sign({ orderNo: "order001", ticket, nonce: opts.nonce }));
+await attempt("signNoTicket", () => f.sign({ appId: opts.appId, orderNo: "order001", nonce: opts.nonce }));
+await attempt("missingTicket", () => new f.FaceIdClient({ appId, serverUrl: url }));
+await attempt("redisKeys", async () => {
+  const keys = [];
+  const redis = { isOpen: true, get: async (k) => (keys.push(k), null), set: async () => "OK", eval: async () => 0 };
+  await f.createRedisTicketStore(redis).get("k1");
+  await f.createRedisTicketStore(redis, {}).get("k2");
+  await f.createRedisTicketStore(redis, { prefix: "p:" }).get("k3");
+  return keys;
+});
+// Array holes, with indexes polluted too (only around these synchronous
+// calls: Node's own HTTP client does not survive polluted indexes).
+for (const i of [0, 1]) Object.defineProperty(Object.prototype, i, { value: "EvilValue", configurable: true });
+await attempt("signValuesHoles", () => f.signValues([, "b", "a"]));
+await attempt("signValuesPlain", () => f.signValues(["b", "a"]));
+await attempt("verifyHoles", () => f.verifySign([, "b", "a"], f.signValues(["a", "b"])));
+await attempt("ticketErrorCodes", () => {
+  new f.FaceIdClient({ appId, ticketProvider: () => ticket, serverUrl: url, ticketErrorCodes: [, "400101"] });
+  return "built";
+});
+for (const i of [0, 1]) delete Object.prototype[i];
+process.stdout.write(JSON.stringify(out));
+`);
+    const { stdout } = await promisify(execFile)(process.execPath, [file], {
+      cwd: pkg.projectDir, timeout: 60_000, maxBuffer: 1 << 20,
+      env: { ...process.env, FACEID_POLLUTED_INPUT: JSON.stringify({
+        url: sim.url, appId: sim.appId, ticket: TICKET, secret: sim.secret, orders, jpeg: [...SMALL_JPEG()],
+      }) },
+    });
+    const r = JSON.parse(stdout);
+    assert.equal(leaks(stdout), false, "the ticket shows in an error");
+
+    assert.deepEqual(r.fixed, { value: {
+      code: "0", status: { source: "ticket" },
+      summary: { appId: sim.appId, version: "1.0.0", serverUrl: sim.url, kycUrl: sim.url, ticketSource: "ticket" },
+    } }, JSON.stringify(r.fixed));
+    assert.deepEqual(r.defaults, { value: {
+      appId: sim.appId, version: "1.0.0", serverUrl: "https://idasc.webank.com",
+      kycUrl: "https://miniprogram-kyc.tencentcloudapi.com", ticketSource: "ticket",
+    } });
+    assert.deepEqual(r.provider, { value: "0" }, JSON.stringify(r.provider));
+    assert.deepEqual(r.ocr, { value: "0" }, JSON.stringify(r.ocr));
+    assert.deepEqual(r.secret, { value: { code: "0", source: "secret" } }, JSON.stringify(r.secret));
+    assert.deepEqual(r.manager, { value: "string" }, JSON.stringify(r.manager));
+
+    // What the simulator saw: the real values, nothing polluted.
+    for (const orderNo of Object.values(orders)) {
+      const log = sim.requests({ orderNo });
+      assert.equal(log.length, 1, `${orderNo}: ${JSON.stringify(log)}`);
+      const [e] = log;
+      assert.equal(e.verdict, "ok", e.reason);
+      const params = e.method === "GET" ? e.query : e.body;
+      assert.equal(params.version, "1.0.0", JSON.stringify(params));
+      assert.equal(params.app_id ?? params.appId ?? params.webankAppId, sim.appId);
+      assert.equal(params.get_file, undefined, "getFile came from the prototype");
+      if (e.method === "POST" && e.path.endsWith("queryfacerecord")) assert.equal(params.getFile, "0");
+      assert.equal(params.userId, undefined, "userId came from the prototype");
+    }
+    assert.equal(sim.requests({ orderNo: orders.ocr })[0].body.cardType, "0");
+
+    const v = ["IDAXXXXX", "order001", "1.0.0", TICKET, "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T"];
+    assert.deepEqual(r.sign, { value: referenceSign(v) });
+    assert.deepEqual(r.signTwice, { value: referenceSign(v) });
+    assert.equal(r.signNoOrderNo.code, "INVALID_ORDER_NO", JSON.stringify(r.signNoOrderNo));
+    assert.equal(r.signNoNonce.code, "INVALID_NONCE", JSON.stringify(r.signNoNonce));
+    assert.equal(r.signNoAppId.code, "INVALID_APP_ID", JSON.stringify(r.signNoAppId));
+    assert.equal(r.signNoTicket.code, "INVALID_TICKET", JSON.stringify(r.signNoTicket));
+    assert.deepEqual(r.signValuesHoles, { value: referenceSign(["a", "b"]) }, "a hole was filled from the prototype");
+    assert.deepEqual(r.signValuesHoles, r.signValuesPlain);
+    assert.deepEqual(r.verifyHoles, { value: true });
+    assert.equal(r.missingTicket.code, "INVALID_TICKET", JSON.stringify(r.missingTicket));
+    assert.deepEqual(r.redisKeys, { value: ["k1", "k2", "p:k3"] }, "createRedisTicketStore took a polluted prefix");
+    assert.equal(r.ticketErrorCodes.code, "INVALID_OPTION", JSON.stringify(r.ticketErrorCodes));
+  });
+});
