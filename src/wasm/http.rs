@@ -13,7 +13,6 @@ use wasm_bindgen_futures::JsFuture;
 use super::boundary::{describe_type, own_value};
 use super::sys::{clear_timeout, fetch, set_timeout, AbortController, Response};
 use crate::error::Error;
-use crate::request::SignedRequest;
 
 #[wasm_bindgen]
 extern "C" {
@@ -122,22 +121,10 @@ pub struct Outgoing<'a> {
     pub method: &'a str,
     /// Request headers.
     pub headers: &'a [(&'static str, &'static str)],
-    /// The body, for `POST`.
-    pub body: Option<&'a str>,
+    /// The body (a JavaScript string), for `POST`.
+    pub body: Option<&'a JsValue>,
     /// The path, for messages.
     pub path: &'a str,
-}
-
-impl<'a> From<&'a SignedRequest> for Outgoing<'a> {
-    fn from(r: &'a SignedRequest) -> Self {
-        Outgoing {
-            url: &r.url,
-            method: r.method.as_str(),
-            headers: &r.headers,
-            body: r.body.as_deref(),
-            path: r.kind.path(),
-        }
-    }
 }
 
 /// Sends `request` and returns the body text (a JS string), enforcing
@@ -152,7 +139,7 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     set("method", &JsValue::from_str(request.method));
     set("headers", &headers_object(request.headers));
     if let Some(body) = request.body {
-        set("body", &JsValue::from_str(body));
+        set("body", body);
     }
     set("signal", &controller.signal());
 
