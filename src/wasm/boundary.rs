@@ -10,13 +10,16 @@ extern "C" {
     fn make_error(code: &str, message: &str, status: u16) -> JsValue;
 
     /// Packs `{ appId, orderNo, ticket, nonce, version? }`, or `None` when a
-    /// field has the wrong type.
+    /// field has the wrong type or the fields total more than `max`
+    /// characters (nothing is copied then).
     #[wasm_bindgen(js_name = packSignOptions)]
-    pub fn pack_sign_options(options: &JsValue) -> Option<String>;
+    pub fn pack_sign_options(options: &JsValue, max: u32) -> Option<String>;
 
-    /// Packs an array of strings (null/undefined dropped), or `None`.
+    /// Packs an array of strings (null/undefined dropped), or `None` when an
+    /// element has the wrong type or the strings total more than `max`
+    /// characters (nothing is copied then).
     #[wasm_bindgen(js_name = packValues)]
-    pub fn pack_values(values: &JsValue) -> Option<String>;
+    pub fn pack_values(values: &JsValue, max: u32) -> Option<String>;
 
     /// Hands the module's memory to the fast lane (once).
     #[wasm_bindgen(js_name = bindMemory)]
@@ -55,6 +58,11 @@ extern "C" {
     /// `s.length`.
     #[wasm_bindgen(js_name = stringLength)]
     pub fn string_length(s: &JsValue) -> u32;
+
+    /// The length of base64 text `s` without its `data:` prefix and ASCII
+    /// whitespace, counted in JavaScript (nothing is copied).
+    #[wasm_bindgen(js_name = base64Length)]
+    pub fn base64_length(s: &JsValue) -> u32;
 
     /// Writes `s` as UTF-8 at `ptr` (room for `cap` bytes) with
     /// `TextEncoder.encodeInto`: bytes written, or -1 if it did not fit.

@@ -14,7 +14,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::boundary::{define_value, describe_type, to_js};
+use super::boundary::{
+    ascii_bytes, base64_length, define_value, describe_type, string_length, to_js,
+};
 use super::flight::WaitUntil;
 use super::http::{
     error_name, field, headers_object, is_plain_object, own, parse_object, send, sleep, within,
@@ -26,7 +28,9 @@ use super::tickets::{Manager, Store};
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
-use crate::request::{CardType, Config, IdCardOcrInput, Image, SignedRequest};
+use crate::request::{
+    check_image_size, CardType, Config, Image, SignedRequest, IMAGE_BODY_TAIL, MAX_IMAGE_BASE64,
+};
 use crate::response::{self, code_info, files_pending, is_busy, Envelope, Source};
 use crate::retry::Policy;
 use crate::tickets::Schedule;
@@ -83,16 +87,30 @@ enum Call {
     IdCardOcr {
         order_no: String,
         card_type: CardType,
-        image: ImageData,
+        /// The cleaned base64 text, encoded once per call and kept in
+        /// JavaScript: retries and polls splice it into the body again
+        /// without copying it into wasm memory.
+        image: JsValue,
         user_id: Option<String>,
     },
 }
 
-/// An OCR image as received from JavaScript.
-#[derive(Clone)]
-enum ImageData {
-    Bytes(Rc<Vec<u8>>),
-    Base64(Rc<String>),
+/// A signed request whose body is a JavaScript string.
+struct Prepared {
+    request: SignedRequest,
+    body: Option<JsValue>,
+}
+
+impl Prepared {
+    fn outgoing(&self) -> Outgoing<'_> {
+        Outgoing {
+            url: &self.request.url,
+            method: self.request.method.as_str(),
+            headers: &self.request.headers,
+            body: self.body.as_ref(),
+            path: self.request.kind.path(),
+        }
+    }
 }
 
 impl Call {
@@ -116,30 +134,39 @@ impl Call {
         }
     }
 
-    fn build(&self, config: &Config, ticket: &str, nonce: &str) -> Result<SignedRequest, Error> {
+    fn build(&self, config: &Config, ticket: &str, nonce: &str) -> Result<Prepared, Error> {
         match self {
             Call::Query {
                 kind,
                 order_no,
                 get_file,
-            } => config.query(*kind, order_no, *get_file, ticket, nonce),
+            } => {
+                let request = config.query(*kind, order_no, *get_file, ticket, nonce)?;
+                let body = request.body.as_deref().map(JsValue::from_str);
+                Ok(Prepared { request, body })
+            }
             Call::IdCardOcr {
                 order_no,
                 card_type,
                 image,
                 user_id,
             } => {
-                let image = match image {
-                    ImageData::Bytes(b) => Image::Bytes(b),
-                    ImageData::Base64(s) => Image::Base64(s),
-                };
-                let input = IdCardOcrInput {
+                let request = config.id_card_ocr_head(
                     order_no,
-                    card_type: *card_type,
-                    image,
-                    user_id: user_id.as_deref(),
-                };
-                config.id_card_ocr(&input, ticket, nonce)
+                    *card_type,
+                    user_id.as_deref(),
+                    ticket,
+                    nonce,
+                )?;
+                // The engine joins the pieces (a rope: nothing is copied).
+                let head = JsString::from(request.body.as_deref().unwrap_or_default());
+                let body = head
+                    .concat(image)
+                    .concat(&JsValue::from_str(IMAGE_BODY_TAIL));
+                Ok(Prepared {
+                    request,
+                    body: Some(body.into()),
+                })
             }
         }
     }
@@ -154,7 +181,7 @@ fn get_file_option(kind: Kind, options: &JsValue) -> Result<GetFile, Error> {
         return Ok(GetFile::None);
     }
     if kind.face_files() {
-        let name = value.as_string().unwrap_or_default();
+        let name = options::bounded(&value, "getFile", Error::InvalidOption)?.unwrap_or_default();
         GetFile::from_name(&name).ok_or_else(|| {
             Error::InvalidOption(format!(
                 "getFile must be \"none\", \"all\", \"photo\" or \"video\"; got {}",
@@ -174,12 +201,54 @@ fn get_file_option(kind: Kind, options: &JsValue) -> Result<GetFile, Error> {
     }
 }
 
-/// A short description of a value for messages (strings quoted, others by type).
+/// A short description of a value for messages (short strings quoted, long
+/// ones by their length without reading them, others by type).
 fn describe_value(value: &JsValue) -> String {
+    if value.is_string() && string_length(value) > 32 {
+        return format!("a string of {} characters", string_length(value));
+    }
     match value.as_string() {
         Some(s) => validate::quote(&s),
         None => describe_type(value),
     }
+}
+
+/// The image of an `idCardOcr` call as cleaned base64 text in a JavaScript
+/// string, encoded once. Its size is checked before anything is copied into
+/// wasm memory (base64 text by its length and, past the limit, by its
+/// cleaned length counted in JavaScript), and the copies made here are
+/// freed before the call goes on.
+fn image_option(image: &JsValue) -> Result<JsValue, Error> {
+    let cleaned = if image.is_string() {
+        let len = string_length(image) as usize;
+        if len > MAX_IMAGE_BASE64 {
+            // Base64 folded into lines is a few percent longer than clean;
+            // text over twice the limit is refused by its length alone.
+            let size = if len > 2 * MAX_IMAGE_BASE64 {
+                len
+            } else {
+                base64_length(image) as usize
+            };
+            check_image_size(size)?;
+        }
+        match ascii_bytes(image) {
+            Some(bytes) => {
+                Image::Base64(core::str::from_utf8(&bytes).unwrap_or_default()).to_base64()?
+            }
+            // Not ASCII, hence not base64: the slow road names the character.
+            None => Image::Base64(&image.as_string().unwrap_or_default()).to_base64()?,
+        }
+    } else if let Some(bytes) = image.dyn_ref::<Uint8Array>() {
+        // Checked before copying: 20 MB of base64 is 15 MB of bytes.
+        check_image_size((bytes.length() as usize).div_ceil(3) * 4)?;
+        Image::Bytes(&bytes.to_vec()).to_base64()?
+    } else {
+        return Err(Error::InvalidImage(format!(
+            "image must be a Uint8Array or a base64 string; got {}",
+            describe_type(image)
+        )));
+    };
+    Ok(JsValue::from_str(&cleaned))
 }
 
 /// Reads `{ orderNo, cardType, image, userId? }` for `idCardOcr`.
@@ -194,20 +263,11 @@ fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Call, Error> 
             validate::quote(&card_type)
         ))
     })?;
-    let image = options::get(input, "image")?;
-    let image = if let Some(text) = image.as_string() {
-        ImageData::Base64(Rc::new(text))
-    } else if let Some(bytes) = image.dyn_ref::<Uint8Array>() {
-        // Checked before copying: 20 MB of base64 is 15 MB of bytes.
-        crate::request::check_image_size((bytes.length() as usize).div_ceil(3) * 4)?;
-        ImageData::Bytes(Rc::new(bytes.to_vec()))
-    } else {
-        return Err(Error::InvalidImage(format!(
-            "image must be a Uint8Array or a base64 string; got {}",
-            describe_type(&image)
-        )));
-    };
     let user_id = options::string(input, "userId", Error::InvalidUserId)?;
+    if let Some(user_id) = &user_id {
+        validate::user_id(user_id, validate::USER_ID_MAX)?;
+    }
+    let image = image_option(&options::get(input, "image")?)?;
     Ok(Call::IdCardOcr {
         order_no,
         card_type,
@@ -331,12 +391,14 @@ impl Inner {
                 ))
             })?
             .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
-        let ticket = value.as_string().ok_or_else(|| {
-            unavailable(format!(
-                "ticketProvider must return (a promise of) the SIGN ticket string; got {}",
-                describe_type(&value)
-            ))
-        })?;
+        let ticket = options::bounded(&value, "ticket", Error::InvalidTicket)
+            .map_err(|e| unavailable(format!("ticketProvider: {}", e.message())))?
+            .ok_or_else(|| {
+                unavailable(format!(
+                    "ticketProvider must return (a promise of) the SIGN ticket string; got {}",
+                    describe_type(&value)
+                ))
+            })?;
         validate::ticket(&ticket)
             .map_err(|e| unavailable(format!("ticketProvider: {}", e.message())))?;
         Ok(ticket)
@@ -353,8 +415,8 @@ impl Inner {
         let mut renewed = false;
         loop {
             let nonce = crate::nonce::nonce()?;
-            let request = call.build(&self.config, &ticket, &nonce)?;
-            let body = send(&Outgoing::from(&request), self.policy.timeout_ms).await?;
+            let prepared = call.build(&self.config, &ticket, &nonce)?;
+            let body = send(&prepared.outgoing(), self.policy.timeout_ms).await?;
             let answer = Answer::parse(&body)?;
             if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
                 // The service says the ticket is no longer valid: renew it
@@ -498,16 +560,14 @@ pub fn code_info_js(code: &str) -> JsValue {
 }
 
 /// `{ url, method, headers, body }` for users with their own HTTP stack.
-fn request_js(request: &SignedRequest) -> JsValue {
+fn request_js(prepared: &Prepared) -> JsValue {
+    let request = &prepared.request;
     let out = Object::new();
     let headers = headers_object(&request.headers);
     let _ = Reflect::set(&out, &"url".into(), &request.url.as_str().into());
     let _ = Reflect::set(&out, &"method".into(), &request.method.as_str().into());
     let _ = Reflect::set(&out, &"headers".into(), &headers);
-    let body = request
-        .body
-        .as_deref()
-        .map_or(JsValue::NULL, JsValue::from_str);
+    let body = prepared.body.clone().unwrap_or(JsValue::NULL);
     let _ = Reflect::set(&out, &"body".into(), &body);
     out.into()
 }
@@ -706,15 +766,14 @@ impl FaceIdClient {
         options: Option<SignedRequestOptionsArg>,
     ) -> Promise {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
-        let call = kind
-            .as_string()
-            .and_then(|k| Kind::from_name(&k))
-            .ok_or_else(|| {
+        let call = options::bounded(kind, "kind", Error::InvalidOption)
+            .map(|k| k.and_then(|k| Kind::from_name(&k)))
+            .and_then(|k| k.ok_or_else(|| {
                 Error::InvalidOption(format!(
                     "kind must be one of faceResult, liveResult, idCardOcrResult, bankCardOcrResult, queryFaceRecord, idCardOcr; got {}",
                     describe_value(kind)
                 ))
-            })
+            }))
             .and_then(|kind| {
                 let call = if kind == Kind::IdCardOcr {
                     options::object(&options, "options", false)?;
@@ -732,8 +791,8 @@ impl FaceIdClient {
             Box::pin(async move {
                 let ticket = inner.ticket(ctx.as_ref()).await?;
                 let nonce = crate::nonce::nonce()?;
-                let request = call.build(&inner.config, &ticket, &nonce)?;
-                Ok(request_js(&request))
+                let prepared = call.build(&inner.config, &ticket, &nonce)?;
+                Ok(request_js(&prepared))
             })
         })
     }
@@ -748,11 +807,12 @@ impl FaceIdClient {
         #[wasm_bindgen(unchecked_param_type = "CallContextOptions | undefined")] options: JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        let user_id = user_id.as_string();
+        let user_id = options::bounded(user_id, "userId", Error::InvalidUserId);
         let ctx = options::object(&options, "options", true).and_then(|()| ctx_option(&options));
         future_to_promise(async move {
             let ctx = ctx.map_err(to_js)?;
             let user_id = user_id
+                .map_err(to_js)?
                 .ok_or_else(|| to_js(Error::InvalidUserId("userId must be a string".into())))?;
             let ticket = match &inner.ticket {
                 TicketSource::Managed(m) => m.nonce_ticket(&user_id, ctx.as_ref()).await,

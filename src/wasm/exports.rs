@@ -8,20 +8,25 @@
 use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{describe_type, own_value, pack_sign_options, pack_values, to_js};
+use super::boundary::{
+    describe_type, own_value, pack_sign_options, pack_values, string_length, to_js,
+};
 use crate::error::Error;
 use crate::packed::unpack;
 use crate::sign::{sign_slice, sign_string, verify_slice, SignParams, DEFAULT_VERSION};
+use crate::validate::{
+    check_len, APP_ID_MAX, NONCE_LEN, ORDER_NO_MAX, SIGN_VALUES_MAX, TICKET_MAX, VERSION_MAX,
+};
 
 #[wasm_bindgen(typescript_custom_section)]
 const TS_TYPES: &'static str = r#"
 /** The inputs of the five-value SIGN signature used by the result queries. */
 export interface SignOptions {
-  /** The App ID assigned by Tencent Cloud (no whitespace). */
+  /** The App ID assigned by Tencent Cloud (no whitespace, at most 64 characters). */
   appId: string;
   /** The partner's order number: 1 to 32 ASCII letters or digits. */
   orderNo: string;
-  /** The SIGN ticket. Keep it server-side; it never appears in an error. */
+  /** The SIGN ticket (at most 512 characters). Keep it server-side; it never appears in an error. */
   ticket: string;
   /** 32 ASCII letters or digits, new for every request: use `nonce()`. */
   nonce: string;
@@ -53,6 +58,10 @@ export type FaceIdErrorCode =
   | "TICKET_UNAVAILABLE";
 "#;
 
+/// The longest `sign()` options accepted before packing: the fields'
+/// limits together.
+const SIGN_OPTIONS_MAX: usize = APP_ID_MAX + ORDER_NO_MAX + TICKET_MAX + NONCE_LEN + VERSION_MAX;
+
 /// Collects packed values into a list of borrowed strings.
 fn unpack_list(packed: &str) -> Result<Vec<&str>, JsValue> {
     unpack(packed).collect::<Result<_, _>>().map_err(to_js)
@@ -67,6 +76,7 @@ fn explain_values(values: &JsValue, function: &str) -> Error {
         ));
     }
     let array = Array::from(values);
+    let mut total = 0usize;
     for (i, v) in array.iter().enumerate() {
         if !(v.is_string() || v.is_null() || v.is_undefined()) {
             return Error::InvalidValue(format!(
@@ -74,6 +84,14 @@ fn explain_values(values: &JsValue, function: &str) -> Error {
                 describe_type(&v)
             ));
         }
+        if v.is_string() {
+            total += string_length(&v) as usize;
+        }
+    }
+    if total > SIGN_VALUES_MAX {
+        return Error::InvalidValue(format!(
+            "{function}(): the values total {total} characters; at most {SIGN_VALUES_MAX}"
+        ));
     }
     Error::InvalidArgument(format!("{function}(): values could not be read"))
 }
@@ -104,8 +122,12 @@ fn explain_sign_options(options: &JsValue) -> Error {
             }
         };
         let absent = value.is_undefined() || value.is_null();
-        if let Some(s) = value.as_string() {
-            *slot = Some(s);
+        if value.is_string() {
+            // The length first: an oversized field is never copied.
+            if let Err(e) = check_len(name, string_length(&value) as usize, variant) {
+                return e;
+            }
+            *slot = value.as_string();
             continue;
         }
         if optional && absent {
@@ -144,7 +166,8 @@ pub fn sign_values(
     #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string | null | undefined>")]
     values: &JsValue,
 ) -> Result<String, JsValue> {
-    let packed = pack_values(values).ok_or_else(|| to_js(explain_values(values, "signValues")))?;
+    let packed = pack_values(values, SIGN_VALUES_MAX as u32)
+        .ok_or_else(|| to_js(explain_values(values, "signValues")))?;
     let mut list = unpack_list(&packed)?;
     Ok(sign_string(&sign_slice(&mut list)))
 }
@@ -173,7 +196,8 @@ pub fn sign_result(options: &JsValue) -> Result<JsValue, JsValue> {
     if let Some(result) = super::fast_sign::sign(options) {
         return result.map_err(to_js);
     }
-    let packed = pack_sign_options(options).ok_or_else(|| to_js(explain_sign_options(options)))?;
+    let packed = pack_sign_options(options, SIGN_OPTIONS_MAX as u32)
+        .ok_or_else(|| to_js(explain_sign_options(options)))?;
     let mut parts = packed.split('\0');
     let (Some(app_id), Some(order_no), Some(ticket), Some(nonce)) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -214,8 +238,13 @@ pub fn verify_sign(
     values: &JsValue,
     #[wasm_bindgen(unchecked_param_type = "string")] sign: &JsValue,
 ) -> Result<bool, JsValue> {
-    let packed = pack_values(values).ok_or_else(|| to_js(explain_values(values, "verifySign")))?;
+    let packed = pack_values(values, SIGN_VALUES_MAX as u32)
+        .ok_or_else(|| to_js(explain_values(values, "verifySign")))?;
     let mut list = unpack_list(&packed)?;
+    // A signature is 40 characters: a long string is not read at all.
+    if !sign.is_string() || string_length(sign) > 64 {
+        return Ok(false);
+    }
     Ok(match sign.as_string() {
         Some(candidate) => verify_slice(&mut list, &candidate),
         None => false,

@@ -15,7 +15,6 @@ use super::sys::{
     clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, Response,
 };
 use crate::error::Error;
-use crate::request::SignedRequest;
 
 #[wasm_bindgen]
 extern "C" {
@@ -123,22 +122,10 @@ pub struct Outgoing<'a> {
     pub method: &'a str,
     /// Request headers.
     pub headers: &'a [(&'static str, &'static str)],
-    /// The body, for `POST`.
-    pub body: Option<&'a str>,
+    /// The body (a JavaScript string), for `POST`.
+    pub body: Option<&'a JsValue>,
     /// The path, for messages.
     pub path: &'a str,
-}
-
-impl<'a> From<&'a SignedRequest> for Outgoing<'a> {
-    fn from(r: &'a SignedRequest) -> Self {
-        Outgoing {
-            url: &r.url,
-            method: r.method.as_str(),
-            headers: &r.headers,
-            body: r.body.as_deref(),
-            path: r.kind.path(),
-        }
-    }
 }
 
 /// Sends `request` and returns the body text (a JS string), enforcing
@@ -153,7 +140,7 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     set("method", &JsValue::from_str(request.method));
     set("headers", &headers_object(request.headers));
     if let Some(body) = request.body {
-        set("body", &JsValue::from_str(body));
+        set("body", body);
     }
     set("signal", &controller.signal());
 

@@ -7,7 +7,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{describe_type, own_value};
+use super::boundary::{describe_type, own_value, string_length};
 use crate::error::Error;
 
 /// The own property `obj[key]`, or `undefined` when it is not an own
@@ -38,13 +38,30 @@ pub fn object(options: &JsValue, what: &str, optional: bool) -> Result<(), Error
     )))
 }
 
-/// A string option; `err` builds the error for a value of the wrong type.
+/// The string `value` of the input named `field`, copied into wasm memory
+/// only after its length (read in JavaScript) fits the field's rule (see
+/// [`validate::max_len`](crate::validate::max_len)); `Ok(None)` when `value`
+/// is not a string. `err` is the field's error.
+pub fn bounded(
+    value: &JsValue,
+    field: &str,
+    err: fn(String) -> Error,
+) -> Result<Option<String>, Error> {
+    if !value.is_string() {
+        return Ok(None);
+    }
+    crate::validate::check_len(field, string_length(value) as usize, err)?;
+    Ok(value.as_string())
+}
+
+/// A string option; `err` builds the error for a value of the wrong type or
+/// length.
 pub fn string(obj: &JsValue, key: &str, err: fn(String) -> Error) -> Result<Option<String>, Error> {
     let value = get(obj, key)?;
     if absent(&value) {
         return Ok(None);
     }
-    value.as_string().map(Some).ok_or_else(|| {
+    bounded(&value, key, err)?.map(Some).ok_or_else(|| {
         err(format!(
             "{key} must be a string; got {}",
             describe_type(&value)
@@ -68,7 +85,7 @@ pub fn whole(obj: &JsValue, key: &str, max: u32) -> Result<Option<u32>, Error> {
 
 /// A required `orderNo` argument.
 pub fn order_no(value: &JsValue) -> Result<String, Error> {
-    let order_no = value.as_string().ok_or_else(|| {
+    let order_no = bounded(value, "orderNo", Error::InvalidOrderNo)?.ok_or_else(|| {
         Error::InvalidOrderNo(format!(
             "orderNo must be a string of 1 to 32 ASCII letters or digits; got {}",
             describe_type(value)

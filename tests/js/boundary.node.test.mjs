@@ -303,3 +303,148 @@ process.stdout.write(JSON.stringify(out));
     assert.equal(r.ticketErrorCodes.code, "INVALID_OPTION", JSON.stringify(r.ticketErrorCodes));
   });
 });
+
+// ---------------------------------------------------------------------------
+describe("large inputs are refused before they are copied into wasm memory", T, () => {
+  // Each check runs on a fresh instance and bounds the growth of its wasm
+  // memory: an input that was copied before being refused grows it by at
+  // least its own size.
+  test("sign(), signValues(), verifySign(): a 200-million-character field throws its code, memory flat", async () => {
+    const r = await inFreshInstance(`
+      const huge = "a".repeat(200_000_000);
+      const opts = { appId: "IDAXXXXX", orderNo: "order001", ticket: input.ticket, nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T" };
+      const ok = faceid.sign(opts);
+      const base = memoryBytes();
+      const out = { ok };
+      const attempt = (name, fn) => {
+        try {
+          out[name] = { value: fn() };
+        } catch (e) {
+          out[name] = { code: e.code, message: e.message };
+        }
+      };
+      attempt("orderNo", () => faceid.sign({ ...opts, orderNo: huge }));
+      attempt("orderNoCjk", () => faceid.sign({ ...opts, orderNo: "订".repeat(100_000_000) }));
+      attempt("appId", () => faceid.sign({ ...opts, appId: huge }));
+      attempt("ticket", () => faceid.sign({ ...opts, ticket: huge }));
+      attempt("nonce", () => faceid.sign({ ...opts, nonce: huge }));
+      attempt("version", () => faceid.sign({ ...opts, version: huge }));
+      attempt("signValues", () => faceid.signValues(["a", huge]));
+      attempt("signValuesMany", () => faceid.signValues(Array.from({ length: 3 }, () => "b".repeat(400_000))));
+      attempt("verifySign", () => faceid.verifySign(["a", huge], ok));
+      attempt("verifySignHugeSignature", () => faceid.verifySign(["a"], huge));
+      attempt("after", () => faceid.sign(opts));
+      out.growth = memoryBytes() - base;
+      return out;
+    `, { input: { ticket: TICKET } });
+    assert.equal(r.after.value, r.ok, "sign() still works");
+    for (const [name, code, field] of [["orderNo", "INVALID_ORDER_NO", "orderNo"], ["orderNoCjk", "INVALID_ORDER_NO", "orderNo"],
+      ["appId", "INVALID_APP_ID", "appId"], ["ticket", "INVALID_TICKET", "ticket"], ["nonce", "INVALID_NONCE", "nonce"],
+      ["version", "INVALID_VERSION", "version"]]) {
+      assert.equal(r[name].code, code, `${name}: ${JSON.stringify(r[name])}`);
+      assert.match(r[name].message, new RegExp(`^${field} must be at most \\d+ characters; got (200000000|100000000)$`));
+    }
+    for (const name of ["signValues", "signValuesMany", "verifySign"]) {
+      assert.equal(r[name].code, "INVALID_VALUE", `${name}: ${JSON.stringify(r[name])}`);
+      assert.match(r[name].message, /the values total \d+ characters; at most 1048576/);
+    }
+    assert.deepEqual(r.verifySignHugeSignature, { value: false });
+    assert.ok(r.growth < MB, `wasm memory grew by ${r.growth} bytes`);
+  });
+
+  test("client options and arguments: oversized strings throw their code, memory flat", async () => {
+    const r = await inFreshInstance(`
+      const huge = "a".repeat(200_000_000);
+      const base = { appId: "IDAsim001", ticket: input.ticket, serverUrl: "http://127.0.0.1:9" };
+      const client = new faceid.FaceIdClient(base);
+      const out = {};
+      const attempt = async (name, fn) => {
+        try {
+          out[name] = { value: await fn() };
+        } catch (e) {
+          out[name] = { code: e.code, message: e.message };
+        }
+      };
+      const start = memoryBytes();
+      for (const key of ["appId", "ticket", "secret", "version", "serverUrl", "kycUrl"]) {
+        await attempt(key, () => new faceid.FaceIdClient({ ...base, ...(key === "secret" ? { ticket: undefined } : {}), [key]: huge }));
+      }
+      await attempt("orderNo", () => client.faceResult(huge));
+      await attempt("getFile", () => client.faceResult("o1", { getFile: huge }));
+      await attempt("kind", () => client.signedRequest(huge, "o1"));
+      await attempt("ocrOrderNo", () => client.idCardOcr({ orderNo: huge, cardType: "portrait", image: "AAAA" }));
+      await attempt("cardType", () => client.idCardOcr({ orderNo: "o1", cardType: huge, image: "AAAA" }));
+      await attempt("userId", () => client.idCardOcr({ orderNo: "o1", cardType: "portrait", image: "AAAA", userId: huge }));
+      await attempt("provider", () => new faceid.FaceIdClient({ ...base, ticket: undefined, ticketProvider: () => huge }).signedRequest("faceResult", "o1"));
+      await attempt("nonceUser", () => new faceid.FaceIdClient({ ...base, ticket: undefined, secret: "s" }).nonceTicket(huge));
+      await attempt("manager", () => new faceid.TicketManager({ appId: "IDAsim001", secret: huge }));
+      out.growth = memoryBytes() - start;
+      return out;
+    `, { input: { ticket: TICKET } });
+    for (const [name, code] of [["appId", "INVALID_APP_ID"], ["ticket", "INVALID_TICKET"], ["secret", "INVALID_OPTION"],
+      ["version", "INVALID_VERSION"], ["serverUrl", "INVALID_URL"], ["kycUrl", "INVALID_URL"], ["orderNo", "INVALID_ORDER_NO"],
+      ["getFile", "INVALID_OPTION"], ["kind", "INVALID_OPTION"], ["ocrOrderNo", "INVALID_ORDER_NO"], ["cardType", "INVALID_OPTION"],
+      ["userId", "INVALID_USER_ID"], ["provider", "TICKET_UNAVAILABLE"], ["nonceUser", "INVALID_USER_ID"], ["manager", "INVALID_OPTION"]]) {
+      assert.equal(r[name]?.code, code, `${name}: ${JSON.stringify(r[name])}`);
+      assert.match(r[name].message, /at most \d+ characters; got 200000000/, name);
+    }
+    assert.ok(r.growth < MB, `wasm memory grew by ${r.growth} bytes`);
+  });
+
+  test("idCardOcr: base64 text over 20 MB is IMAGE_TOO_LARGE without entering wasm memory", async () => {
+    const r = await inFreshInstance(`
+      const client = new faceid.FaceIdClient({ appId: "IDAsim001", ticket: input.ticket, serverUrl: "http://127.0.0.1:9", kycUrl: "http://127.0.0.1:9" });
+      const out = {};
+      const start = memoryBytes();
+      for (const [name, image] of [
+        ["plus4", "A".repeat(20 * 1024 * 1024 + 4)],
+        ["folded", ("A".repeat(76) + "\\r\\n").repeat(Math.ceil((20 * 1024 * 1024 + 4) / 76))],
+        ["huge", "A".repeat(300_000_000)],
+      ]) {
+        try {
+          await client.signedRequest("idCardOcr", "o1", { cardType: "portrait", image });
+          out[name] = { value: "accepted" };
+        } catch (e) {
+          out[name] = { code: e.code, message: e.message };
+        }
+      }
+      out.growth = memoryBytes() - start;
+      return out;
+    `, { input: { ticket: TICKET } });
+    for (const name of ["plus4", "folded", "huge"]) {
+      assert.equal(r[name].code, "IMAGE_TOO_LARGE", `${name}: ${JSON.stringify(r[name])}`);
+      assert.match(r[name].message, /the service takes at most 20 MB/);
+    }
+    assert.ok(r.growth < MB, `wasm memory grew by ${r.growth} bytes`);
+  });
+
+  test("a retried idCardOcr sends the same image, encoded once per call, and holds no copy in wasm memory", async () => {
+    const IMAGE_BYTES = 6 * MB;
+    const orders = Array.from({ length: 4 }, () => newOrder("ocrRetry"));
+    for (const orderNo of orders) sim.setOrder(orderNo, { fault: { type: "busy", times: 2 } });
+    const r = await inFreshInstance(`
+      const client = new faceid.FaceIdClient({
+        appId: input.appId, ticket: input.ticket, serverUrl: input.url, kycUrl: input.url,
+        retries: 2, retryDelayMs: 40, maxRetryDelayMs: 80, timeoutMs: 20000,
+      });
+      const image = new Uint8Array(input.imageBytes);
+      image.set(input.jpeg);
+      const start = memoryBytes();
+      const results = await Promise.all(input.orders.map((orderNo) => client.idCardOcr({ orderNo, cardType: "portrait", image })));
+      return { codes: results.map((x) => x.code), growth: memoryBytes() - start };
+    `, { input: { appId: sim.appId, ticket: TICKET, url: sim.url, orders, imageBytes: IMAGE_BYTES, jpeg: [...SMALL_JPEG()] } });
+    assert.deepEqual(r.codes, orders.map(() => "0"));
+    const base64Length = Math.ceil(IMAGE_BYTES / 3) * 4;
+    for (const orderNo of orders) {
+      const log = sim.requests({ orderNo });
+      assert.equal(log.length, 3, "two busy answers, then the answer");
+      assert.deepEqual(log.map((e) => e.body.idcardStr), [base64Length, base64Length, base64Length]);
+      assert.deepEqual(log.map((e) => e.imageFormat), ["jpeg", "jpeg", "jpeg"]);
+      assert.equal(new Set(log.map((e) => e.body.nonce)).size, 3, "a fresh nonce per attempt");
+    }
+    // One call's bytes and base64 at a time (14 MB): the four calls, in
+    // flight together, hold nothing in wasm memory between their attempts.
+    // Holding a copy per call would take 4 x 6 MB, plus the encodings.
+    assert.ok(r.growth < 20 * MB, `wasm memory grew by ${(r.growth / MB).toFixed(1)} MB for 4 x 6 MB images`);
+  });
+});

@@ -432,34 +432,72 @@ impl Config {
         ticket: &str,
         nonce: &str,
     ) -> Result<SignedRequest> {
-        validate::order_no(input.order_no)?;
-        if let Some(user_id) = input.user_id {
+        let mut request = self.id_card_ocr_head(
+            input.order_no,
+            input.card_type,
+            input.user_id,
+            ticket,
+            nonce,
+        )?;
+        let image = input.image.to_base64()?;
+        if let Some(body) = request.body.as_mut() {
+            body.reserve_exact(image.len() + IMAGE_BODY_TAIL.len());
+            body.push_str(&image);
+            body.push_str(IMAGE_BODY_TAIL);
+        }
+        Ok(request)
+    }
+
+    /// ID card OCR, signed, for a caller that holds the image elsewhere (the
+    /// WebAssembly layer keeps it in JavaScript, encoded once per call): the
+    /// body stops where the image goes. Send `body` + the image's base64 text
+    /// (as [`Image::to_base64`] returns it) + [`IMAGE_BODY_TAIL`].
+    pub fn id_card_ocr_head(
+        &self,
+        order_no: &str,
+        card_type: CardType,
+        user_id: Option<&str>,
+        ticket: &str,
+        nonce: &str,
+    ) -> Result<SignedRequest> {
+        validate::order_no(order_no)?;
+        if let Some(user_id) = user_id {
             validate::user_id(user_id, validate::USER_ID_MAX)?;
         }
-        let sign = self.sign(input.order_no, ticket, nonce)?;
-        let image = input.image.to_base64()?;
+        let sign = self.sign(order_no, ticket, nonce)?;
         let kind = Kind::IdCardOcr;
         let url = format!(
             "{}{}?orderNo={}",
             self.base(kind.host()),
             kind.path(),
-            input.order_no
+            order_no
         );
         let mut fields: Vec<(&str, &str)> = vec![
             ("webankAppId", &self.app_id),
             ("version", &self.version),
             ("nonce", nonce),
             ("sign", &sign),
-            ("orderNo", input.order_no),
+            ("orderNo", order_no),
         ];
-        if let Some(user_id) = input.user_id {
+        if let Some(user_id) = user_id {
             fields.push(("userId", user_id));
         }
-        fields.push(("cardType", input.card_type.param()));
-        fields.push(("idcardStr", &image));
-        Ok(post(kind, url, json_object(&fields)))
+        fields.push(("cardType", card_type.param()));
+        let mut body = json_object(&fields);
+        // Reopen the object for the last field, whose value follows.
+        body.pop();
+        body.push_str(IMAGE_BODY_HEAD);
+        Ok(post(kind, url, body))
     }
 }
+
+/// What the body of an ID card OCR request has just before the image's
+/// base64 text.
+const IMAGE_BODY_HEAD: &str = ",\"idcardStr\":\"";
+
+/// What follows the image's base64 text in the body of an ID card OCR
+/// request (see [`Config::id_card_ocr_head`]). Base64 needs no escaping.
+pub const IMAGE_BODY_TAIL: &str = "\"}";
 
 fn post(kind: Kind, url: String, body: String) -> SignedRequest {
     SignedRequest {
@@ -660,6 +698,35 @@ mod tests {
         assert!(body.starts_with(r#"{"webankAppId":"appId001","version":"1.0.0","nonce":""#));
         assert!(body
             .ends_with(r#","orderNo":"o2","userId":"u_1","cardType":"1","idcardStr":"/9j/4A=="}"#));
+    }
+
+    #[test]
+    fn id_card_ocr_head_plus_image_is_the_body() {
+        let c = config();
+        let bytes = [0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3];
+        let input = IdCardOcrInput {
+            order_no: "o3",
+            card_type: CardType::Portrait,
+            image: Image::Bytes(&bytes),
+            user_id: None,
+        };
+        let full = c.id_card_ocr(&input, TICKET, NONCE).unwrap();
+        let head = c
+            .id_card_ocr_head("o3", CardType::Portrait, None, TICKET, NONCE)
+            .unwrap();
+        assert_eq!(head.url, full.url);
+        assert_eq!(head.headers, full.headers);
+        let image = Image::Bytes(&bytes).to_base64().unwrap();
+        let body = format!("{}{image}{IMAGE_BODY_TAIL}", head.body.unwrap());
+        assert_eq!(Some(body), full.body);
+        assert!(full
+            .body
+            .unwrap()
+            .ends_with(r#""cardType":"0","idcardStr":"/9j/4AECAw=="}"#));
+        let e = c
+            .id_card_ocr_head("o3", CardType::Portrait, Some("a b"), TICKET, NONCE)
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_USER_ID");
     }
 
     #[test]

@@ -12,6 +12,51 @@ pub const ORDER_NO_MAX: usize = 32;
 pub const NONCE_LEN: usize = 32;
 /// Longest accepted `version`, in bytes (the service's field width).
 pub const VERSION_MAX: usize = 20;
+/// Longest accepted `appId`, in bytes (App IDs are a few characters).
+pub const APP_ID_MAX: usize = 64;
+/// Longest accepted SIGN or NONCE ticket, in bytes (tickets are 64).
+pub const TICKET_MAX: usize = 512;
+/// Longest accepted `secret`, in bytes.
+pub const SECRET_MAX: usize = 512;
+/// Longest accepted base URL (`serverUrl`, `kycUrl`), in bytes.
+pub const URL_MAX: usize = 2048;
+/// Longest accepted value of any other string option (`cardType`,
+/// `getFile`, a request kind…), in bytes.
+pub const OPTION_MAX: usize = 256;
+/// Largest total length of the values given to `signValues` or
+/// `verifySign`, in UTF-16 code units (JavaScript's `.length`).
+pub const SIGN_VALUES_MAX: usize = 1 << 20;
+
+/// The longest value accepted for the input named `field` (an option or
+/// argument name such as `"orderNo"`), in bytes: the limit of its rule.
+pub fn max_len(field: &str) -> usize {
+    match field {
+        "orderNo" => ORDER_NO_MAX,
+        "nonce" => NONCE_LEN,
+        "version" => VERSION_MAX,
+        "userId" => USER_ID_MAX,
+        "appId" => APP_ID_MAX,
+        "ticket" => TICKET_MAX,
+        "secret" => SECRET_MAX,
+        "serverUrl" | "kycUrl" => URL_MAX,
+        _ => OPTION_MAX,
+    }
+}
+
+/// Refuses an input by its length alone, before it is read: `len` is its
+/// length in UTF-16 code units (JavaScript's `.length`), which is never more
+/// than its length in UTF-8 bytes, so this refuses only what the input's
+/// full rule refuses too. `err` is the error of that rule; the message gives
+/// the length, never the value.
+pub fn check_len(field: &str, len: usize, err: fn(String) -> Error) -> Result<()> {
+    let max = max_len(field);
+    if len > max {
+        return Err(err(format!(
+            "{field} must be at most {max} characters; got {len}"
+        )));
+    }
+    Ok(())
+}
 
 /// Finds the first character that fails `ok`, with its 0-based position.
 fn first_bad(s: &str, ok: impl Fn(char) -> bool) -> Option<(usize, char)> {
@@ -79,12 +124,15 @@ fn first_not_graphic(value: &str) -> Option<(usize, char)> {
     first_bad(value, |c| c.is_ascii_graphic())
 }
 
-/// Checks an `appId`: non-empty printable ASCII without spaces (App IDs are
+/// Checks an `appId`: 1 to 64 bytes of printable ASCII without spaces (App IDs are
 /// ASCII; an invisible U+200B or U+FEFF pasted along would silently change
 /// every signature).
 pub fn app_id(value: &str) -> Result<()> {
-    if !value.is_empty() && all_graphic(value) {
+    if !value.is_empty() && value.len() <= APP_ID_MAX && all_graphic(value) {
         return Ok(());
+    }
+    if value.len() > APP_ID_MAX {
+        return check_len("appId", value.len(), Error::InvalidAppId);
     }
     if value.is_empty() {
         return Err(Error::InvalidAppId(
@@ -143,11 +191,15 @@ pub fn nonce(value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a SIGN or NONCE ticket: non-empty printable ASCII without spaces.
+/// Checks a SIGN or NONCE ticket: 1 to 512 bytes of printable ASCII without
+/// spaces.
 /// The message never contains the ticket or any of its characters.
 pub fn ticket(value: &str) -> Result<()> {
-    if !value.is_empty() && all_graphic(value) {
+    if !value.is_empty() && value.len() <= TICKET_MAX && all_graphic(value) {
         return Ok(());
+    }
+    if value.len() > TICKET_MAX {
+        return check_len("ticket", value.len(), Error::InvalidTicket);
     }
     if value.is_empty() {
         return Err(Error::InvalidTicket(
@@ -263,6 +315,63 @@ mod tests {
         assert!(user_id("a@b", 32).is_err());
         assert!(user_id(&"a".repeat(31), NONCE_USER_ID_MAX).is_err());
         assert!(user_id(&"a".repeat(30), NONCE_USER_ID_MAX).is_ok());
+    }
+
+    #[test]
+    fn lengths_are_refused_before_reading() {
+        assert!(app_id(&"A".repeat(APP_ID_MAX)).is_ok());
+        let e = app_id(&"A".repeat(APP_ID_MAX + 1)).unwrap_err();
+        assert_eq!(e.code(), "INVALID_APP_ID");
+        assert!(e.message().contains("at most 64 characters; got 65"), "{e}");
+        assert!(ticket(&"T".repeat(TICKET_MAX)).is_ok());
+        let e = ticket(&"T".repeat(TICKET_MAX + 1)).unwrap_err();
+        assert_eq!(e.code(), "INVALID_TICKET");
+        assert!(!e.message().contains("TT"), "{e}");
+        for (field, max, code, err) in [
+            (
+                "orderNo",
+                ORDER_NO_MAX,
+                "INVALID_ORDER_NO",
+                Error::InvalidOrderNo as fn(String) -> Error,
+            ),
+            ("nonce", NONCE_LEN, "INVALID_NONCE", Error::InvalidNonce),
+            (
+                "version",
+                VERSION_MAX,
+                "INVALID_VERSION",
+                Error::InvalidVersion,
+            ),
+            (
+                "userId",
+                USER_ID_MAX,
+                "INVALID_USER_ID",
+                Error::InvalidUserId,
+            ),
+            ("appId", APP_ID_MAX, "INVALID_APP_ID", Error::InvalidAppId),
+            ("ticket", TICKET_MAX, "INVALID_TICKET", Error::InvalidTicket),
+            ("secret", SECRET_MAX, "INVALID_OPTION", Error::InvalidOption),
+            ("serverUrl", URL_MAX, "INVALID_URL", Error::InvalidUrl),
+            (
+                "cardType",
+                OPTION_MAX,
+                "INVALID_OPTION",
+                Error::InvalidOption,
+            ),
+        ] {
+            assert_eq!(max_len(field), max);
+            assert!(check_len(field, max, err).is_ok(), "{field}");
+            let e = check_len(field, 200_000_000, err).unwrap_err();
+            assert_eq!(e.code(), code);
+            assert_eq!(
+                e.message(),
+                format!("{field} must be at most {max} characters; got 200000000")
+            );
+        }
+        // Whatever check_len refuses, the full rule refuses too.
+        assert!(order_no(&"a".repeat(ORDER_NO_MAX + 1)).is_err());
+        assert!(nonce(&"a".repeat(NONCE_LEN + 1)).is_err());
+        assert!(version(&"1".repeat(VERSION_MAX + 1)).is_err());
+        assert!(user_id(&"a".repeat(USER_ID_MAX + 1), USER_ID_MAX).is_err());
     }
 
     #[test]

@@ -48,15 +48,18 @@ export function defineValue(o, k, v) {
 
 // appId, orderNo, ticket, nonce[, version], joined by U+0000 (which no valid
 // field contains: Rust falls back to a field-by-field check when the count is
-// off). undefined when any field has the wrong type (Rust then explains
-// which); version is left out when absent so that Rust applies its default.
-export function packSignOptions(o) {
+// off). undefined when any field has the wrong type or the fields together
+// are longer than `max` (Rust then explains which, reading the lengths
+// first: nothing oversized is ever copied into wasm memory); version is left
+// out when absent so that Rust applies its default.
+export function packSignOptions(o, max) {
   try {
     if (o === null || typeof o !== "object") return undefined;
     const a = own(o, "appId"), b = own(o, "orderNo"), t = own(o, "ticket"), n = own(o, "nonce"), v = own(o, "version");
     if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
       return undefined;
     }
+    if (a.length + b.length + t.length + n.length + (typeof v === "string" ? v.length : 0) > max) return undefined;
     const head = a + "\0" + b + "\0" + t + "\0" + n;
     if (v !== undefined && v !== null && typeof v !== "string") return undefined;
     const packed = v === undefined || v === null ? head : head + "\0" + v;
@@ -69,10 +72,17 @@ export function packSignOptions(o) {
   }
 }
 
-// Strings kept, null and undefined dropped; undefined for anything else.
-export function packValues(list) {
+// Strings kept, null and undefined dropped; undefined for anything else, and
+// when the strings total more than `max` characters (checked before any is
+// packed).
+export function packValues(list, max) {
   try {
     if (!Array.isArray(list)) return undefined;
+    let total = 0;
+    for (let i = 0; i < list.length; i++) {
+      const v = list[i];
+      if (typeof v === "string" && (total += v.length) > max) return undefined;
+    }
     let out = "";
     for (let i = 0; i < list.length; i++) {
       // A hole is dropped, never filled from the prototype chain.
@@ -195,6 +205,26 @@ let encoder = null;
 /** The string's length in UTF-16 code units (= bytes when it is ASCII). */
 export function stringLength(s) {
   return s.length;
+}
+
+/**
+ * The length of base64 text once cleaned the way Rust cleans it (a
+ * `data:…,` prefix and ASCII whitespace removed), counted without copying
+ * anything, so that an oversized image is refused before it reaches wasm
+ * memory.
+ */
+export function base64Length(s) {
+  let i = 0;
+  if (s.startsWith("data:")) {
+    const comma = s.indexOf(",");
+    i = comma < 0 ? s.length : comma + 1;
+  }
+  let n = 0;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0c && c !== 0x0d) n++;
+  }
+  return n;
 }
 
 /**
