@@ -99,17 +99,29 @@ fn extra_and_inherited_fields() {
     // Unknown fields are ignored.
     let o = with(&options_1(), "userId", s("someone"));
     assert_eq!(text(sign(&o).unwrap()), SIGN_1);
-    // Fields found on the prototype (class instances, Object.create) count.
+    // Only own properties count: fields found on the prototype (what another
+    // library may have added to Object.prototype) are never read.
     let proto = Object::new();
     for (k, v) in [
         ("appId", "appId001"),
         ("orderNo", "aabc1457895464"),
         ("ticket", TICKET_1),
         ("nonce", NONCE_1),
+        ("version", "9.9.9"),
     ] {
         Reflect::set(&proto, &s(k), &s(v)).unwrap();
     }
     let child = Object::create(&proto);
+    expect_code(sign(&child), "INVALID_APP_ID");
+    // Own fields with an inherited version: the default version is used.
+    for (k, v) in [
+        ("appId", "appId001"),
+        ("orderNo", "aabc1457895464"),
+        ("ticket", TICKET_1),
+        ("nonce", NONCE_1),
+    ] {
+        Reflect::set(&child, &s(k), &s(v)).unwrap();
+    }
     assert_eq!(text(sign(&child).unwrap()), SIGN_1);
 }
 
