@@ -101,7 +101,16 @@ console.log(JSON.stringify({
 
 // A loader hook that imports .wasm the way workerd and bundlers for Workers
 // do: the default export is a compiled WebAssembly.Module.
-const WASM_HOOKS = `export async function load(url, context, next) {
+// workerd's modules for Node: a .wasm import as a compiled module, and
+// "cloudflare:workers" (the DurableObject base class) as a stand-in.
+const WASM_HOOKS = `export async function resolve(specifier, context, next) {
+  if (specifier === "cloudflare:workers") return { url: "cloudflare:workers", shortCircuit: true };
+  return next(specifier, context);
+}
+export async function load(url, context, next) {
+  if (url === "cloudflare:workers") {
+    return { format: "module", shortCircuit: true, source: "export class DurableObject { constructor(ctx, env) { this.ctx = ctx; this.env = env; } }" };
+  }
   if (!url.endsWith(".wasm")) return next(url, context);
   const source = 'import { readFileSync } from "node:fs";\\n' +
     "export default new WebAssembly.Module(readFileSync(new URL(" + JSON.stringify(url) + ")));";
