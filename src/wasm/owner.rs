@@ -222,6 +222,22 @@ impl OwnerReader {
             .ok_or_else(|| Error::TicketUnavailable("the TicketOwner gave no NONCE ticket".into()))
     }
 
+    /// What `value` (a promise) settles to within `timeoutMs`; `what` names
+    /// the step in errors.
+    async fn settled(&self, value: &JsValue, what: &str) -> Result<JsValue, Error> {
+        match within(value, self.timeout_ms).await {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(e)) => Err(Error::TicketUnavailable(format!(
+                "{what} failed: {}",
+                error_name(&e)
+            ))),
+            None => Err(Error::Timeout(format!(
+                "{what} did not finish within {} ms (timeoutMs)",
+                self.timeout_ms
+            ))),
+        }
+    }
+
     /// One request to the owner, bounded by `timeoutMs`; its JSON answer.
     async fn ask(&self, path: &str) -> Result<Object, Error> {
         let id = call(
@@ -235,37 +251,15 @@ impl OwnerReader {
             "fetch",
             &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))],
         )?;
-        let late = || {
-            Error::Timeout(format!(
-                "the TicketOwner did not answer within {} ms (timeoutMs)",
-                self.timeout_ms
-            ))
-        };
-        let response = match within(&response, self.timeout_ms).await {
-            Some(Ok(r)) => r,
-            Some(Err(e)) => {
-                return Err(Error::TicketUnavailable(format!(
-                    "the TicketOwner request failed: {}",
-                    error_name(&e)
-                )))
-            }
-            None => return Err(late()),
-        };
+        let response = self.settled(&response, "the TicketOwner request").await?;
         let status = Reflect::get(&response, &"status".into())
             .ok()
             .and_then(|s| s.as_f64())
             .unwrap_or(0.0) as u16;
         let text = call(&response, "text", &[])?;
-        let text = match within(&text, self.timeout_ms).await {
-            Some(Ok(t)) => t,
-            Some(Err(e)) => {
-                return Err(Error::TicketUnavailable(format!(
-                    "reading the TicketOwner answer failed: {}",
-                    error_name(&e)
-                )))
-            }
-            None => return Err(late()),
-        };
+        let text = self
+            .settled(&text, "reading the TicketOwner answer")
+            .await?;
         let top = parse_object(&text)?;
         if status != 200 {
             let message = Reflect::get(&top, &"error".into())

@@ -418,6 +418,15 @@ impl TicketState {
         if !newer(&token, self.token.as_ref()) {
             return false;
         }
+        self.install(token, ticket, now_ms);
+        self.refreshes += 1;
+        true
+    }
+
+    /// Caches `token` and `ticket` (obtained by us or a peer, refreshed at
+    /// `refreshed_ms`) and clears the failure bookkeeping and any older
+    /// minted token.
+    fn install(&mut self, token: Credential, ticket: Credential, refreshed_ms: u64) {
         if self
             .minted
             .as_ref()
@@ -427,12 +436,10 @@ impl TicketState {
         }
         self.token = Some(token);
         self.ticket = Some(ticket);
-        self.last_refresh_ms = Some(now_ms);
-        self.refreshes += 1;
+        self.last_refresh_ms = Some(refreshed_ms);
         self.failures = 0;
         self.retry_at_ms = 0;
         self.last_error = None;
-        true
     }
 
     /// Takes a token and ticket that another owner fetched (from a shared
@@ -448,19 +455,8 @@ impl TicketState {
         if !newer(&token, self.token.as_ref()) || !schedule.usable(&ticket, now_ms) {
             return false;
         }
-        if self
-            .minted
-            .as_ref()
-            .is_some_and(|m| m.obtained_at_ms <= token.obtained_at_ms)
-        {
-            self.minted = None;
-        }
-        self.last_refresh_ms = Some(ticket.obtained_at_ms);
-        self.token = Some(token);
-        self.ticket = Some(ticket);
-        self.failures = 0;
-        self.retry_at_ms = 0;
-        self.last_error = None;
+        let refreshed_ms = ticket.obtained_at_ms;
+        self.install(token, ticket, refreshed_ms);
         true
     }
 
