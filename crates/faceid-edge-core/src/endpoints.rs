@@ -16,6 +16,9 @@ pub enum Kind {
     IdCardOcr,
     /// SPEC §5: the newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
     QueryFaceRecord,
+    /// Starting an H5 face verification, `POST {kyc}/api/server/getAdvFaceId`
+    /// (not in [`Kind::ALL`]: it is not a result query).
+    StartFace,
 }
 
 /// Which configured base URL an endpoint lives on.
@@ -89,6 +92,7 @@ impl Kind {
             Kind::BankCardOcrResult => "bankCardOcrResult",
             Kind::IdCardOcr => "idCardOcr",
             Kind::QueryFaceRecord => "queryFaceRecord",
+            Kind::StartFace => "startFace",
         }
     }
 
@@ -106,13 +110,14 @@ impl Kind {
             Kind::BankCardOcrResult => "/api/server/getBankCardOcrResult",
             Kind::IdCardOcr => "/api/paas/idcardocrapp",
             Kind::QueryFaceRecord => "/api/v2/base/queryfacerecord",
+            Kind::StartFace => "/api/server/getAdvFaceId",
         }
     }
 
     /// The HTTP method.
     pub fn method(self) -> Method {
         match self {
-            Kind::IdCardOcr | Kind::QueryFaceRecord => Method::Post,
+            Kind::IdCardOcr | Kind::QueryFaceRecord | Kind::StartFace => Method::Post,
             _ => Method::Get,
         }
     }
@@ -150,7 +155,7 @@ impl Kind {
                 "bankcardNoPhoto",
                 "originBankcardPhoto",
             ],
-            Kind::IdCardOcr => &[],
+            Kind::IdCardOcr | Kind::StartFace => &[],
         }
     }
 }

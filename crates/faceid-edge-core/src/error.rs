@@ -72,6 +72,37 @@ pub enum Error {
     /// No valid SIGN ticket could be had (the `ticketProvider` failed or gave
     /// something that is not a ticket).
     TicketUnavailable(String),
+    /// `name` or `idNo` of a face verification is missing or malformed.
+    InvalidIdentity(String),
+    /// The service refused a call that cannot go on without it (for example
+    /// `getAdvFaceId` when starting a face verification). `upstream_code`
+    /// is the service's `code`, the message carries its `msg`.
+    Rejected {
+        /// The service's business code.
+        upstream_code: String,
+        /// What happened, with the service's message.
+        message: String,
+    },
+    /// Edge handler: no order token (or no signed-in user) where one is needed.
+    Unauthorized(String),
+    /// Edge handler: an order token that is forged, expired or for another
+    /// order, a callback whose signature does not verify, or an origin that
+    /// is not allowed.
+    Forbidden(String),
+    /// Edge handler: no route at this path.
+    NotFound(String),
+    /// Edge handler: the route exists but not with this method.
+    MethodNotAllowed {
+        /// The methods the route takes, for the `Allow` header.
+        allow: &'static str,
+        /// What happened.
+        message: String,
+    },
+    /// Edge handler: the request body is over the limit of its route.
+    BodyTooLarge(String),
+    /// Edge handler: the request body is not what the route takes
+    /// (malformed JSON, a missing field, a wrong content type).
+    InvalidBody(String),
 }
 
 impl Error {
@@ -100,6 +131,14 @@ impl Error {
             Error::BadResponse(_) => "BAD_RESPONSE",
             Error::InvalidMedia(_) => "INVALID_MEDIA",
             Error::TicketUnavailable(_) => "TICKET_UNAVAILABLE",
+            Error::InvalidIdentity(_) => "INVALID_IDENTITY",
+            Error::Rejected { .. } => "REJECTED",
+            Error::Unauthorized(_) => "UNAUTHORIZED",
+            Error::Forbidden(_) => "FORBIDDEN",
+            Error::NotFound(_) => "NOT_FOUND",
+            Error::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            Error::BodyTooLarge(_) => "BODY_TOO_LARGE",
+            Error::InvalidBody(_) => "INVALID_BODY",
         }
     }
 
@@ -125,7 +164,15 @@ impl Error {
             | Error::HttpStatus { message: m, .. }
             | Error::BadResponse(m)
             | Error::InvalidMedia(m)
-            | Error::TicketUnavailable(m) => m,
+            | Error::TicketUnavailable(m)
+            | Error::InvalidIdentity(m)
+            | Error::Rejected { message: m, .. }
+            | Error::Unauthorized(m)
+            | Error::Forbidden(m)
+            | Error::NotFound(m)
+            | Error::MethodNotAllowed { message: m, .. }
+            | Error::BodyTooLarge(m)
+            | Error::InvalidBody(m) => m,
         }
     }
 
@@ -134,6 +181,37 @@ impl Error {
         match self {
             Error::HttpStatus { status, .. } => Some(*status),
             _ => None,
+        }
+    }
+
+    /// The service's business code, for [`Error::Rejected`].
+    pub fn upstream_code(&self) -> Option<&str> {
+        match self {
+            Error::Rejected { upstream_code, .. } => Some(upstream_code),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status an edge handler answers with for this error:
+    /// `400` bad input, `401`, `403`, `404`, `405`, `413` too large,
+    /// `502` the service failed or answered nonsense, `503` no ticket,
+    /// `500` the platform failed.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Error::Unauthorized(_) => 401,
+            Error::Forbidden(_) => 403,
+            Error::NotFound(_) => 404,
+            Error::MethodNotAllowed { .. } => 405,
+            Error::BodyTooLarge(_) | Error::ImageTooLarge(_) => 413,
+            Error::Timeout(_)
+            | Error::Network(_)
+            | Error::HttpStatus { .. }
+            | Error::BadResponse(_)
+            | Error::InvalidMedia(_)
+            | Error::Rejected { .. } => 502,
+            Error::TicketUnavailable(_) => 503,
+            Error::RandomUnavailable(_) | Error::NotInitialized(_) => 500,
+            _ => 400,
         }
     }
 
@@ -159,6 +237,14 @@ impl Error {
         "BAD_RESPONSE",
         "INVALID_MEDIA",
         "TICKET_UNAVAILABLE",
+        "INVALID_IDENTITY",
+        "REJECTED",
+        "UNAUTHORIZED",
+        "FORBIDDEN",
+        "NOT_FOUND",
+        "METHOD_NOT_ALLOWED",
+        "BODY_TOO_LARGE",
+        "INVALID_BODY",
     ];
 }
 
@@ -203,6 +289,20 @@ mod tests {
             Error::BadResponse(String::new()),
             Error::InvalidMedia(String::new()),
             Error::TicketUnavailable(String::new()),
+            Error::InvalidIdentity(String::new()),
+            Error::Rejected {
+                upstream_code: String::new(),
+                message: String::new(),
+            },
+            Error::Unauthorized(String::new()),
+            Error::Forbidden(String::new()),
+            Error::NotFound(String::new()),
+            Error::MethodNotAllowed {
+                allow: "GET",
+                message: String::new(),
+            },
+            Error::BodyTooLarge(String::new()),
+            Error::InvalidBody(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);

@@ -33,14 +33,20 @@
 //! - [`retry`]: backoff and file polling;
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
+//! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
+//! - [`order_token`]: HMAC order tokens that let a page read its own order;
+//! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
 //! - [`packed`]: several strings carried across the JS boundary as one;
 //! - [`error`]: the one error enum and its stable codes.
 
+pub mod edge;
 pub mod endpoints;
 pub mod error;
 pub mod flight;
+pub mod h5;
 pub mod media;
 pub mod nonce;
+pub mod order_token;
 pub mod packed;
 pub mod request;
 pub mod response;

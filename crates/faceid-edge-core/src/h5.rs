@@ -1,0 +1,749 @@
+//! The H5 face flow: starting a verification (`getAdvFaceId`), the signed
+//! login URL of the face page, and checking the callback's signature.
+//!
+//! 1. [`Config::start_face`] signs `POST {kyc}/api/server/getAdvFaceId` over
+//!    the App ID, the user id, the version, a nonce and the SIGN ticket; the
+//!    answer carries `faceId` and `optimalDomain`.
+//! 2. With a NONCE ticket fetched for the same user, [`Config::login_url`]
+//!    builds `https://{optimalDomain}/api/web/login?…`, signed over the App
+//!    ID, the order number, the user id, the version, the `faceId`, the
+//!    NONCE ticket and a nonce.
+//! 3. The face page sends the user back to the callback URL with `code`,
+//!    `orderNo` and `newSign` (older pages: `newSignature`), a signature
+//!    over the App ID, the order number, the SIGN ticket and the code:
+//!    [`Callback::verify`]. The code only says what the page showed; the
+//!    result query is the verdict.
+//!
+//! See `docs/protocol.md` in the repository for the whole flow.
+
+use crate::endpoints::Kind;
+use crate::error::{Error, Result};
+use crate::media;
+use crate::request::{json_object, Config, Image, SignedRequest};
+use crate::sign::{sign_values, verify_sign};
+use crate::validate;
+
+/// Largest comparison photo (`sourcePhotoStr`), in bytes before base64.
+pub const SOURCE_PHOTO_MAX: usize = 500 * 1024;
+/// Longest accepted name, in characters.
+pub const NAME_MAX: usize = 64;
+/// Longest accepted ID number, in characters.
+pub const ID_NO_MAX: usize = 32;
+/// Longest accepted callback or login base URL, in bytes.
+pub const CALLBACK_URL_MAX: usize = 2048;
+/// Longest `faceId` accepted from the service.
+pub const FACE_ID_MAX: usize = 128;
+/// Longest callback `code` accepted.
+pub const CODE_MAX: usize = 32;
+
+/// Checks a person's name: 1 to 64 characters, no control characters, no
+/// leading or trailing space.
+pub fn name(value: &str) -> Result<()> {
+    let count = value.chars().count();
+    if count == 0 {
+        return Err(Error::InvalidIdentity(
+            "name is empty: give the person's name as on the ID card".into(),
+        ));
+    }
+    if count > NAME_MAX {
+        return Err(Error::InvalidIdentity(format!(
+            "name must be at most {NAME_MAX} characters; got {count}"
+        )));
+    }
+    if let Some((i, c)) = value.chars().enumerate().find(|(_, c)| c.is_control()) {
+        return Err(Error::InvalidIdentity(format!(
+            "name has the control character {} at position {i}",
+            validate::describe(c)
+        )));
+    }
+    if value.trim() != value {
+        return Err(Error::InvalidIdentity(
+            "name has a leading or trailing space: remove it".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Checks an ID number: 1 to 32 ASCII letters or digits. For a mainland
+/// resident ID card (15 or 18 characters) the last character may be `X`.
+/// The message never repeats the number.
+pub fn id_no(value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::InvalidIdentity(
+            "idNo is empty: give the ID card number".into(),
+        ));
+    }
+    if value.len() > ID_NO_MAX {
+        return Err(Error::InvalidIdentity(format!(
+            "idNo must be at most {ID_NO_MAX} characters; got {}",
+            value.chars().count()
+        )));
+    }
+    if let Some(i) = value.chars().position(|c| !c.is_ascii_alphanumeric()) {
+        return Err(Error::InvalidIdentity(format!(
+            "idNo may hold only ASCII letters and digits; position {i} holds something else"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a URL the user's browser is sent to (the callback URL, a login
+/// base): `https://`, or `http://` for a host on this machine
+/// (`localhost`, `127.x.x.x`, `[::1]`), printable ASCII, no fragment, no
+/// user name or password, at most 2048 bytes.
+pub fn browser_url(value: &str, field: &str) -> Result<()> {
+    if value.len() > CALLBACK_URL_MAX {
+        return Err(Error::InvalidUrl(format!(
+            "{field} must be at most {CALLBACK_URL_MAX} bytes; got {}",
+            value.len()
+        )));
+    }
+    let (secure, rest) = if let Some(rest) = value.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = value.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err(Error::InvalidUrl(format!(
+            "{field} must be an absolute https:// URL (http:// only on localhost, 127.0.0.1 or [::1])"
+        )));
+    };
+    if let Some(c) = value
+        .chars()
+        .find(|&c| !c.is_ascii_graphic() || matches!(c, '#' | '\\' | '"' | '<' | '>'))
+    {
+        return Err(Error::InvalidUrl(format!(
+            "{field} must be printable ASCII (percent-encode the rest) without a fragment; found {}",
+            validate::describe(c)
+        )));
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err(Error::InvalidUrl(format!(
+            "{field} must not contain a user name or password"
+        )));
+    }
+    let host = host_of(authority);
+    if host.is_empty() {
+        return Err(Error::InvalidUrl(format!("{field} has no host")));
+    }
+    if !secure && !is_local(host) {
+        return Err(Error::InvalidUrl(format!(
+            "{field} must use https:// for host {}",
+            validate::quote(host)
+        )));
+    }
+    Ok(())
+}
+
+fn host_of(authority: &str) -> &str {
+    if authority.starts_with('[') {
+        authority
+            .find(']')
+            .and_then(|i| authority.get(..=i))
+            .unwrap_or(authority)
+    } else {
+        authority.split(':').next().unwrap_or("")
+    }
+}
+
+fn is_local(host: &str) -> bool {
+    host.eq_ignore_ascii_case("localhost")
+        || host == "[::1]"
+        || (host.starts_with("127.")
+            && host.split('.').count() == 4
+            && host
+                .split('.')
+                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())))
+}
+
+/// Checks the `optimalDomain` the service answered with: a host name (and
+/// optional port), nothing that could change the URL's scheme or path.
+pub fn optimal_domain(value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= 260
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+        && !value.starts_with(['.', '-', ':']);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadResponse(
+            "getAdvFaceId answered with an optimalDomain that is not a host name".into(),
+        ))
+    }
+}
+
+/// Checks the `faceId` the service answered with.
+pub fn face_id(value: &str) -> Result<()> {
+    let ok = !value.is_empty()
+        && value.len() <= FACE_ID_MAX
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::BadResponse(
+            "getAdvFaceId answered without a usable faceId".into(),
+        ))
+    }
+}
+
+/// The comparison photo of a face verification.
+#[derive(Debug, Clone, Copy)]
+pub struct SourcePhoto<'a> {
+    /// The photo (JPEG or PNG, at most 500 KB).
+    pub image: Image<'a>,
+    /// `"1"`: a watermarked photo; `"2"` (default): a high-definition photo.
+    pub photo_type: &'a str,
+}
+
+/// Cleans and checks a comparison photo: base64 text out, at most 500 KB
+/// of JPEG or PNG in.
+pub fn source_photo_base64(photo: &SourcePhoto<'_>) -> Result<String> {
+    if !matches!(photo.photo_type, "1" | "2") {
+        return Err(Error::InvalidOption(format!(
+            "sourcePhotoType must be \"1\" (watermarked photo) or \"2\" (high-definition photo); got {}",
+            validate::quote(photo.photo_type)
+        )));
+    }
+    if let Image::Bytes(bytes) = photo.image {
+        check_photo(bytes.len(), bytes)?;
+    }
+    let text = photo.image.to_base64().map_err(|e| match e {
+        Error::InvalidImage(m) | Error::ImageTooLarge(m) => {
+            Error::InvalidImage(format!("sourcePhoto: {m}"))
+        }
+        other => other,
+    })?;
+    let padding = text.bytes().rev().take_while(|&b| b == b'=').count();
+    let size = text.len() / 4 * 3 - padding;
+    let head = media::decode("sourcePhoto", text.get(..16.min(text.len())).unwrap_or(""))
+        .unwrap_or_default();
+    check_photo(size, &head)?;
+    Ok(text)
+}
+
+fn check_photo(size: usize, head: &[u8]) -> Result<()> {
+    if size > SOURCE_PHOTO_MAX {
+        return Err(Error::ImageTooLarge(format!(
+            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
+            size.div_ceil(1024)
+        )));
+    }
+    match media::sniff(head) {
+        "image/jpeg" | "image/png" => Ok(()),
+        _ => Err(Error::InvalidImage(
+            "sourcePhoto must be a JPEG or PNG image".into(),
+        )),
+    }
+}
+
+/// What starting a face verification needs.
+#[derive(Debug, Clone, Copy)]
+pub struct FaceStart<'a> {
+    /// The partner's order number (1 to 32 letters and digits).
+    pub order_no: &'a str,
+    /// The user's id (at most 30 characters: a NONCE ticket follows).
+    pub user_id: &'a str,
+    /// The person's name.
+    pub name: &'a str,
+    /// The person's ID number.
+    pub id_no: &'a str,
+    /// The cleaned base64 of a comparison photo and its type, if any.
+    pub source_photo: Option<(&'a str, &'a str)>,
+}
+
+/// The parameters of the face page's login URL besides the signed ones.
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    /// `https://{optimalDomain}`, or the client's `loginUrl`.
+    pub base: &'a str,
+    /// The order number.
+    pub order_no: &'a str,
+    /// The `faceId` from `getAdvFaceId`.
+    pub face_id: &'a str,
+    /// The user id given to `getAdvFaceId`.
+    pub user_id: &'a str,
+    /// Where the face page sends the user back.
+    pub callback_url: &'a str,
+    /// `resultType` (`"1"`: straight back to the callback).
+    pub result_type: &'a str,
+    /// `from`: `"browser"` or `"App"`.
+    pub from: &'a str,
+    /// `redirectType`, sent only when not empty.
+    pub redirect_type: &'a str,
+    /// The NONCE ticket (single use).
+    pub nonce_ticket: &'a str,
+    /// A fresh nonce.
+    pub nonce: &'a str,
+}
+
+/// Checks a short option of the login URL (`resultType`, `from`,
+/// `redirectType`): at most 16 ASCII letters and digits.
+pub fn login_option(value: &str, field: &str) -> Result<()> {
+    if value.len() > 16 || !value.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err(Error::InvalidOption(format!(
+            "{field} must be at most 16 ASCII letters and digits; got {}",
+            validate::quote(value)
+        )));
+    }
+    Ok(())
+}
+
+impl Config {
+    /// `POST {kyc}/api/server/getAdvFaceId?orderNo=…`, signed over the App
+    /// ID, the user id, the version, the nonce and the SIGN ticket.
+    pub fn start_face(
+        &self,
+        start: &FaceStart<'_>,
+        ticket: &str,
+        nonce: &str,
+    ) -> Result<SignedRequest> {
+        validate::order_no(start.order_no)?;
+        validate::user_id(start.user_id, validate::NONCE_USER_ID_MAX)?;
+        name(start.name)?;
+        id_no(start.id_no)?;
+        validate::ticket(ticket)?;
+        validate::nonce(nonce)?;
+        let sign = sign_values([self.app_id(), start.user_id, self.version(), nonce, ticket]);
+        let kind = Kind::StartFace;
+        let url = format!(
+            "{}{}?orderNo={}",
+            self.base(kind.host()),
+            kind.path(),
+            start.order_no
+        );
+        let mut fields: Vec<(&str, &str)> = vec![
+            ("appId", self.app_id()),
+            ("orderNo", start.order_no),
+            ("name", start.name),
+            ("idNo", start.id_no),
+            ("userId", start.user_id),
+            ("version", self.version()),
+            ("nonce", nonce),
+            ("sign", &sign),
+        ];
+        if let Some((photo, photo_type)) = start.source_photo {
+            fields.push(("sourcePhotoStr", photo));
+            fields.push(("sourcePhotoType", photo_type));
+        }
+        Ok(SignedRequest {
+            kind,
+            url,
+            method: kind.method(),
+            headers: vec![("content-type", "application/json")],
+            body: Some(json_object(&fields)),
+        })
+    }
+
+    /// The face page's login URL, signed over the App ID, the order number,
+    /// the user id, the version, the `faceId`, the NONCE ticket and the
+    /// nonce.
+    pub fn login_url(&self, login: &Login<'_>) -> Result<String> {
+        validate::order_no(login.order_no)?;
+        validate::user_id(login.user_id, validate::NONCE_USER_ID_MAX)?;
+        face_id(login.face_id)?;
+        browser_url(login.callback_url, "callbackUrl")?;
+        browser_url(login.base, "loginUrl")?;
+        login_option(login.result_type, "resultType")?;
+        login_option(login.from, "from")?;
+        login_option(login.redirect_type, "redirectType")?;
+        validate::ticket(login.nonce_ticket)?;
+        validate::nonce(login.nonce)?;
+        let sign = sign_values([
+            self.app_id(),
+            login.order_no,
+            login.user_id,
+            self.version(),
+            login.face_id,
+            login.nonce_ticket,
+            login.nonce,
+        ]);
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        query
+            .append_pair("appId", self.app_id())
+            .append_pair("version", self.version())
+            .append_pair("nonce", login.nonce)
+            .append_pair("orderNo", login.order_no)
+            .append_pair("faceId", login.face_id)
+            .append_pair("url", login.callback_url)
+            .append_pair("resultType", login.result_type)
+            .append_pair("userId", login.user_id)
+            .append_pair("sign", &sign)
+            .append_pair("from", login.from);
+        if !login.redirect_type.is_empty() {
+            query.append_pair("redirectType", login.redirect_type);
+        }
+        Ok(format!(
+            "{}/api/web/login?{}",
+            login.base.trim_end_matches('/'),
+            query.finish()
+        ))
+    }
+}
+
+/// The parameters the face page adds to the callback URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Callback {
+    /// `orderNo`, if present.
+    pub order_no: Option<String>,
+    /// `code`, if present (`"0"`: the page showed success).
+    pub code: Option<String>,
+    /// `newSign` (or the older `newSignature`), if present.
+    pub new_sign: Option<String>,
+}
+
+impl Callback {
+    /// Reads a query string (with or without its leading `?`). When a
+    /// parameter appears more than once the callback is malformed and
+    /// never verifies.
+    pub fn from_query(query: &str) -> Callback {
+        let query = query.strip_prefix('?').unwrap_or(query);
+        let mut order_no = Vec::new();
+        let mut code = Vec::new();
+        let mut sign = Vec::new();
+        for (k, v) in form_urlencoded::parse(query.as_bytes()) {
+            match &*k {
+                "orderNo" => order_no.push(v.into_owned()),
+                "code" => code.push(v.into_owned()),
+                "newSign" | "newSignature" => sign.push(v.into_owned()),
+                _ => {}
+            }
+        }
+        let one = |mut v: Vec<String>| if v.len() == 1 { v.pop() } else { None };
+        Callback {
+            order_no: one(order_no),
+            code: one(code),
+            new_sign: one(sign),
+        }
+    }
+
+    /// Whether the signature verifies against any of `tickets` (the current
+    /// SIGN ticket and the one before it), in constant time per ticket.
+    /// Missing or malformed parameters never verify.
+    pub fn verify(&self, app_id: &str, tickets: &[&str]) -> bool {
+        let (Some(order_no), Some(code), Some(sign)) = (&self.order_no, &self.code, &self.new_sign)
+        else {
+            return false;
+        };
+        if validate::order_no(order_no).is_err()
+            || code.is_empty()
+            || code.len() > CODE_MAX
+            || !code.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return false;
+        }
+        let mut any = false;
+        for ticket in tickets {
+            // Every ticket is tried: the time taken does not say which matched.
+            any |= verify_sign([app_id, order_no.as_str(), ticket, code.as_str()], sign);
+        }
+        any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TICKET: &str = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
+    const NONCE_TICKET: &str = "NonceTicketNonceTicketNonceTicketNonceTicketNonceTicketNonceTick";
+    const NONCE: &str = "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T";
+
+    fn config() -> Config {
+        Config::new("IDAXXXXX", None, None, Some("http://127.0.0.1:9")).unwrap()
+    }
+
+    fn start() -> FaceStart<'static> {
+        FaceStart {
+            order_no: "order001",
+            user_id: "user01",
+            name: "张三",
+            id_no: "11010519491231002X",
+            source_photo: None,
+        }
+    }
+
+    #[test]
+    fn start_face_signs_over_app_user_version_nonce_ticket() {
+        let req = config().start_face(&start(), TICKET, NONCE).unwrap();
+        assert_eq!(
+            req.url,
+            "http://127.0.0.1:9/api/server/getAdvFaceId?orderNo=order001"
+        );
+        assert_eq!(req.method.as_str(), "POST");
+        let body = req.body.unwrap();
+        let sign = sign_values(["IDAXXXXX", "user01", "1.0.0", NONCE, TICKET]);
+        assert_eq!(
+            body,
+            format!("{{\"appId\":\"IDAXXXXX\",\"orderNo\":\"order001\",\"name\":\"张三\",\"idNo\":\"11010519491231002X\",\"userId\":\"user01\",\"version\":\"1.0.0\",\"nonce\":\"{NONCE}\",\"sign\":\"{sign}\"}}")
+        );
+        assert!(!body.contains(TICKET));
+    }
+
+    #[test]
+    fn start_face_validates_every_input() {
+        let c = config();
+        let cases: [(FaceStart<'_>, &str); 6] = [
+            (
+                FaceStart {
+                    order_no: "a b",
+                    ..start()
+                },
+                "INVALID_ORDER_NO",
+            ),
+            (
+                FaceStart {
+                    user_id: &"u".repeat(31),
+                    ..start()
+                },
+                "INVALID_USER_ID",
+            ),
+            (
+                FaceStart {
+                    name: "",
+                    ..start()
+                },
+                "INVALID_IDENTITY",
+            ),
+            (
+                FaceStart {
+                    name: " 张三",
+                    ..start()
+                },
+                "INVALID_IDENTITY",
+            ),
+            (
+                FaceStart {
+                    id_no: "1101-05",
+                    ..start()
+                },
+                "INVALID_IDENTITY",
+            ),
+            (
+                FaceStart {
+                    id_no: "",
+                    ..start()
+                },
+                "INVALID_IDENTITY",
+            ),
+        ];
+        for (input, code) in cases {
+            assert_eq!(
+                c.start_face(&input, TICKET, NONCE).unwrap_err().code(),
+                code
+            );
+        }
+        let e = c
+            .start_face(
+                &FaceStart {
+                    id_no: "110105194912310021!",
+                    ..start()
+                },
+                TICKET,
+                NONCE,
+            )
+            .unwrap_err();
+        assert!(!e.message().contains("1101051949"));
+    }
+
+    #[test]
+    fn source_photo_is_checked() {
+        let jpeg = [0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
+        let ok = SourcePhoto {
+            image: Image::Bytes(&jpeg),
+            photo_type: "2",
+        };
+        let text = source_photo_base64(&ok).unwrap();
+        assert_eq!(text, "/9j/4AAQSkZJRg==");
+        let png_text = "iVBORw0KGgoAAAANSUhEUg==";
+        assert!(source_photo_base64(&SourcePhoto {
+            image: Image::Base64(png_text),
+            photo_type: "1"
+        })
+        .is_ok());
+        let gif = b"GIF89a0000";
+        let e = source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(gif),
+            photo_type: "2",
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "INVALID_IMAGE");
+        let big = [0xFF; SOURCE_PHOTO_MAX + 1];
+        let e = source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&big),
+            photo_type: "2",
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "IMAGE_TOO_LARGE");
+        let e = source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&jpeg),
+            photo_type: "3",
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "INVALID_OPTION");
+        let e = source_photo_base64(&SourcePhoto {
+            image: Image::Base64("not base64!"),
+            photo_type: "2",
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "INVALID_IMAGE");
+    }
+
+    #[test]
+    fn login_url_is_signed_over_seven_values() {
+        let url = config()
+            .login_url(&Login {
+                base: "https://kyc.example.com",
+                order_no: "order001",
+                face_id: "faceId0001",
+                user_id: "user01",
+                callback_url: "https://h5.example.com/faceid/callback?x=1&y=2",
+                result_type: "1",
+                from: "browser",
+                redirect_type: "",
+                nonce_ticket: NONCE_TICKET,
+                nonce: NONCE,
+            })
+            .unwrap();
+        let sign = sign_values([
+            "IDAXXXXX",
+            "order001",
+            "user01",
+            "1.0.0",
+            "faceId0001",
+            NONCE_TICKET,
+            NONCE,
+        ]);
+        assert_eq!(
+            url,
+            format!("https://kyc.example.com/api/web/login?appId=IDAXXXXX&version=1.0.0&nonce={NONCE}&orderNo=order001&faceId=faceId0001&url=https%3A%2F%2Fh5.example.com%2Ffaceid%2Fcallback%3Fx%3D1%26y%3D2&resultType=1&userId=user01&sign={sign}&from=browser")
+        );
+        assert!(!url.contains(NONCE_TICKET));
+    }
+
+    #[test]
+    fn login_url_refuses_unsafe_parts() {
+        let base = Login {
+            base: "https://kyc.example.com",
+            order_no: "order001",
+            face_id: "faceId0001",
+            user_id: "user01",
+            callback_url: "https://h5.example.com/cb",
+            result_type: "1",
+            from: "browser",
+            redirect_type: "1",
+            nonce_ticket: NONCE_TICKET,
+            nonce: NONCE,
+        };
+        let c = config();
+        assert!(c
+            .login_url(&base)
+            .unwrap()
+            .ends_with("&from=browser&redirectType=1"));
+        for (login, code) in [
+            (
+                Login {
+                    callback_url: "javascript:alert(1)",
+                    ..base
+                },
+                "INVALID_URL",
+            ),
+            (
+                Login {
+                    callback_url: "http://evil.example.com/cb",
+                    ..base
+                },
+                "INVALID_URL",
+            ),
+            (
+                Login {
+                    callback_url: "https://u:p@h5.example.com/cb",
+                    ..base
+                },
+                "INVALID_URL",
+            ),
+            (
+                Login {
+                    callback_url: "https://h5.example.com/cb#frag",
+                    ..base
+                },
+                "INVALID_URL",
+            ),
+            (
+                Login {
+                    face_id: "a/b",
+                    ..base
+                },
+                "BAD_RESPONSE",
+            ),
+            (
+                Login {
+                    from: "a&b=c",
+                    ..base
+                },
+                "INVALID_OPTION",
+            ),
+        ] {
+            assert_eq!(c.login_url(&login).unwrap_err().code(), code);
+        }
+        assert!(c
+            .login_url(&Login {
+                callback_url: "http://127.0.0.1:8787/cb",
+                ..base
+            })
+            .is_ok());
+        assert!(optimal_domain("kyc1.qcloud.com").is_ok());
+        assert!(optimal_domain("127.0.0.1:8788").is_ok());
+        for bad in ["", "evil.com/x", "a@b", "-x", "x?y", "https://x"] {
+            assert!(optimal_domain(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn callback_verifies_against_current_or_previous_ticket() {
+        let old = "OldTicketOldTicketOldTicketOldTicketOldTicketOldTicketOldTicket1";
+        let sign = sign_values(["IDAXXXXX", "order001", old, "0"]);
+        let cb = Callback::from_query(&format!(
+            "?code=0&orderNo=order001&newSign={}",
+            sign.to_lowercase()
+        ));
+        assert_eq!(cb.order_no.as_deref(), Some("order001"));
+        assert!(cb.verify("IDAXXXXX", &[TICKET, old]));
+        assert!(!cb.verify("IDAXXXXX", &[TICKET]));
+        assert!(!cb.verify("IDAOTHER", &[TICKET, old]));
+        let legacy = Callback::from_query(&format!(
+            "code=0&orderNo=order001&newSignature={sign}&h5faceId=x"
+        ));
+        assert!(legacy.verify("IDAXXXXX", &[old]));
+        // The code is signed: changing it breaks the signature.
+        let changed = Callback::from_query(&format!("code=1&orderNo=order001&newSign={sign}"));
+        assert!(!changed.verify("IDAXXXXX", &[old]));
+        for bad in [
+            String::new(),
+            "code=0&orderNo=order001".into(),
+            format!("code=0&code=0&orderNo=order001&newSign={sign}"),
+            format!("code=0&orderNo=order001&newSign={sign}&newSignature={sign}"),
+            format!("code=&orderNo=order001&newSign={sign}"),
+            format!("code=0&orderNo=order%20001&newSign={sign}"),
+        ] {
+            assert!(
+                !Callback::from_query(&bad).verify("IDAXXXXX", &[old]),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn names_and_numbers() {
+        assert!(name("张三").is_ok());
+        assert!(name("Mary Ann").is_ok());
+        assert!(name(&"名".repeat(64)).is_ok());
+        assert!(name(&"名".repeat(65)).is_err());
+        assert!(name("a\u{0}b").is_err());
+        assert!(id_no("11010519491231002X").is_ok());
+        assert!(id_no(&"1".repeat(33)).is_err());
+    }
+}
