@@ -7,7 +7,7 @@ use crate::error::Error;
 #[wasm_bindgen(module = "/src/wasm/js/boundary.js")]
 extern "C" {
     #[wasm_bindgen(js_name = makeError)]
-    fn make_error(code: &str, message: &str, status: u16) -> JsValue;
+    fn make_error(code: &str, message: &str, status: u16, upstream_code: &str) -> JsValue;
 
     /// Packs `{ appId, orderNo, ticket, nonce, version? }`, or `None` when a
     /// field has the wrong type or the fields total more than `max`
@@ -101,5 +101,10 @@ pub fn ascii_bytes(value: &JsValue) -> Option<Vec<u8>> {
 
 /// Converts a core error into a thrown `FaceIdError`.
 pub fn to_js(error: Error) -> JsValue {
-    make_error(error.code(), error.message(), error.status().unwrap_or(0))
+    make_error(
+        error.code(),
+        error.message(),
+        error.status().unwrap_or(0),
+        error.upstream_code().unwrap_or(""),
+    )
 }

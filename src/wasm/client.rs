@@ -28,6 +28,7 @@ use super::tickets::{Manager, Store};
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
+use crate::h5::{self, Callback, FaceStart, Login, SourcePhoto};
 use crate::request::{
     check_image_size, CardType, Config, Image, SignedRequest, IMAGE_BODY_TAIL, MAX_IMAGE_BASE64,
 };
@@ -60,13 +61,18 @@ impl TicketSource {
     }
 }
 
-struct Inner {
+pub(super) struct Inner {
     /// Codes that mean "this ticket is no longer valid": refresh once and
     /// retry the call once.
     ticket_error_codes: Vec<String>,
     config: Config,
     ticket: TicketSource,
     policy: Policy,
+    /// `loginUrl`: replaces `https://{optimalDomain}` in face page URLs.
+    login_url: Option<String>,
+    /// The last two distinct SIGN tickets this client used, newest last: a
+    /// callback signed just before a refresh still verifies.
+    recent: std::cell::RefCell<Vec<String>>,
 }
 
 /// A client for the FaceID result queries. Holds the SIGN ticket (or a
@@ -93,6 +99,21 @@ enum Call {
         image: JsValue,
         user_id: Option<String>,
     },
+    StartFace(Rc<StartInput>),
+}
+
+/// The inputs of `startFace`, validated before any network call.
+pub(super) struct StartInput {
+    pub order_no: String,
+    pub user_id: String,
+    pub name: String,
+    pub id_no: String,
+    pub callback_url: String,
+    /// The cleaned base64 of the comparison photo and its type.
+    pub source_photo: Option<(String, String)>,
+    pub result_type: String,
+    pub from: String,
+    pub redirect_type: String,
 }
 
 /// A signed request whose body is a JavaScript string.
@@ -118,19 +139,21 @@ impl Call {
         match self {
             Call::Query { kind, .. } => *kind,
             Call::IdCardOcr { .. } => Kind::IdCardOcr,
+            Call::StartFace(_) => Kind::StartFace,
         }
     }
 
     fn order_no(&self) -> &str {
         match self {
             Call::Query { order_no, .. } | Call::IdCardOcr { order_no, .. } => order_no,
+            Call::StartFace(input) => &input.order_no,
         }
     }
 
     fn get_file(&self) -> GetFile {
         match self {
             Call::Query { get_file, .. } => *get_file,
-            Call::IdCardOcr { .. } => GetFile::None,
+            Call::IdCardOcr { .. } | Call::StartFace(_) => GetFile::None,
         }
     }
 
@@ -167,6 +190,21 @@ impl Call {
                     request,
                     body: Some(body.into()),
                 })
+            }
+            Call::StartFace(input) => {
+                let start = FaceStart {
+                    order_no: &input.order_no,
+                    user_id: &input.user_id,
+                    name: &input.name,
+                    id_no: &input.id_no,
+                    source_photo: input
+                        .source_photo
+                        .as_ref()
+                        .map(|(photo, kind)| (photo.as_str(), kind.as_str())),
+                };
+                let request = config.start_face(&start, ticket, nonce)?;
+                let body = request.body.as_deref().map(JsValue::from_str);
+                Ok(Prepared { request, body })
             }
         }
     }
@@ -369,7 +407,134 @@ pub fn schedule_option(options: &JsValue) -> Result<Schedule, Error> {
 
 impl Inner {
     /// The SIGN ticket for one call; `ctx` keeps a background refresh alive.
+    /// Remembered (with the one before it) for checking callbacks.
     async fn ticket(&self, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+        let ticket = self.source_ticket(ctx).await?;
+        let mut recent = self.recent.borrow_mut();
+        if recent.last() != Some(&ticket) {
+            recent.push(ticket.clone());
+            if recent.len() > 2 {
+                recent.remove(0);
+            }
+        }
+        Ok(ticket)
+    }
+
+    /// The deadline of one request, in milliseconds.
+    pub(super) fn timeout_ms(&self) -> u32 {
+        self.policy.timeout_ms
+    }
+
+    /// A result query, as a `QueryResult` object.
+    pub(super) async fn query(
+        &self,
+        kind: Kind,
+        order_no: String,
+        get_file: GetFile,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<JsValue, Error> {
+        let call = Call::Query {
+            kind,
+            order_no,
+            get_file,
+        };
+        self.run(&call, ctx).await
+    }
+
+    /// ID card OCR from an image: `input` is `{ cardType, image, userId? }`.
+    pub(super) async fn id_card_ocr(
+        &self,
+        order_no: &str,
+        input: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<JsValue, Error> {
+        let call = id_card_ocr_call(&JsValue::from_str(order_no), input)?;
+        self.run(&call, ctx).await
+    }
+
+    /// A fresh NONCE ticket for `user_id`.
+    async fn nonce_ticket(&self, user_id: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+        match &self.ticket {
+            TicketSource::Managed(m) => m.nonce_ticket(user_id, ctx).await,
+            TicketSource::Owner(o) => o.nonce_ticket(user_id).await,
+            _ => Err(Error::InvalidOption(
+                "NONCE tickets need a client made with secret or ticketOwner".into(),
+            )),
+        }
+    }
+
+    /// Starts an H5 face verification: `getAdvFaceId`, a NONCE ticket,
+    /// the signed login URL. `{ orderNo, faceId, url, optimalDomain }`.
+    pub(super) async fn start_face(
+        &self,
+        input: Rc<StartInput>,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<JsValue, Error> {
+        let call = Call::StartFace(input.clone());
+        let answer = self.run(&call, ctx).await?;
+        let answer: Object = answer.unchecked_into();
+        let text = |o: &Object, k: &str| own(o, k).as_string().unwrap_or_default();
+        if own(&answer, "ok").as_bool() != Some(true) {
+            let code = text(&answer, "code");
+            return Err(Error::Rejected {
+                message: format!(
+                    "getAdvFaceId answered {}: {}",
+                    validate::quote(&code),
+                    text(&answer, "msg")
+                ),
+                upstream_code: code,
+            });
+        }
+        let result: Object = own(&answer, "result").unchecked_into();
+        let face_id = text(&result, "faceId");
+        h5::face_id(&face_id)?;
+        let domain = text(&result, "optimalDomain");
+        let base = match &self.login_url {
+            Some(base) => base.clone(),
+            None => {
+                h5::optimal_domain(&domain)?;
+                format!("https://{domain}")
+            }
+        };
+        let nonce_ticket = self.nonce_ticket(&input.user_id, ctx).await?;
+        let nonce = crate::nonce::nonce()?;
+        let url = self.config.login_url(&Login {
+            base: &base,
+            order_no: &input.order_no,
+            face_id: &face_id,
+            user_id: &input.user_id,
+            callback_url: &input.callback_url,
+            result_type: &input.result_type,
+            from: &input.from,
+            redirect_type: &input.redirect_type,
+            nonce_ticket: &nonce_ticket,
+            nonce: &nonce,
+        })?;
+        let out = Object::new();
+        define_value(&out, "orderNo", &JsValue::from_str(&input.order_no));
+        define_value(&out, "faceId", &JsValue::from_str(&face_id));
+        define_value(&out, "url", &JsValue::from_str(&url));
+        let domain = if domain.is_empty() {
+            JsValue::NULL
+        } else {
+            JsValue::from_str(&domain)
+        };
+        define_value(&out, "optimalDomain", &domain);
+        Ok(out.into())
+    }
+
+    /// Whether a callback's signature verifies against the current SIGN
+    /// ticket or the one before it.
+    pub(super) async fn verify_callback(&self, callback: &Callback) -> Result<bool, Error> {
+        let current = self.ticket(None).await?;
+        let recent = self.recent.borrow().clone();
+        let mut tickets: Vec<&str> = vec![&current];
+        tickets.extend(recent.iter().map(String::as_str).filter(|t| *t != current));
+        Ok(callback.verify(self.config.app_id(), &tickets))
+    }
+
+    /// The SIGN ticket from the configured source.
+    async fn source_ticket(&self, ctx: Option<&WaitUntil>) -> Result<String, Error> {
         let provider = match &self.ticket {
             TicketSource::Fixed(t) => return Ok(t.clone()),
             TicketSource::Managed(m) => return m.sign_ticket(ctx).await,
@@ -559,6 +724,158 @@ pub fn code_info_js(code: &str) -> JsValue {
     }
 }
 
+/// A short string option of `startFace`, with its default.
+fn short_option(input: &JsValue, key: &str, default: &str) -> Result<String, Error> {
+    let value =
+        options::string(input, key, Error::InvalidOption)?.unwrap_or_else(|| default.into());
+    h5::login_option(&value, key)?;
+    Ok(value)
+}
+
+/// Reads and checks the input of `startFace` (and its `ctx`).
+fn start_input(input: &JsValue) -> Result<(StartInput, Option<WaitUntil>), Error> {
+    options::object(input, "startFace input", false)?;
+    let order_no = match options::get(input, "orderNo")? {
+        v if options::absent(&v) => crate::nonce::nonce()?,
+        v => options::order_no(&v)?,
+    };
+    let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
+        Error::InvalidUserId(
+            "userId is missing: your id for this user (at most 30 letters, digits, '_' or '-')"
+                .into(),
+        )
+    })?;
+    validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
+    let name = options::string(input, "name", Error::InvalidIdentity)?.ok_or_else(|| {
+        Error::InvalidIdentity("name is missing: the person's name as on the ID card".into())
+    })?;
+    h5::name(&name)?;
+    let id_no = options::string(input, "idNo", Error::InvalidIdentity)?.ok_or_else(|| {
+        Error::InvalidIdentity("idNo is missing: the person's ID card number".into())
+    })?;
+    h5::id_no(&id_no)?;
+    let callback_url =
+        options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
+            Error::InvalidUrl(
+                "callbackUrl is missing: where the face page sends the user back".into(),
+            )
+        })?;
+    h5::browser_url(&callback_url, "callbackUrl")?;
+    let photo = options::get(input, "sourcePhoto")?;
+    let source_photo = if options::absent(&photo) {
+        None
+    } else {
+        let photo_type = short_option(input, "sourcePhotoType", "2")?;
+        Some(source_photo_option(&photo, &photo_type)?)
+    };
+    let start = StartInput {
+        order_no,
+        user_id,
+        name,
+        id_no,
+        callback_url,
+        source_photo,
+        result_type: short_option(input, "resultType", "1")?,
+        from: short_option(input, "from", "browser")?,
+        redirect_type: short_option(input, "redirectType", "")?,
+    };
+    Ok((start, ctx_option(input)?))
+}
+
+/// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
+/// JPEG or PNG; its size is checked before it is copied.
+fn source_photo_option(photo: &JsValue, photo_type: &str) -> Result<(String, String), Error> {
+    let too_large = |size: usize| {
+        Error::ImageTooLarge(format!(
+            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
+            size.div_ceil(1024)
+        ))
+    };
+    let text = if photo.is_string() {
+        let len = string_length(photo) as usize;
+        // Base64 of 500 KB is 683 KB; folded into lines a little more.
+        if len > h5::SOURCE_PHOTO_MAX / 3 * 4 * 2 {
+            return Err(too_large(len / 4 * 3));
+        }
+        let text = photo.as_string().unwrap_or_default();
+        h5::source_photo_base64(&SourcePhoto {
+            image: Image::Base64(&text),
+            photo_type,
+        })?
+    } else if let Some(bytes) = photo.dyn_ref::<Uint8Array>() {
+        if bytes.length() as usize > h5::SOURCE_PHOTO_MAX {
+            return Err(too_large(bytes.length() as usize));
+        }
+        h5::source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&bytes.to_vec()),
+            photo_type,
+        })?
+    } else {
+        return Err(Error::InvalidImage(format!(
+            "sourcePhoto must be a Uint8Array or base64 text; got {}",
+            describe_type(photo)
+        )));
+    };
+    Ok((text, photo_type.to_owned()))
+}
+
+/// Reads a callback from `URLSearchParams`, a `URL`, a query string or
+/// `{ orderNo, code, newSign }`.
+pub(super) fn callback_input(params: &JsValue) -> Result<Callback, Error> {
+    if let Some(url) = params.dyn_ref::<web_sys::Url>() {
+        return Ok(Callback::from_query(&url.search()));
+    }
+    if let Some(search) = params.dyn_ref::<web_sys::UrlSearchParams>() {
+        return Ok(Callback::from_query(&String::from(search.to_string())));
+    }
+    if params.is_string() {
+        let len = string_length(params) as usize;
+        if len > 8192 {
+            return Ok(Callback::default());
+        }
+        let text = params.as_string().unwrap_or_default();
+        let query = match text.split_once('?') {
+            Some((_, q)) => q,
+            None => &text,
+        };
+        let query = query.split('#').next().unwrap_or("");
+        return Ok(Callback::from_query(query));
+    }
+    if is_plain_object(params) {
+        let field = |k: &str| -> Result<Option<String>, Error> {
+            let v = options::get(params, k)?;
+            if !v.is_string() || string_length(&v) > 256 {
+                return Ok(None);
+            }
+            Ok(v.as_string())
+        };
+        return Ok(Callback {
+            order_no: field("orderNo")?,
+            code: field("code")?,
+            new_sign: match field("newSign")? {
+                Some(s) => Some(s),
+                None => field("newSignature")?,
+            },
+        });
+    }
+    Err(Error::InvalidArgument(format!(
+        "verifyCallback takes URLSearchParams, a URL, a query string or {{ orderNo, code, newSign }}; got {}",
+        describe_type(params)
+    )))
+}
+
+/// `{ valid, orderNo, code, ok }`.
+fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
+    let out = Object::new();
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    define_value(&out, "valid", &JsValue::from_bool(valid));
+    define_value(&out, "orderNo", &text(&callback.order_no));
+    define_value(&out, "code", &text(&callback.code));
+    let ok = valid && callback.code.as_deref() == Some("0");
+    define_value(&out, "ok", &JsValue::from_bool(ok));
+    out.into()
+}
+
 /// `{ url, method, headers, body }` for users with their own HTTP stack.
 fn request_js(prepared: &Prepared) -> JsValue {
     let request = &prepared.request;
@@ -641,12 +958,24 @@ impl FaceIdClient {
         let ticket = ticket_source(options, &config, policy.timeout_ms)?;
         let ticket_error_codes =
             options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
+        let login_url = options::string(options, "loginUrl", Error::InvalidUrl)?;
+        if let Some(url) = &login_url {
+            h5::browser_url(url, "loginUrl")?;
+            if url.contains('?') {
+                return Err(Error::InvalidUrl(
+                    "loginUrl must be a base URL without a query, like https://kyc.example.com"
+                        .into(),
+                ));
+            }
+        }
         Ok(FaceIdClient {
             inner: Rc::new(Inner {
                 ticket_error_codes,
                 config,
                 ticket,
                 policy,
+                login_url: login_url.map(|u| u.trim_end_matches('/').to_owned()),
+                recent: Default::default(),
             }),
         })
     }
@@ -814,15 +1143,74 @@ impl FaceIdClient {
             let user_id = user_id
                 .map_err(to_js)?
                 .ok_or_else(|| to_js(Error::InvalidUserId("userId must be a string".into())))?;
-            let ticket = match &inner.ticket {
-                TicketSource::Managed(m) => m.nonce_ticket(&user_id, ctx.as_ref()).await,
-                TicketSource::Owner(o) => o.nonce_ticket(&user_id).await,
-                _ => Err(Error::InvalidOption(
-                    "nonceTicket() needs a client made with secret or ticketOwner".into(),
-                )),
-            };
+            let ticket = inner.nonce_ticket(&user_id, ctx.as_ref()).await;
             ticket.map(|t| JsValue::from_str(&t)).map_err(to_js)
         })
+    }
+
+    /// Starts an H5 face verification for one person: `getAdvFaceId`, then
+    /// a NONCE ticket for `userId`, then the signed URL of the face page.
+    /// Resolves to `{ orderNo, faceId, url, optimalDomain }`; send the
+    /// user's browser to `url`. Needs `secret` (or a `ticketOwner`) for the
+    /// NONCE ticket. Every input is checked before any network call; a
+    /// refusal by the service is `REJECTED` with its code in `upstreamCode`.
+    #[wasm_bindgen(js_name = startFace, unchecked_return_type = "Promise<StartFaceResult>")]
+    pub fn start_face(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StartFaceInput")] input: &JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let input = start_input(input).and_then(|i| {
+            if matches!(
+                inner.ticket,
+                TicketSource::Fixed(_) | TicketSource::Provider(_)
+            ) {
+                return Err(Error::InvalidOption(
+                    "startFace() needs a NONCE ticket: make the client with secret or ticketOwner"
+                        .into(),
+                ));
+            }
+            Ok(i)
+        });
+        future_to_promise(async move {
+            let (input, ctx) = input.map_err(to_js)?;
+            inner
+                .start_face(Rc::new(input), ctx.as_ref())
+                .await
+                .map_err(to_js)
+        })
+    }
+
+    /// Checks the face page's callback: `params` is the callback's
+    /// `URLSearchParams`, its `URL`, its query string or
+    /// `{ orderNo, code, newSign }`. Resolves to `{ valid, orderNo, code,
+    /// ok }`; `newSign` (or the older `newSignature`) is checked in
+    /// constant time against the current SIGN ticket and the one before
+    /// it. A wrong or missing signature is `valid: false`, never a throw.
+    /// The code is what the page showed: ask `faceResult` for the verdict.
+    #[wasm_bindgen(js_name = verifyCallback, unchecked_return_type = "Promise<CallbackVerdict>")]
+    pub fn verify_callback(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "URLSearchParams | URL | string | CallbackParams")]
+        params: &JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let callback = callback_input(params);
+        future_to_promise(async move {
+            let callback = callback.map_err(to_js)?;
+            let valid = inner.verify_callback(&callback).await.map_err(to_js)?;
+            Ok(verdict_js(&callback, valid))
+        })
+    }
+
+    /// An edge handler bound to this client (see `createEdgeHandler`).
+    #[wasm_bindgen(js_name = edgeHandler, unchecked_return_type = "EdgeHandler")]
+    pub fn edge_handler(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Omit<EdgeHandlerOptions, \"client\">")]
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        super::edge::handler(self.inner.clone(), options).map_err(to_js)
     }
 
     /// What an operator needs to see about the ticket: its source, age,

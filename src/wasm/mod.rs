@@ -8,6 +8,7 @@
 
 mod boundary;
 pub mod client;
+pub mod edge;
 pub mod exports;
 mod fast_sign;
 mod flight;

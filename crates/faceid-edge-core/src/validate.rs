@@ -38,7 +38,7 @@ pub fn max_len(field: &str) -> usize {
         "appId" => APP_ID_MAX,
         "ticket" => TICKET_MAX,
         "secret" => SECRET_MAX,
-        "serverUrl" | "kycUrl" => URL_MAX,
+        "serverUrl" | "kycUrl" | "loginUrl" | "callbackUrl" | "returnUrl" => URL_MAX,
         _ => OPTION_MAX,
     }
 }

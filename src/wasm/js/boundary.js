@@ -14,12 +14,18 @@ export class FaceIdError extends Error {
     this.name = "FaceIdError";
     this.code = code;
     if (options && typeof options.status === "number") this.status = options.status;
+    if (options && typeof options.upstreamCode === "string") this.upstreamCode = options.upstreamCode;
   }
 }
 
-// status: the HTTP status for HTTP_STATUS, 0 otherwise.
-export function makeError(code, message, status) {
-  return new FaceIdError(code, message, status ? { status } : undefined);
+// status: the HTTP status for HTTP_STATUS, 0 otherwise; upstreamCode: the
+// service's business code for REJECTED, "" otherwise.
+export function makeError(code, message, status, upstreamCode) {
+  if (!status && !upstreamCode) return new FaceIdError(code, message);
+  return new FaceIdError(code, message, {
+    ...(status ? { status } : {}),
+    ...(upstreamCode ? { upstreamCode } : {}),
+  });
 }
 
 // ---- Own properties only -------------------------------------------------

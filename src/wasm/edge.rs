@@ -1,0 +1,733 @@
+//! The edge handler: `(request, env, ctx) => Promise<Response>` for H5
+//! pages. The policy (routes, CORS, order tokens, trimming, limits) is in
+//! the core ([`crate::edge`], [`crate::order_token`], [`crate::h5`]); this
+//! module adapts `Request` and `Response` around it and calls the client.
+//!
+//! Every answer is a `Response`: the promise never rejects and nothing
+//! panics. Error bodies are `{ error: { code, message } }`; no ticket,
+//! token, secret, photo or full ID number is ever in a response.
+
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use web_sys::{Headers, Request, Response, ResponseInit, Url};
+
+use super::boundary::{define_value, describe_type, string_length, to_js};
+use super::client::{callback_input, Inner, StartInput};
+use super::flight::WaitUntil;
+use super::http::{error_name, is_plain_object, now_ms, own, within};
+use super::options;
+use crate::edge::{self as policy, Cors, Route, Trim};
+use crate::endpoints::{GetFile, Kind};
+use crate::error::Error;
+use crate::h5;
+use crate::order_token::{OrderTokens, TokenKind};
+use crate::validate;
+
+/// What the handler holds.
+struct Handler {
+    client: Rc<Inner>,
+    tokens: OrderTokens,
+    prefix: String,
+    identity: Function,
+    /// Absolute, or a path resolved against the request's origin.
+    return_url: String,
+    allowed: Vec<String>,
+    ttl_ms: u64,
+    reveal: Vec<String>,
+    result_type: String,
+    from: String,
+    redirect_type: String,
+}
+
+/// The edge handler's state; JavaScript sees a function (see
+/// `createEdgeHandler`).
+#[wasm_bindgen(skip_typescript)]
+pub struct FaceIdEdgeHandler {
+    inner: Rc<Handler>,
+}
+
+/// The user the operator's identity hook names.
+struct Identity {
+    user_id: String,
+    name: Option<String>,
+    id_no: Option<String>,
+}
+
+/// Reads the options and makes the handler function.
+pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, Error> {
+    options::object(options, "createEdgeHandler options", false)?;
+    let key = options::get(options, "orderTokenKey")?;
+    let tokens = if let Some(bytes) = key.dyn_ref::<Uint8Array>() {
+        if bytes.length() > 4096 {
+            return Err(Error::InvalidOption("orderTokenKey is too long".into()));
+        }
+        OrderTokens::new(&bytes.to_vec())?
+    } else if key.is_string() {
+        if string_length(&key) > 4096 {
+            return Err(Error::InvalidOption("orderTokenKey is too long".into()));
+        }
+        OrderTokens::new(key.as_string().unwrap_or_default().as_bytes())?
+    } else {
+        return Err(Error::InvalidOption(format!(
+            "orderTokenKey must be a string or Uint8Array of at least 32 bytes (a random secret from a secret binding); got {}",
+            describe_type(&key)
+        )));
+    };
+    let prefix = options::string(options, "prefix", Error::InvalidOption)?
+        .unwrap_or_else(|| policy::DEFAULT_PREFIX.into());
+    policy::prefix(&prefix)?;
+    let identity = options::get(options, "identity")?
+        .dyn_into::<Function>()
+        .map_err(|v| {
+            Error::InvalidOption(format!(
+                "identity must be a function (request, env) => {{ userId, name, idNo }} | null that says who the signed-in user is; got {}",
+                describe_type(&v)
+            ))
+        })?;
+    let return_url = options::string(options, "returnUrl", Error::InvalidUrl)?.ok_or_else(|| {
+        Error::InvalidUrl(
+            "returnUrl is missing: the H5 page the user comes back to (an absolute URL or a path such as \"/done.html\")".into(),
+        )
+    })?;
+    if return_url.starts_with('/') && !return_url.starts_with("//") {
+        h5::browser_url(&format!("https://x{return_url}"), "returnUrl")?;
+    } else {
+        h5::browser_url(&return_url, "returnUrl")?;
+    }
+    let allowed = options::string_list(options, "allowedOrigins")?
+        .unwrap_or_default()
+        .iter()
+        .map(|o| policy::allowed_origin(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let ttl_ms = match options::get(options, "tokenTtlMs")? {
+        v if options::absent(&v) => policy::DEFAULT_TOKEN_TTL_MS,
+        v => match v.as_f64() {
+            Some(n) if n.fract() == 0.0 && n >= 1000.0 && n <= policy::MAX_TOKEN_TTL_MS as f64 => {
+                n as u64
+            }
+            _ => return Err(Error::InvalidOption(
+                "tokenTtlMs must be a whole number of milliseconds from 1000 to 604800000 (7 days)"
+                    .into(),
+            )),
+        },
+    };
+    let reveal = options::string_list(options, "reveal")?.unwrap_or_default();
+    for field in &reveal {
+        policy::reveal_field(field)?;
+    }
+    let short = |key: &str, default: &str| -> Result<String, Error> {
+        let v =
+            options::string(options, key, Error::InvalidOption)?.unwrap_or_else(|| default.into());
+        h5::login_option(&v, key)?;
+        Ok(v)
+    };
+    let handler = Handler {
+        client,
+        tokens,
+        prefix,
+        identity,
+        return_url,
+        allowed,
+        ttl_ms,
+        reveal,
+        result_type: short("resultType", "1")?,
+        from: short("from", "browser")?,
+        redirect_type: short("redirectType", "")?,
+    };
+    let state = JsValue::from(FaceIdEdgeHandler {
+        inner: Rc::new(handler),
+    });
+    let bound = |name: &str| -> Result<Function, Error> {
+        Reflect::get(&state, &JsValue::from_str(name))
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+            .map(|f| f.bind0(&state))
+            .ok_or_else(|| Error::InvalidArgument(format!("the handler has no {name}")))
+    };
+    let fetch = bound("fetch")?;
+    let issue = bound("issueOrderToken")?;
+    define_value(&fetch, "issueOrderToken", &issue);
+    Ok(fetch.into())
+}
+
+#[wasm_bindgen]
+impl FaceIdEdgeHandler {
+    /// Answers one request. Never rejects.
+    pub fn fetch(&self, request: JsValue, env: JsValue, ctx: JsValue) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let request: Request = match request.dyn_into::<Request>() {
+                Ok(r) => r,
+                Err(v) => {
+                    let e = Error::InvalidArgument(format!(
+                        "the handler takes a Request; got {}",
+                        describe_type(&v)
+                    ));
+                    return Ok(json_response(&error_body(&e), e.http_status(), &[]).into());
+                }
+            };
+            Ok(inner.answer(&request, &env, &ctx).await.into())
+        })
+    }
+
+    /// An order token for an order started elsewhere (for example by the
+    /// app SDK): `kind` is `"face"`, `"live"`, `"idcard"` or `"bankcard"`;
+    /// give `userId` when the identity hook names a user for the page that
+    /// will read it. Returns `{ orderNo, orderToken, expiresAt }`.
+    #[wasm_bindgen(js_name = issueOrderToken)]
+    pub fn issue_order_token(
+        &self,
+        kind: &JsValue,
+        order_no: &JsValue,
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        (|| {
+            let kind = options::bounded(kind, "kind", Error::InvalidOption)?
+                .and_then(|k| TokenKind::from_name(&k))
+                .ok_or_else(|| {
+                    Error::InvalidOption(
+                        "kind must be \"face\", \"live\", \"idcard\" or \"bankcard\"".into(),
+                    )
+                })?;
+            let order_no = options::order_no(order_no)?;
+            options::object(options, "options", true)?;
+            let user = options::string(options, "userId", Error::InvalidUserId)?;
+            if let Some(u) = &user {
+                validate::user_id(u, validate::USER_ID_MAX)?;
+            }
+            let grant = self.inner.grant(kind, &order_no, user.as_deref())?;
+            Ok(grant.into())
+        })()
+        .map_err(to_js)
+    }
+}
+
+/// Response headers every answer carries.
+const BASE_HEADERS: [(&str, &str); 4] = [
+    ("cache-control", "no-store"),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("vary", "Origin"),
+];
+
+fn headers(extra: &[(&str, String)]) -> Headers {
+    // A fresh Headers object takes any valid name and value.
+    let h = Headers::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into());
+    for (k, v) in BASE_HEADERS {
+        let _ = h.set(k, v);
+    }
+    for (k, v) in extra {
+        let _ = h.set(k, v);
+    }
+    h
+}
+
+fn response(body: Option<&str>, status: u16, extra: &[(&str, String)]) -> Response {
+    let init = ResponseInit::new();
+    init.set_status(status);
+    init.set_headers(&headers(extra));
+    Response::new_with_opt_str_and_init(body, &init)
+        .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into())
+}
+
+fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
+    let text = js_sys::JSON::stringify(body)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_else(|| "{}".into());
+    let mut all = vec![("content-type", "application/json; charset=utf-8".to_owned())];
+    all.extend(extra.iter().cloned());
+    response(Some(&text), status, &all)
+}
+
+fn error_body(e: &Error) -> JsValue {
+    let inner = Object::new();
+    define_value(&inner, "code", &JsValue::from_str(e.code()));
+    define_value(&inner, "message", &JsValue::from_str(e.message()));
+    let out = Object::new();
+    define_value(&out, "error", &inner);
+    out.into()
+}
+
+fn header(request: &Request, name: &str) -> Option<String> {
+    request.headers().get(name).ok().flatten()
+}
+
+impl Handler {
+    /// The answer to one request, errors included.
+    async fn answer(&self, request: &Request, env: &JsValue, ctx: &JsValue) -> Response {
+        let url = match Url::new(&request.url()) {
+            Ok(u) => u,
+            Err(_) => {
+                let e = Error::InvalidArgument("the request has no valid URL".into());
+                return json_response(&error_body(&e), 400, &[]);
+            }
+        };
+        let origin = header(request, "origin");
+        let own_origin = url.origin();
+        let verdict = policy::cors(origin.as_deref(), &own_origin, &self.allowed);
+        let mut cors = Vec::new();
+        if let (Cors::Allowed, Some(o)) = (verdict, &origin) {
+            cors.push(("access-control-allow-origin", o.clone()));
+            cors.push(("access-control-allow-credentials", "true".to_owned()));
+        }
+        let outcome = if verdict == Cors::Forbidden {
+            Err(Error::Forbidden(
+                "this origin may not call the face verification routes: add it to allowedOrigins"
+                    .into(),
+            ))
+        } else if request.method() == "OPTIONS" {
+            match policy::route_at(&self.prefix, &url.pathname()) {
+                None => Err(Error::NotFound("no route at this path".into())),
+                Some(route) => {
+                    let mut extra = cors.clone();
+                    extra.push(("allow", format!("{}, OPTIONS", route.allow())));
+                    if verdict == Cors::Allowed {
+                        extra.push(("access-control-allow-methods", route.allow().to_owned()));
+                        extra.push((
+                            "access-control-allow-headers",
+                            policy::ALLOW_HEADERS.to_owned(),
+                        ));
+                        extra.push(("access-control-max-age", "600".to_owned()));
+                    }
+                    return response(None, 204, &extra);
+                }
+            }
+        } else {
+            match policy::resolve(&self.prefix, &request.method(), &url.pathname()) {
+                Ok(route) => {
+                    let ctx = WaitUntil::from_js(ctx).ok().flatten();
+                    self.route(route, request, &url, env, ctx.as_ref()).await
+                }
+                Err(e) => Err(e),
+            }
+        };
+        match outcome {
+            Ok(r) => {
+                for (k, v) in &cors {
+                    let _ = r.headers().set(k, v);
+                }
+                r
+            }
+            Err(e) => {
+                let mut extra = cors;
+                if let Error::MethodNotAllowed { allow, .. } = &e {
+                    extra.push(("allow", format!("{allow}, OPTIONS")));
+                }
+                let body = match &e {
+                    // A refusal by the service is a business answer.
+                    Error::Rejected {
+                        upstream_code,
+                        message,
+                    } => {
+                        let out = Object::new();
+                        define_value(&out, "ok", &JsValue::FALSE);
+                        define_value(&out, "code", &JsValue::from_str(upstream_code));
+                        define_value(&out, "msg", &JsValue::from_str(message));
+                        return json_response(&out, 200, &extra);
+                    }
+                    e => error_body(e),
+                };
+                json_response(&body, e.http_status(), &extra)
+            }
+        }
+    }
+
+    async fn route(
+        &self,
+        route: Route,
+        request: &Request,
+        url: &Url,
+        env: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Response, Error> {
+        match route {
+            Route::Start => self.start(request, url, env, ctx).await,
+            Route::Callback => self.callback(url).await,
+            Route::Result(kind) => self.result(kind, request, url, env, ctx).await,
+            Route::OcrIdCard => self.ocr(request, env, ctx).await,
+        }
+    }
+
+    /// Asks the operator's hook who the user is: `None` when it says nobody.
+    async fn identity(&self, request: &Request, env: &JsValue) -> Result<Option<Identity>, Error> {
+        let value = self
+            .identity
+            .call2(&JsValue::UNDEFINED, request, env)
+            .map_err(|e| {
+                Error::Unauthorized(format!("the identity hook threw {}", error_name(&e)))
+            })?;
+        let ms = self.client.timeout_ms();
+        let value = within(&value, ms)
+            .await
+            .ok_or_else(|| {
+                Error::Unauthorized(format!("the identity hook did not settle within {ms} ms"))
+            })?
+            .map_err(|e| {
+                Error::Unauthorized(format!(
+                    "the identity hook rejected with {}",
+                    error_name(&e)
+                ))
+            })?;
+        if options::absent(&value) {
+            return Ok(None);
+        }
+        if !is_plain_object(&value) {
+            return Err(Error::InvalidOption(format!(
+                "the identity hook must return {{ userId, name, idNo }} or null; got {}",
+                describe_type(&value)
+            )));
+        }
+        let user_id = options::string(&value, "userId", Error::InvalidUserId)?
+            .ok_or_else(|| Error::InvalidUserId("the identity hook returned no userId".into()))?;
+        validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
+        Ok(Some(Identity {
+            user_id,
+            name: options::string(&value, "name", Error::InvalidIdentity)?,
+            id_no: options::string(&value, "idNo", Error::InvalidIdentity)?,
+        }))
+    }
+
+    /// `{ orderNo, orderToken, expiresAt }` for one order.
+    fn grant(&self, kind: TokenKind, order_no: &str, user: Option<&str>) -> Result<Object, Error> {
+        let expires_at = now_ms() + self.ttl_ms;
+        let token = self.tokens.mint(kind, order_no, user, expires_at)?;
+        let out = Object::new();
+        define_value(&out, "orderNo", &JsValue::from_str(order_no));
+        define_value(&out, "orderToken", &JsValue::from_str(&token));
+        define_value(&out, "expiresAt", &JsValue::from_f64(expires_at as f64));
+        Ok(out)
+    }
+
+    async fn start(
+        &self,
+        request: &Request,
+        url: &Url,
+        env: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Response, Error> {
+        let who = self.identity(request, env).await?.ok_or_else(|| {
+            Error::Unauthorized("sign in first: the identity hook names no user".into())
+        })?;
+        let name = who
+            .name
+            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no name".into()))?;
+        let id_no = who
+            .id_no
+            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no idNo".into()))?;
+        h5::name(&name)?;
+        h5::id_no(&id_no)?;
+        let input = StartInput {
+            order_no: crate::nonce::nonce()?,
+            user_id: who.user_id.clone(),
+            name,
+            id_no,
+            callback_url: format!("{}{}/callback", url.origin(), self.prefix),
+            source_photo: None,
+            result_type: self.result_type.clone(),
+            from: self.from.clone(),
+            redirect_type: self.redirect_type.clone(),
+        };
+        let order_no = input.order_no.clone();
+        let started = self.client.start_face(Rc::new(input), ctx).await?;
+        let grant = self.grant(TokenKind::Face, &order_no, Some(&who.user_id))?;
+        define_value(&grant, "ok", &JsValue::TRUE);
+        define_value(&grant, "url", &own(started.unchecked_ref(), "url"));
+        Ok(json_response(&grant, 200, &[]))
+    }
+
+    async fn callback(&self, url: &Url) -> Result<Response, Error> {
+        let callback = callback_input(&JsValue::from(url.clone()))?;
+        let valid = self.client.verify_callback(&callback).await?;
+        let (Some(order_no), Some(code), true) = (&callback.order_no, &callback.code, valid) else {
+            return Err(Error::Forbidden(
+                "the callback's signature does not verify: open the result from the page that started the verification".into(),
+            ));
+        };
+        let base = if self.return_url.starts_with('/') {
+            format!("{}{}", url.origin(), self.return_url)
+        } else {
+            self.return_url.clone()
+        };
+        let location = policy::return_location(&base, order_no, code);
+        Ok(response(None, 303, &[("location", location)]))
+    }
+
+    /// Checks the order token of a result route; the user is bound when the
+    /// identity hook names one.
+    async fn authorize(
+        &self,
+        kind: TokenKind,
+        order_no: &str,
+        request: &Request,
+        env: &JsValue,
+    ) -> Result<(), Error> {
+        let auth = header(request, "authorization");
+        let token = policy::bearer(auth.as_deref())?;
+        let who = self.identity(request, env).await?;
+        self.tokens.check(
+            token,
+            kind,
+            order_no,
+            who.as_ref().map(|w| w.user_id.as_str()),
+            now_ms(),
+        )
+    }
+
+    async fn result(
+        &self,
+        kind: TokenKind,
+        request: &Request,
+        url: &Url,
+        env: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Response, Error> {
+        let params = url.search_params();
+        let order_no = params.get("orderNo").ok_or_else(|| {
+            Error::InvalidOrderNo("orderNo is missing from the query string".into())
+        })?;
+        validate::order_no(&order_no)?;
+        self.authorize(kind, &order_no, request, env).await?;
+        let query = Route::Result(kind).kind().unwrap_or(Kind::FaceResult);
+        let answer = self
+            .client
+            .query(query, order_no.clone(), self.get_file(query), ctx)
+            .await?;
+        Ok(json_response(&self.trimmed(query, &answer), 200, &[]))
+    }
+
+    /// The files a result query asks for: only those the operator reveals.
+    fn get_file(&self, kind: Kind) -> GetFile {
+        let wants = |f: &str| self.reveal.iter().any(|r| r == f);
+        if kind.face_files() {
+            match (wants("photo"), wants("video")) {
+                (true, true) => GetFile::All,
+                (true, false) => GetFile::Photo,
+                (false, true) => GetFile::Video,
+                (false, false) => GetFile::None,
+            }
+        } else if kind.media_fields().iter().any(|f| wants(f)) {
+            GetFile::All
+        } else {
+            GetFile::None
+        }
+    }
+
+    /// `{ ok, code, msg, orderNo, result }` with the result trimmed.
+    fn trimmed(&self, kind: Kind, answer: &JsValue) -> Object {
+        let answer: &Object = answer.unchecked_ref();
+        let out = Object::new();
+        for key in ["ok", "code", "msg", "orderNo"] {
+            define_value(&out, key, &own(answer, key));
+        }
+        let result = own(answer, "result");
+        let trimmed = Object::new();
+        if is_plain_object(&result) {
+            let result: Object = result.unchecked_into();
+            for field in policy::trimmed_fields(kind)
+                .iter()
+                .copied()
+                .chain(self.reveal.iter().map(String::as_str))
+            {
+                let value = own(&result, field);
+                if value.is_undefined() {
+                    continue;
+                }
+                let rule = if self.reveal.iter().any(|r| r == field) {
+                    Trim::Keep
+                } else {
+                    policy::trim(kind, field)
+                };
+                let value = match rule {
+                    Trim::Drop => continue,
+                    Trim::Keep => value,
+                    rule => match value.as_string() {
+                        Some(text) if text.len() <= 256 => {
+                            JsValue::from_str(&policy::mask(rule, &text))
+                        }
+                        _ => JsValue::NULL,
+                    },
+                };
+                define_value(&trimmed, field, &value);
+            }
+        }
+        define_value(&out, "result", &trimmed);
+        out
+    }
+
+    async fn ocr(
+        &self,
+        request: &Request,
+        env: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Response, Error> {
+        let content_type = header(request, "content-type")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let multipart = content_type.starts_with("multipart/form-data");
+        if !multipart && !content_type.starts_with("application/json") {
+            return Err(Error::InvalidBody(
+                "send JSON { cardType, image } (image as base64) or multipart/form-data with cardType and an image file".into(),
+            ));
+        }
+        let limit = if multipart {
+            policy::MAX_MULTIPART_BODY
+        } else {
+            policy::MAX_JSON_BODY
+        };
+        let who = self.identity(request, env).await?;
+        let body = read_limited(request, limit).await?;
+        let input = Object::new();
+        let reread = Response::new_with_opt_buffer_source_and_init(Some(&body), &{
+            let init = ResponseInit::new();
+            init.set_headers(&headers(&[("content-type", content_type.clone())]));
+            init
+        })
+        .map_err(|_| Error::InvalidBody("the body could not be read".into()))?;
+        if multipart {
+            let form = await_js(reread.form_data())
+                .await
+                .map_err(|_| Error::InvalidBody("the multipart body is malformed".into()))?;
+            let form: web_sys::FormData = form.unchecked_into();
+            let card_type = form.get("cardType");
+            if !card_type.is_string() {
+                return Err(Error::InvalidBody("the form has no cardType field".into()));
+            }
+            define_value(&input, "cardType", &card_type);
+            let file = form.get("image");
+            let blob = file.dyn_into::<web_sys::Blob>().map_err(|_| {
+                Error::InvalidBody("the form has no image file (a field named image)".into())
+            })?;
+            let bytes = await_js(Ok(blob.array_buffer()))
+                .await
+                .map_err(|_| Error::InvalidBody("the image file could not be read".into()))?;
+            define_value(&input, "image", &Uint8Array::new(&bytes));
+        } else {
+            let json = await_js(reread.json())
+                .await
+                .map_err(|_| Error::InvalidBody("the body is not valid JSON".into()))?;
+            if !is_plain_object(&json) {
+                return Err(Error::InvalidBody(
+                    "the body must be a JSON object { cardType, image }".into(),
+                ));
+            }
+            for key in ["cardType", "image"] {
+                let v = options::get(&json, key)?;
+                if !v.is_string() {
+                    return Err(Error::InvalidBody(format!(
+                        "{key} must be a string in the JSON body"
+                    )));
+                }
+                define_value(&input, key, &v);
+            }
+        }
+        if let Some(w) = &who {
+            define_value(&input, "userId", &JsValue::from_str(&w.user_id));
+        }
+        let order_no = crate::nonce::nonce()?;
+        let answer = self
+            .client
+            .id_card_ocr(&order_no, &input.into(), ctx)
+            .await?;
+        let out = self.trimmed(Kind::IdCardOcr, &answer);
+        let grant = self.grant(
+            TokenKind::IdCard,
+            &order_no,
+            who.as_ref().map(|w| w.user_id.as_str()),
+        )?;
+        for key in ["orderToken", "expiresAt"] {
+            define_value(&out, key, &own(&grant, key));
+        }
+        Ok(json_response(&out, 200, &[]))
+    }
+}
+
+async fn await_js(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
+    JsFuture::from(promise?).await
+}
+
+/// Reads the body, at most `limit` bytes: `413` from `Content-Length`
+/// before reading, or as soon as the stream passes the limit (the rest is
+/// cancelled, never buffered).
+async fn read_limited(request: &Request, limit: usize) -> Result<Uint8Array, Error> {
+    let too_large = || {
+        Error::BodyTooLarge(format!(
+            "the body is over {} MB: send an image of at most 20 MB as base64",
+            crate::request::megabytes(limit)
+        ))
+    };
+    if let Some(length) = header(request, "content-length") {
+        if length.parse::<u64>().map_or(true, |n| n > limit as u64) {
+            return Err(too_large());
+        }
+    }
+    let Some(stream) = request.body() else {
+        return Err(Error::InvalidBody("the body is empty".into()));
+    };
+    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let chunks = Array::new();
+    let mut total = 0usize;
+    loop {
+        let step = JsFuture::from(reader.read()).await.map_err(|_| {
+            Error::InvalidBody("the body could not be read (the connection ended)".into())
+        })?;
+        if Reflect::get(&step, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            == Some(true)
+        {
+            break;
+        }
+        let chunk: Uint8Array = Reflect::get(&step, &"value".into())
+            .ok()
+            .and_then(|v| v.dyn_into().ok())
+            .ok_or_else(|| Error::InvalidBody("the body is not a byte stream".into()))?;
+        total += chunk.length() as usize;
+        if total > limit {
+            let _ = reader.cancel();
+            return Err(too_large());
+        }
+        chunks.push(&chunk);
+    }
+    let out = Uint8Array::new_with_length(total as u32);
+    let mut offset = 0u32;
+    for chunk in chunks.iter() {
+        let chunk: Uint8Array = chunk.unchecked_into();
+        out.set(&chunk, offset);
+        offset += chunk.length();
+    }
+    if total == 0 {
+        return Err(Error::InvalidBody("the body is empty".into()));
+    }
+    Ok(out)
+}
+
+/// `createEdgeHandler({ client, orderTokenKey, identity, returnUrl, ... })`:
+/// `(request, env?, ctx?) => Promise<Response>`, the shape of a Worker's
+/// `fetch`, for the H5 face flow and the result routes (see `docs/protocol.md`).
+#[wasm_bindgen(js_name = createEdgeHandler, unchecked_return_type = "EdgeHandler")]
+pub fn create_edge_handler(
+    #[wasm_bindgen(unchecked_param_type = "EdgeHandlerOptions")] options: &JsValue,
+) -> Result<JsValue, JsValue> {
+    let client = options::object(options, "createEdgeHandler options", false)
+        .and_then(|()| options::get(options, "client"))
+        .map_err(to_js)?;
+    let method = if client.is_object() {
+        Reflect::get(&client, &"edgeHandler".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<Function>().ok())
+    } else {
+        None
+    };
+    let Some(method) = method else {
+        return Err(to_js(Error::InvalidOption(format!(
+            "client must be a FaceIdClient; got {}",
+            describe_type(&client)
+        ))));
+    };
+    method.call1(&client, options)
+}
