@@ -1,12 +1,13 @@
 # faceid-edge: every target runs `setup` first, which installs what is missing.
 #   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium)
+#   make test-docs  the repository checks alone (words, Markdown links, error codes); no build needed
 #   make pkg     the npm package in pkg/
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
 SHELL := /bin/bash
 WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
 
-.PHONY: setup build pkg test test-rust test-wasm test-js demo bench clean
+.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench clean
 
 setup:
 	@scripts/setup
@@ -17,7 +18,10 @@ build: setup
 pkg: build
 	node scripts/build-pkg.mjs $(WASM)
 
-test: setup test-rust test-wasm test-js
+test: setup test-docs test-rust test-wasm test-js
+
+test-docs:
+	node --test tests/js/docs.test.mjs
 
 test-rust: setup
 	cargo fmt --all --check

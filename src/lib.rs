@@ -14,6 +14,10 @@
 //!   `fetch`, and the conversion of [`Error`] into a JavaScript `FaceIdError`
 //!   with a stable `code`.
 //!
+//! The partner protocol these implement (hosts, signatures, tickets, every
+//! endpoint, the H5 flow, result codes) is described in `docs/protocol.md` in
+//! the repository.
+//!
 //! ```
 //! let s = faceid_edge::sign_values([
 //!     "appId001",

@@ -1,5 +1,5 @@
 //! `sign()` as JavaScript sees it: the WebAssembly build of the five-value
-//! SIGN signature (SPEC §1), its validation, and the `FaceIdError`s it throws.
+//! SIGN signature (`docs/protocol.md#signature`), its validation, and the `FaceIdError`s it throws.
 //! Runs unchanged in Node and in headless Chromium (`scripts/test-wasm`).
 #![allow(missing_docs)]
 // clippy.toml allows these in tests, but clippy does not see a

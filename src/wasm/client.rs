@@ -992,7 +992,7 @@ impl FaceIdClient {
         promise(&self.inner, call, run)
     }
 
-    /// Face verification result (seed 002, `GET /api/server/sync`).
+    /// Face verification result (`GET {serverUrl}/api/server/sync`).
     /// `getFile`: `"none"` (default), `"all"`, `"photo"` or `"video"`.
     #[wasm_bindgen(js_name = faceResult, unchecked_return_type = "Promise<QueryResult<FaceResult>>")]
     pub fn face_result(
@@ -1007,9 +1007,9 @@ impl FaceIdClient {
         )
     }
 
-    /// Liveness result (seed 004, `GET /api/server/getLiveResult`). No public
-    /// page beyond the seed describes this endpoint; it is implemented
-    /// exactly as the seed says. `getFile` as for `faceResult`.
+    /// Liveness result (`GET {serverUrl}/api/server/getLiveResult`). One
+    /// official page describes this endpoint; it is implemented exactly as
+    /// that page says. `getFile` as for `faceResult`.
     #[wasm_bindgen(js_name = liveResult, unchecked_return_type = "Promise<QueryResult<LiveResult>>")]
     pub fn live_result(
         &self,
@@ -1023,7 +1023,7 @@ impl FaceIdClient {
         )
     }
 
-    /// ID card OCR result (seed 000, `GET /api/server/getOcrResult`).
+    /// ID card OCR result (`GET {serverUrl}/api/server/getOcrResult`).
     /// `getFile: true` returns the images.
     #[wasm_bindgen(js_name = idCardOcrResult, unchecked_return_type = "Promise<QueryResult<IdCardOcrResult>>")]
     pub fn id_card_ocr_result(
@@ -1038,9 +1038,9 @@ impl FaceIdClient {
         )
     }
 
-    /// Bank card OCR result (seed 001, `GET /api/server/getBankCardOcrResult`;
-    /// the seed's example URL names the wrong path). `getFile: true` returns
-    /// the images.
+    /// Bank card OCR result (`GET {serverUrl}/api/server/getBankCardOcrResult`;
+    /// the official page's example URL names the wrong path). `getFile: true`
+    /// returns the images.
     #[wasm_bindgen(js_name = bankCardOcrResult, unchecked_return_type = "Promise<QueryResult<BankCardOcrResult>>")]
     pub fn bank_card_ocr_result(
         &self,
@@ -1069,7 +1069,7 @@ impl FaceIdClient {
         )
     }
 
-    /// ID card OCR from an image (seed 003, `POST {kycUrl}/api/paas/idcardocrapp`).
+    /// ID card OCR from an image (`POST {kycUrl}/api/paas/idcardocrapp`).
     /// `image`: a `Uint8Array` or base64 text (a `data:` prefix and line
     /// breaks are removed); at most 20 MB of base64.
     #[wasm_bindgen(js_name = idCardOcr, unchecked_return_type = "Promise<QueryResult<IdCardOcrResponse>>")]

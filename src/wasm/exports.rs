@@ -157,10 +157,10 @@ fn explain_sign_options(options: &JsValue) -> Error {
     }
 }
 
-/// Signs any list of values the SIGN way (SPEC §1): sorted by code point,
-/// concatenated, SHA-1, 40 uppercase hex characters. `null` and `undefined`
-/// entries are dropped, as the official reference does; any other
-/// non-string throws `FaceIdError` `INVALID_VALUE`.
+/// Signs any list of values the SIGN way (`docs/protocol.md#signature`):
+/// sorted by code point, concatenated, SHA-1, 40 uppercase hex characters.
+/// `null` and `undefined` entries are dropped, as the official reference
+/// does; any other non-string throws `FaceIdError` `INVALID_VALUE`.
 #[wasm_bindgen(js_name = signValues)]
 pub fn sign_values(
     #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<string | null | undefined>")]

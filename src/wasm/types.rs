@@ -161,7 +161,7 @@ export interface MediaFile {
   bytes: Uint8Array;
 }
 
-/** Face verification result (seed 002). Values stay as the service sends them. */
+/** Face verification result (`GET /api/server/sync`). Values stay as the service sends them. */
 export interface FaceResult {
   orderNo?: string;
   bizSeqNo?: string;
@@ -181,7 +181,7 @@ export interface FaceResult {
   [field: string]: unknown;
 }
 
-/** Liveness result (seed 004). */
+/** Liveness result (`GET /api/server/getLiveResult`). */
 export interface LiveResult {
   orderNo?: string;
   bizSeqNo?: string;
@@ -194,7 +194,7 @@ export interface LiveResult {
   [field: string]: unknown;
 }
 
-/** ID card OCR result (seed 000). */
+/** ID card OCR result (`GET /api/server/getOcrResult`). */
 export interface IdCardOcrResult {
   frontCode?: string;
   backCode?: string;
@@ -218,7 +218,7 @@ export interface IdCardOcrResult {
   [field: string]: unknown;
 }
 
-/** Bank card OCR result (seed 001). */
+/** Bank card OCR result (`GET /api/server/getBankCardOcrResult`). */
 export interface BankCardOcrResult {
   orderNo?: string;
   bankCardNo?: string;
@@ -231,7 +231,7 @@ export interface BankCardOcrResult {
   [field: string]: unknown;
 }
 
-/** ID card OCR from an image (seed 003). */
+/** ID card OCR from an image (`POST /api/paas/idcardocrapp`). */
 export interface IdCardOcrResponse {
   orderNo?: string;
   bizSeqNo?: string;

@@ -159,10 +159,10 @@ pub const TICKET_1: &str = "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0F
 pub const TICKET_2: &str = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 pub const NONCE_1: &str = "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T";
 
-/// Official vector 1 (SPEC §1): these values sign to [`SIGN_1`].
+/// Official vector 1 (the ID card OCR signing page): these values sign to [`SIGN_1`].
 pub const VALUES_1: [&str; 5] = ["appId001", "aabc1457895464", "1.0.0", TICKET_1, NONCE_1];
 pub const SIGN_1: &str = "993D057C652D97FD90D5D298F2E5DC4B8D893CBC";
-/// Official vector 2 (SPEC §1).
+/// Official vector 2 (appId, userId, nonce, version, ticket).
 pub const VALUES_2: [&str; 5] = [
     "IDAXXXXX",
     "userID19959248596551",

@@ -5,7 +5,7 @@
 // sha256 } from decodeMedia, errors as { name, code, status, message }) are
 // checked here in Node. The simulator's scenarios are set from Node.
 //
-// (A browser never gets a real SIGN ticket in production, SPEC §6; this test
+// (A browser never gets a real SIGN ticket in production, docs/protocol.md#what-this-library-never-does; this test
 // hands the page the simulator's ticket only to exercise the client's fetch
 // path in Chromium.)
 import assert from "node:assert/strict";

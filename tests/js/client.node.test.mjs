@@ -1,5 +1,5 @@
 // FaceIdClient of the packed faceid-edge package, in Node 20, against the
-// loopback WeBank simulator (tests/sim/): every seed system (success, business
+// loopback WeBank simulator (tests/sim/): every documented endpoint (success, business
 // failure, bad input), shapes, getFile, file polls, busy retries, transport
 // faults, nonces, media, ID card images, signedRequest, ticketProvider, and
 // the SIGN ticket never showing anywhere.
@@ -146,7 +146,7 @@ function media(result, expected) {
 }
 
 // ---------------------------------------------------------------------------
-describe("faceResult (seed 002, GET /api/server/sync)", T, () => {
+describe("faceResult (GET /api/server/sync)", T, () => {
   test("success: the simulator's person, values verbatim, one signed GET", async () => {
     const orderNo = newOrder("face");
     const r = await client().faceResult(orderNo);
@@ -209,7 +209,7 @@ describe("faceResult (seed 002, GET /api/server/sync)", T, () => {
 });
 
 // ---------------------------------------------------------------------------
-describe("liveResult (seed 004, GET /api/server/getLiveResult)", T, () => {
+describe("liveResult (GET /api/server/getLiveResult)", T, () => {
   test("success: liveRate and occurredTime, no identity fields", async () => {
     const orderNo = newOrder("live");
     const r = await client().liveResult(orderNo);
@@ -238,7 +238,7 @@ describe("liveResult (seed 004, GET /api/server/getLiveResult)", T, () => {
 });
 
 // ---------------------------------------------------------------------------
-describe("idCardOcrResult (seed 000, GET /api/server/getOcrResult)", T, () => {
+describe("idCardOcrResult (GET /api/server/getOcrResult)", T, () => {
   test("success: both sides of the simulator's ID card, verbatim", async () => {
     const orderNo = newOrder("ocr");
     const r = await client().idCardOcrResult(orderNo);
@@ -274,7 +274,7 @@ describe("idCardOcrResult (seed 000, GET /api/server/getOcrResult)", T, () => {
 });
 
 // ---------------------------------------------------------------------------
-describe("bankCardOcrResult (seed 001, GET /api/server/getBankCardOcrResult)", T, () => {
+describe("bankCardOcrResult (GET /api/server/getBankCardOcrResult)", T, () => {
   test("success: the simulator's Luhn-valid bank card, verbatim", async () => {
     const orderNo = newOrder("bank");
     const r = await client().bankCardOcrResult(orderNo);
@@ -304,7 +304,7 @@ describe("bankCardOcrResult (seed 001, GET /api/server/getBankCardOcrResult)", T
 });
 
 // ---------------------------------------------------------------------------
-describe("queryFaceRecord (SPEC §5, POST {kyc}/api/v2/base/queryfacerecord)", T, () => {
+describe("queryFaceRecord (POST {kyc}/api/v2/base/queryfacerecord)", T, () => {
   test("success: a signed JSON POST, the face payload", async () => {
     const orderNo = newOrder("rec");
     const r = await client().queryFaceRecord(orderNo);
@@ -341,7 +341,7 @@ describe("queryFaceRecord (SPEC §5, POST {kyc}/api/v2/base/queryfacerecord)", T
 });
 
 // ---------------------------------------------------------------------------
-describe("idCardOcr (seed 003, POST {kyc}/api/paas/idcardocrapp)", T, () => {
+describe("idCardOcr (POST {kyc}/api/paas/idcardocrapp)", T, () => {
   test("success, portrait side from a Uint8Array JPEG, with userId", async () => {
     const orderNo = newOrder("upl");
     const image = SMALL_JPEG();
@@ -1259,7 +1259,7 @@ describe("the whole run", T, () => {
       assert.notEqual(sim.ticket, TICKET);
 
       const orderNo = newOrder("rotated");
-      // SPEC §2: the replaced ticket survives about a minute, then dies.
+      // The official rule: the replaced ticket survives about a minute, then dies.
       assertOk(await client().faceResult(orderNo), orderNo);
       sim.advance(61_000);
       const stale = await client().faceResult(orderNo);

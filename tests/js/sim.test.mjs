@@ -112,13 +112,13 @@ before(async () => {
 });
 after(() => sim.stop());
 
-test("the test's signer reproduces the SPEC vectors", () => {
+test("the test's signer reproduces the official vectors", () => {
   assert.equal(signOf(["appId001", "aabc1457895464", "1.0.0", "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T"]), "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
   assert.equal(signOf(["IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", "1.0.0", "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS"]), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
 });
 
 describe("endpoints answer a correctly signed request", () => {
-  test("sync: the seed's nested shape, top-level app_id and order_no, no files without get_file", async () => {
+  test("sync: the official nested shape, top-level app_id and order_no, no files without get_file", async () => {
     const orderNo = newOrder();
     const r = await getResult(sim, "sync", orderNo);
     assertEnvelope(r, orderNo);

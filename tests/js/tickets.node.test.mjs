@@ -1,4 +1,4 @@
-// Ticket management (SPEC §2) of the packed faceid-edge package in one Node 20
+// Ticket management (docs/protocol.md#access-token-and-tickets) of the packed faceid-edge package in one Node 20
 // process: a FaceIdClient made from appId + secret fetches the access token
 // and the SIGN ticket itself, caches them, refreshes them once per window in
 // a single flight, keeps serving the valid ticket when a refresh fails,

@@ -1,5 +1,5 @@
 // Ticket management across several Node 20 processes sharing a real Redis
-// (SPEC §2: "exactly one owner may refresh"; for several processes, a shared
+// (docs/protocol.md#access-token-and-tickets: exactly one owner may refresh; for several processes, a shared
 // store with a lock). A redis-server on 127.0.0.1 is started for this file;
 // child processes (lib/tickets-child.mjs) each run node-redis +
 // createRedisTicketStore + a FaceIdClient with the secret, under load, and the

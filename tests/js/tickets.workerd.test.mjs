@@ -1,5 +1,5 @@
-// Ticket ownership in a real workerd (SPEC §2: "for Workers: a Durable
-// Object"): the package's TicketOwner Durable Object lives in the "main"
+// Ticket ownership in a real workerd (docs/protocol.md#access-token-and-tickets:
+// for Workers, a Durable Object): the package's TicketOwner Durable Object lives in the "main"
 // worker service, two more worker services ("a", "b") bind the same namespace
 // (durableObjectNamespace = (className = "TicketOwner", serviceName = "main")),
 // and every service's FaceIdClient reads the SIGN ticket through the owner

@@ -21,7 +21,7 @@ export const CODE_MSG = {
   400104: "ticket 或 access_token 无效或已过期",
 };
 
-/** Longest idcardStr accepted (the seed's 20 MB: 20971520 characters of base64). */
+/** Longest idcardStr accepted (the official 20 MB: 20971520 characters of base64). */
 export const IDCARD_STR_MAX = 20971520;
 
 const RULES = {
@@ -74,7 +74,7 @@ function checkFields(values, spec, what) {
   return { call: values };
 }
 
-/** The query of the GET result queries (seeds 000, 001, 002, 004). */
+/** The query of the GET result queries (sync, getLiveResult, getOcrResult, getBankCardOcrResult). */
 export const RESULT_QUERY = {
   app_id: ["appId", true],
   order_no: ["orderNo", true],
@@ -84,7 +84,7 @@ export const RESULT_QUERY = {
   get_file: ["free", false],
 };
 
-/** The JSON body of POST /api/paas/idcardocrapp (seed 003). */
+/** The JSON body of POST /api/paas/idcardocrapp. */
 export const IDCARD_OCR_BODY = {
   webankAppId: ["appId", true],
   version: ["version", true],
@@ -96,7 +96,7 @@ export const IDCARD_OCR_BODY = {
   idcardStr: [null, true],
 };
 
-/** The JSON body of POST /api/v2/base/queryfacerecord (SPEC §5). */
+/** The JSON body of POST /api/v2/base/queryfacerecord. */
 export const QUERY_FACE_RECORD_BODY = {
   appId: ["appId", true],
   version: ["version", true],

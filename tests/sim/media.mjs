@@ -90,10 +90,10 @@ function chunk(type, data) {
 }
 
 /** `size` bytes of xorshift32 output, a word at a time. */
-function filler(size, seed) {
+function filler(size, start) {
   const ab = new ArrayBuffer(size);
   const words = new Uint32Array(ab, 0, size >>> 2);
-  let x = seed >>> 0 || 0x2545f491;
+  let x = start >>> 0 || 0x2545f491;
   for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
     x ^= x >>> 17;

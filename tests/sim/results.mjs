@@ -1,5 +1,5 @@
-// Response bodies of the business endpoints: the envelope (SPEC §3), the
-// payload of each endpoint (seeds 000–004), the media the request asked for,
+// Response bodies of the business endpoints: the envelope (docs/protocol.md#the-envelope),
+// the payload of each endpoint (as its official page shows it), the media the request asked for,
 // and the scenario's shape / numbers / extra fields.
 import { captureLead, bankCard, ocrExtras, person } from "./data.mjs";
 import { mediaBase64 } from "./media.mjs";
@@ -114,7 +114,7 @@ function idUploadPayload(call) {
   const side = call.cardType === "0"
     ? { name: p.name, sex: p.sex, nation: p.nation, birth: p.birth, address: p.address, idcard: p.idcard }
     : { validDate: p.validDate, authority: p.authority };
-  // `sign` in the seed's examples is undocumented; here an opaque 40-hex value.
+  // `sign` in the official examples is undocumented; here an opaque 40-hex value.
   const sign = createHash("sha1").update(`${ocrId}${call.orderNo}${call.cardType}`).digest("hex").toUpperCase();
   return { ocrId, ...side, warning: "00000000", sign, clarity, multiWarning: "00000000", retry: "1" };
 }

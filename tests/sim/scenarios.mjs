@@ -19,7 +19,7 @@ export const DEFAULT_SCENARIO = Object.freeze({
   faults: Object.freeze([]),
 });
 
-/** Default msg of the codes the docs name (paraphrased from SPEC §3; the real wording may differ). */
+/** Default msg of the codes the docs name (paraphrased from the official documentation; the real wording may differ). */
 export const KNOWN_CODES = {
   0: "请求成功",
   66660011: "无此查询结果",

@@ -4,7 +4,7 @@
 // the refresh statistics tests assert on. Every time comes from the `now`
 // clock given to the constructor (the simulator's clock, `advance` included).
 //
-// The rules (SPEC §2; README "Tokens and tickets" says the same for test authors):
+// The rules (docs/protocol.md#access-token-and-tickets; README "Tokens and tickets" says the same for test authors):
 // 1. An access token lives 7200 s. A new access_token request replaces the
 //    previous token, which then dies 60 s later. When a token dies, every
 //    ticket minted from it (SIGN and NONCE) dies with it.

@@ -27,7 +27,7 @@ export function formatTime(ms) {
     `${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
 }
 
-/** A 32-digit business sequence number, shaped like the seeds' (yyMMdd + "20001" + 21 digits). */
+/** A 32-digit business sequence number, shaped like the official examples' (yyMMdd + "20001" + 21 digits). */
 export function bizSeqNo(ms) {
   return formatTime(ms).slice(2, 8) + "20001" + randomDigits(21);
 }

@@ -1,20 +1,20 @@
 //! One table of the partner endpoints: path, method, host, and the meaning of
-//! `get_file` for each (SPEC §3 to §5).
+//! `get_file` for each (`docs/protocol.md#result-queries`).
 
 /// The six calls the client makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
-    /// Seed 002: face verification result, `GET {server}/api/server/sync`.
+    /// Face verification result, `GET {server}/api/server/sync`.
     FaceResult,
-    /// Seed 004: liveness result, `GET {server}/api/server/getLiveResult`.
+    /// Liveness result, `GET {server}/api/server/getLiveResult`.
     LiveResult,
-    /// Seed 000: ID card OCR result, `GET {server}/api/server/getOcrResult`.
+    /// ID card OCR result, `GET {server}/api/server/getOcrResult`.
     IdCardOcrResult,
-    /// Seed 001: bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
+    /// Bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
     BankCardOcrResult,
-    /// Seed 003: ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
+    /// ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
     IdCardOcr,
-    /// SPEC §5: the newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
+    /// The newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
     QueryFaceRecord,
     /// Starting an H5 face verification, `POST {kyc}/api/server/getAdvFaceId`
     /// (not in [`Kind::ALL`]: it is not a result query).
@@ -215,11 +215,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn table_matches_the_seeds() {
+    fn table_matches_the_official_endpoints() {
         assert_eq!(Kind::FaceResult.path(), "/api/server/sync");
         assert_eq!(Kind::LiveResult.path(), "/api/server/getLiveResult");
         assert_eq!(Kind::IdCardOcrResult.path(), "/api/server/getOcrResult");
-        // The seed's example URL says getOcrResult; the path is this one.
+        // The official page's example URL says getOcrResult; the path is this one.
         assert_eq!(
             Kind::BankCardOcrResult.path(),
             "/api/server/getBankCardOcrResult"

@@ -7,6 +7,11 @@
 //! retry timing. No JavaScript, no network: plain `cargo test` covers it, and
 //! the `faceid-edge` crate puts a thin WebAssembly layer on top.
 //!
+//! The protocol itself (hosts, the signature and the value set of each call,
+//! nonces, the access token and the SIGN and NONCE tickets, every endpoint,
+//! the H5 flow, the result codes, and the rules this library adds beyond the
+//! official pages) is described in `docs/protocol.md` in the repository.
+//!
 //! ```
 //! use faceid_edge_core::{nonce, sign, SignParams, DEFAULT_VERSION};
 //!
@@ -23,7 +28,7 @@
 //! ```
 //!
 //! ## Modules
-//! - [`sign`](mod@sign): `sign_values`, `sign`, `verify_sign` (SPEC §1);
+//! - [`sign`](mod@sign): `sign_values`, `sign`, `verify_sign`;
 //! - [`nonce`](mod@nonce): CSPRNG nonces with rejection sampling;
 //! - [`validate`]: the input rules, as typed errors;
 //! - [`endpoints`]: paths, methods, hosts and `get_file` meanings;

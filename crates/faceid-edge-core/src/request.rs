@@ -305,7 +305,7 @@ pub fn json_object(fields: &[(&str, &str)]) -> String {
     out
 }
 
-/// The inputs of an ID card OCR call (seed 003).
+/// The inputs of an ID card OCR call (`POST /api/paas/idcardocrapp`).
 #[derive(Debug, Clone, Copy)]
 pub struct IdCardOcrInput<'a> {
     /// The partner's order number.
@@ -425,7 +425,7 @@ impl Config {
         })
     }
 
-    /// ID card OCR from an image (seed 003), signed.
+    /// ID card OCR from an image (`POST /api/paas/idcardocrapp`), signed.
     pub fn id_card_ocr(
         &self,
         input: &IdCardOcrInput<'_>,

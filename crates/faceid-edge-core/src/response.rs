@@ -1,7 +1,7 @@
 //! Reading the service's answers: the envelope, payload fields from `result`
 //! or the top level, the meaning of known codes, and whether requested files
-//! are still missing (SPEC §3). Pure: the caller hands in lookups over
-//! whatever parsed the JSON.
+//! are still missing (`docs/protocol.md#result-queries`). Pure: the caller
+//! hands in lookups over whatever parsed the JSON.
 
 use crate::endpoints::{GetFile, Kind};
 use crate::error::{Error, Result};
@@ -128,7 +128,8 @@ const fn info(kind: &'static str, en: &'static str, zh: &'static str, retryable:
     }
 }
 
-/// The meaning of the codes SPEC §3 lists; `None` for any other code.
+/// The meaning of the codes `docs/protocol.md#result-codes` lists; `None` for
+/// any other code.
 pub fn code_info(code: &str) -> Option<CodeInfo> {
     Some(match code {
         "0" => info("success", "success", "成功", false),

@@ -130,7 +130,7 @@ pub fn sign_string(bytes: &SignBytes) -> String {
         .unwrap_or_default()
 }
 
-/// The generic signature of the partner APIs (SPEC §1).
+/// The generic signature of the partner APIs (`docs/protocol.md#signature`).
 ///
 /// Sorts the **values** (never the keys) by code point, concatenates them
 /// with no separator, and returns the SHA-1 of the UTF-8 bytes as 40
@@ -208,7 +208,7 @@ impl SignParams<'_> {
     }
 }
 
-/// The SIGN signature of the result queries (seeds 000 to 004): validates the
+/// The SIGN signature of the result queries and of ID card OCR: validates the
 /// five inputs, then signs `app_id`, `order_no`, `version`, `ticket`, `nonce`.
 ///
 /// ```
