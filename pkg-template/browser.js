@@ -55,6 +55,7 @@ function guard(name) {
 }
 
 export const codeInfo = guard("codeInfo");
+export const createEdgeHandler = guard("createEdgeHandler");
 export const decodeMedia = guard("decodeMedia");
 export const nonce = guard("nonce");
 export const sign = guard("sign");

@@ -6,6 +6,7 @@ import type { FaceIdErrorCode, InitInput } from "./faceid_edge.js";
 export {
   FaceIdClient,
   TicketManager,
+  createEdgeHandler,
   codeInfo,
   decodeMedia,
   nonce,
@@ -15,7 +16,19 @@ export {
 } from "./faceid_edge.js";
 export type {
   BankCardOcrResult,
+  CallbackParams,
+  CallbackVerdict,
   CodeInfo,
+  EdgeErrorBody,
+  EdgeHandler,
+  EdgeHandlerOptions,
+  FaceIdentity,
+  OrderKind,
+  OrderTokenGrant,
+  StartFaceInput,
+  StartFaceResult,
+  StartResponse,
+  TrimmedResult,
   FaceIdClientOptions,
   FaceIdClientSummary,
   FaceIdErrorCode,
@@ -80,6 +93,8 @@ export declare class FaceIdError extends Error {
   readonly code: FaceIdErrorCode;
   /** The HTTP status, for `HTTP_STATUS`. */
   readonly status?: number;
+  /** The service's business code, for `REJECTED`. */
+  readonly upstreamCode?: string;
 }
 
 /**

@@ -18,6 +18,7 @@ export {
   FaceIdClient,
   TicketManager,
   codeInfo,
+  createEdgeHandler,
   decodeMedia,
   nonce,
   sign,

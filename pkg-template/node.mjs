@@ -7,6 +7,7 @@ export const {
   TicketManager,
   TicketOwner,
   codeInfo,
+  createEdgeHandler,
   createRedisTicketStore,
   decodeMedia,
   nonce,

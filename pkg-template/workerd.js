@@ -13,6 +13,7 @@ export {
   FaceIdClient,
   TicketManager,
   codeInfo,
+  createEdgeHandler,
   decodeMedia,
   nonce,
   sign,

@@ -55,7 +55,15 @@ export type FaceIdErrorCode =
   | "HTTP_STATUS"
   | "BAD_RESPONSE"
   | "INVALID_MEDIA"
-  | "TICKET_UNAVAILABLE";
+  | "TICKET_UNAVAILABLE"
+  | "INVALID_IDENTITY"
+  | "REJECTED"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "METHOD_NOT_ALLOWED"
+  | "BODY_TOO_LARGE"
+  | "INVALID_BODY";
 "#;
 
 /// The longest `sign()` options accepted before packing: the fields'

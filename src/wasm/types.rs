@@ -51,6 +51,8 @@ export interface FaceIdClientOptions {
   serverUrl?: string;
   /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). Same rules as `serverUrl`. */
   kycUrl?: string;
+  /** Replaces `https://{optimalDomain}` in the face page URL that `startFace` builds (a private deployment, a simulator). */
+  loginUrl?: string;
   /** Deadline per request, body included; default 10000. */
   timeoutMs?: number;
   /** Retries after a busy code (999999/999998/999997); default 2. */
@@ -350,5 +352,139 @@ export interface TicketManagerOptions {
   serverUrl?: string;
   timeoutMs?: number;
   refreshIntervalMs?: number;
+}
+
+/** Input of `client.startFace`. */
+export interface StartFaceInput extends CallContextOptions {
+  /** Your id for the user: ASCII letters, digits, `_` or `-`; at most 30 (a NONCE ticket follows). */
+  userId: string;
+  /** The person's name as on the ID card. */
+  name: string;
+  /** The person's ID number (ASCII letters and digits, at most 32). */
+  idNo: string;
+  /** Where the face page sends the user back (`https://`, or `http://` on localhost). */
+  callbackUrl: string;
+  /** 1 to 32 ASCII letters or digits; generated (32 characters) when absent. */
+  orderNo?: string;
+  /** A comparison photo: JPEG or PNG, at most 500 KB; bytes or base64. */
+  sourcePhoto?: Uint8Array | string;
+  /** `"1"` watermarked photo, `"2"` (default) high-definition photo. */
+  sourcePhotoType?: "1" | "2";
+  /** `"1"` (default): the face page returns straight to `callbackUrl`. */
+  resultType?: string;
+  /** `"browser"` (default) or `"App"`. */
+  from?: string;
+  /** `"1"`: the face page replaces history entries instead of adding them. Absent by default. */
+  redirectType?: string;
+}
+
+/** What `startFace` resolves to: send the user's browser to `url`. */
+export interface StartFaceResult {
+  orderNo: string;
+  faceId: string;
+  /** The signed URL of the face page. Single use (its NONCE ticket lives 120 s). */
+  url: string;
+  /** The host the service chose, or `null` when it gave none. */
+  optimalDomain: string | null;
+}
+
+/** The callback's parameters, as an object. */
+export interface CallbackParams {
+  orderNo?: string;
+  code?: string;
+  newSign?: string;
+  /** Older face pages name `newSign` this way. */
+  newSignature?: string;
+}
+
+/** What `verifyCallback` resolves to. */
+export interface CallbackVerdict {
+  /** The signature verifies against the current SIGN ticket or the one before it. */
+  valid: boolean;
+  orderNo: string | null;
+  code: string | null;
+  /** `valid && code === "0"`: what the page showed. The verdict is `faceResult(orderNo)`. */
+  ok: boolean;
+}
+
+/** The user the operator's identity hook names. */
+export interface FaceIdentity {
+  /** ASCII letters, digits, `_` or `-`; at most 30. */
+  userId: string;
+  /** Needed by `POST /start`. */
+  name?: string;
+  /** Needed by `POST /start`. */
+  idNo?: string;
+}
+
+/** Options of `createEdgeHandler`. */
+export interface EdgeHandlerOptions {
+  /** A client made with `secret` or `ticketOwner` (the face flow needs NONCE tickets). */
+  client: FaceIdClient;
+  /** At least 32 bytes, from a secret binding: signs the order tokens. */
+  orderTokenKey: string | Uint8Array;
+  /** Who the signed-in user is (from your session cookie or header), or `null`. The page never chooses an identity. */
+  identity(request: Request, env: unknown): FaceIdentity | null | undefined | Promise<FaceIdentity | null | undefined>;
+  /** The H5 page the callback sends the user back to, with `orderNo` and `code` added: an absolute URL or a path on this origin. */
+  returnUrl: string;
+  /** Route prefix; default `"/faceid"`. */
+  prefix?: string;
+  /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser; the handler's own origin always may. Never `*`. */
+  allowedOrigins?: string[];
+  /** Order token lifetime; default 30 minutes. */
+  tokenTtlMs?: number;
+  /** Result fields to let through unmasked (for example `"idNo"`, `"photo"`, `"address"`); by default photos and videos are dropped and names, ID and card numbers masked. */
+  reveal?: string[];
+  /** `resultType` of the face page; default `"1"`. */
+  resultType?: string;
+  /** `from` of the face page; default `"browser"`. */
+  from?: string;
+  /** `redirectType` of the face page; absent by default. */
+  redirectType?: string;
+}
+
+/** What a page may read of an order. */
+export type OrderKind = "face" | "live" | "idcard" | "bankcard";
+
+/** An order token and the order it opens. */
+export interface OrderTokenGrant {
+  orderNo: string;
+  /** Send as `Authorization: Bearer <orderToken>`. */
+  orderToken: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/**
+ * The edge handler: a Worker's `fetch` (also Node 20's `Request`/`Response`).
+ * Routes under the prefix: `POST /start`, `GET /callback`, `GET /result`,
+ * `GET /live/result`, `POST /ocr/idcard`, `GET /ocr/idcard/result`,
+ * `GET /ocr/bankcard/result`. It always resolves to a `Response`.
+ */
+export interface EdgeHandler {
+  (request: Request, env?: unknown, ctx?: WaitUntilContext): Promise<Response>;
+  /** A token for an order started elsewhere (for example by the app SDK). Pass the `userId` your identity hook names for the page that reads it. */
+  issueOrderToken(kind: OrderKind, orderNo: string, options?: { userId?: string }): OrderTokenGrant;
+}
+
+/** `200` of `POST /start`. */
+export interface StartResponse extends OrderTokenGrant {
+  ok: true;
+  /** Send the browser here. */
+  url: string;
+}
+
+/** `200` of the result routes: the business outcome, trimmed. */
+export interface TrimmedResult {
+  ok: boolean;
+  code: string;
+  msg: string;
+  orderNo: string;
+  result: Record<string, string | number | null>;
+}
+
+/** The body of every error answer of the edge handler. */
+export interface EdgeErrorBody {
+  error: { code: FaceIdErrorCode; message: string };
 }
 "#;
