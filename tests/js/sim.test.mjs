@@ -1,6 +1,6 @@
 // The WeBank service simulator (tests/sim/) checked on its own, with a tiny
 // independent signer: every endpoint, every check, every scenario field and
-// fault, CORS, the control API and the standalone CLI.
+// fault, CORS, the control API, the H5 face flow and the standalone CLI.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createHash, randomInt } from "node:crypto";
@@ -918,5 +918,385 @@ describe("transport", () => {
       child.kill("SIGTERM");
       await once(child, "exit");
     }
+  });
+});
+
+describe("H5 face flow", () => {
+  let h5;
+  before(async () => {
+    h5 = await startSimulator({ appId: "IDAh5sim01" });
+  });
+  after(() => h5.stop());
+
+  const PERSON = { name: "张三", idNo: "11010519900307123X" };
+  const USER = "user_h5-1";
+  const CALLBACK = "https://partner.example/h5/done?from=sim&lang=zh#top";
+  const jpegOf = (bytes) => Buffer.concat([Buffer.from("ffd8ffe0", "hex"), Buffer.alloc(bytes - 4)]).toString("base64");
+
+  /** POST getAdvFaceId with a signed body; `o.body` overrides, `o.drop` removes fields, `o.ticket` signs with another SIGN ticket. */
+  function startFace(s, orderNo, o = {}) {
+    const b = { appId: s.appId, orderNo, ...PERSON, userId: USER, version: "1.0.0", nonce: newNonce(), ...o.body };
+    b.sign ??= signOf([b.appId, b.userId, b.version, b.nonce, o.ticket ?? s.ticket]);
+    for (const k of o.drop ?? []) delete b[k];
+    return post(s, `/api/server/getAdvFaceId?orderNo=${o.queryOrderNo ?? orderNo}`, b, o.contentType);
+  }
+  /** A started face check (of `o.orderNo`, else a new order): its orderNo, faceId and userId. */
+  async function started(s, o = {}) {
+    const orderNo = o.orderNo ?? newOrder("h");
+    const r = await startFace(s, orderNo, o);
+    assertEnvelope(r, orderNo);
+    return { orderNo, faceId: r.json.result.faceId, userId: o.body?.userId ?? USER };
+  }
+  /** A NONCE ticket for `userId`: a token, then api_ticket type=NONCE. */
+  async function nonceTicket(s, userId = USER) {
+    const t = await call(`${s.url}/api/oauth2/access_token?${new URLSearchParams({ app_id: s.appId, secret: s.secret, grant_type: "client_credential", version: "1.0.0" })}`);
+    const n = await call(`${s.url}/api/oauth2/api_ticket?${new URLSearchParams({ app_id: s.appId, access_token: t.json.access_token, type: "NONCE", version: "1.0.0", user_id: userId })}`);
+    assert.equal(n.json.code, "0", n.json.msg);
+    return n.json.tickets[0].value;
+  }
+  /** The login URL of face check `f`, signed with the NONCE ticket `ticket`; `params` override (undefined drops). */
+  function loginUrl(s, f, ticket, params = {}) {
+    const p = {
+      appId: s.appId, version: "1.0.0", nonce: newNonce(), orderNo: f.orderNo, faceId: f.faceId, url: CALLBACK,
+      resultType: "1", userId: f.userId, from: "browser", redirectType: "1", ...params,
+    };
+    if (!("sign" in params)) p.sign = signOf([p.appId, p.orderNo, p.userId, p.version, p.faceId, ticket, p.nonce]);
+    for (const [k, v] of Object.entries(p)) if (v === undefined) delete p[k];
+    return `${s.url}/api/web/login?${new URLSearchParams(p)}`;
+  }
+  /** The callback's query as a plain object (the url's own parameters included). */
+  const callbackQuery = (location) => Object.fromEntries(new URL(location).searchParams);
+  /** A refused page: HTTP 400, HTML naming `reasonPart`, no redirect. */
+  function assertRefusedPage(r, reasonPart) {
+    assert.equal(r.status, 400, r.text ?? r.body);
+    assert.equal(r.location, undefined);
+    const html = r.text ?? r.body;
+    assert.match(html, /<title>人脸核身 · Face verification \(simulator\)/);
+    const escaped = /<p class="reason" id="reason">([^<]*)<\/p>/.exec(html)[1];
+    const reason = escaped.replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]);
+    assert.ok(reason.includes(reasonPart), `reason ${JSON.stringify(reason)} lacks ${JSON.stringify(reasonPart)}`);
+    if (r.headers) assert.equal(r.headers.get("location"), null);
+    return escaped;
+  }
+
+  test("getAdvFaceId: the envelope with a 32-character faceId and optimalDomain = the simulator's host:port", async () => {
+    const orderNo = newOrder("h");
+    const r = await startFace(h5, orderNo);
+    assertEnvelope(r, orderNo);
+    const { faceId, optimalDomain } = r.json.result;
+    assert.match(faceId, /^[A-Za-z0-9]{32}$/);
+    assert.equal(optimalDomain, `127.0.0.1:${h5.port}`);
+    assert.equal(`http://${optimalDomain}`, h5.url);
+    assert.deepEqual(Object.keys(r.json.result), ["bizSeqNo", "transactionTime", "orderNo", "faceId", "optimalDomain", "success"]);
+    assert.deepEqual(h5.faces().find((f) => f.faceId === faceId), { faceId, orderNo, userId: USER, finished: false, outcome: null });
+
+    // A comparison photo: JPEG or PNG, exactly 500 KB accepted; the log holds its length only.
+    const photo = jpegOf(500 * 1024);
+    const p = await startFace(h5, orderNo, { body: { sourcePhotoStr: photo, sourcePhotoType: "2" } });
+    assertEnvelope(p, orderNo);
+    assert.notEqual(p.json.result.faceId, faceId);
+    const png = Buffer.concat([PNG_SIG, Buffer.alloc(64)]).toString("base64");
+    assertEnvelope(await startFace(h5, orderNo, { body: { sourcePhotoStr: png, sourcePhotoType: "1" } }), orderNo);
+    const log = h5.requests({ orderNo, endpoint: "getAdvFaceId" });
+    assert.deepEqual(log.map((e) => [e.verdict, e.imageFormat ?? null]), [["ok", null], ["ok", "jpeg"], ["ok", "png"]]);
+    assert.equal(log[1].body.sourcePhotoStr, photo.length);
+    assert.equal(log[1].body.name, PERSON.name);
+
+    // Signed with any SIGN ticket the simulator accepts: also the replaced one, during its 60 s.
+    const own = await startSimulator({ ticket: "InitialSignTicketH5" });
+    try {
+      const token = (await call(`${own.url}/api/oauth2/access_token?app_id=${own.appId}&secret=${own.secret}&grant_type=client_credential&version=1.0.0`)).json.access_token;
+      await call(`${own.url}/api/oauth2/api_ticket?app_id=${own.appId}&access_token=${token}&type=SIGN&version=1.0.0`);
+      assert.notEqual(own.ticket, "InitialSignTicketH5");
+      assertEnvelope(await startFace(own, orderNo, { ticket: "InitialSignTicketH5" }), orderNo);
+      own.advance(61_000);
+      assertRejected(await startFace(own, orderNo, { ticket: "InitialSignTicketH5" }), "400104", "replaced");
+    } finally {
+      await own.stop();
+    }
+  });
+
+  test("getAdvFaceId checks: sign (over userId, not orderNo), nonce, app, orderNo, fields, sourcePhotoStr", async () => {
+    const orderNo = newOrder("h");
+    const nonce = newNonce();
+    const overOrderNo = signOf([h5.appId, orderNo, "1.0.0", h5.ticket, nonce]); // the result queries' recipe
+    assertRejected(await startFace(h5, orderNo, { body: { nonce, sign: overOrderNo } }), "400101", "appId, userId, version, nonce");
+    assertRejected(await startFace(h5, orderNo, { ticket: "notTheTicket" }), "400101");
+    assertEnvelope(await startFace(h5, orderNo, { body: { nonce } }), orderNo); // the refused request did not use up the nonce
+    assertRejected(await startFace(h5, orderNo, { body: { nonce } }), "400102");
+    assertRejected(await startFace(h5, orderNo, { body: { appId: "IDAnobody" } }), "400103", "IDAnobody");
+
+    const bad = async (o, part) => assertRejected(await startFace(h5, orderNo, o), "400100", part);
+    await bad({ queryOrderNo: "another1" }, "orderNo");
+    await bad({ body: { orderNo: "another1" } }, "orderNo");
+    await bad({ drop: ["name"] }, "name");
+    await bad({ body: { name: "" } }, "name");
+    await bad({ drop: ["idNo"] }, "idNo");
+    for (const idNo of ["1101051990030712", "11010519900307123Y", "X10105199003071234", "1101051990030712345"]) await bad({ body: { idNo } }, "idNo");
+    await bad({ drop: ["userId"] }, "userId");
+    await bad({ body: { userId: "u".repeat(33) } }, "userId");
+    await bad({ body: { userId: "user!" } }, "userId");
+    await bad({ body: { version: "2.0.0" } }, "version");
+    await bad({ body: { nonce: "short" } }, "nonce");
+    await bad({ drop: ["sign"] }, "sign");
+    await bad({ body: { extra: "x" } }, "unexpected");
+    await bad({ body: { name: 7 } }, "must be a string");
+    await bad({ contentType: "text/plain" }, "Content-Type");
+    await bad({ body: { sourcePhotoStr: jpegOf(500 * 1024 + 1), sourcePhotoType: "1" } }, "at most 512000 bytes (500 KB)");
+    await bad({ body: { sourcePhotoStr: Buffer.from("GIF89a-not-a-face").toString("base64"), sourcePhotoType: "1" } }, "JPEG or PNG");
+    await bad({ body: { sourcePhotoStr: `data:image/jpeg;base64,${JPEG_1PX}`, sourcePhotoType: "1" } }, "data:");
+    await bad({ body: { sourcePhotoStr: JPEG_1PX } }, "sourcePhotoType");
+    await bad({ body: { sourcePhotoStr: JPEG_1PX, sourcePhotoType: "3" } }, "sourcePhotoType");
+    await bad({ body: { sourcePhotoType: "1" } }, "sourcePhotoType is only for a sourcePhotoStr");
+    assertRejected(await call(`${h5.url}/api/server/getAdvFaceId?orderNo=${orderNo}`), "400100", "use POST");
+    assertEnvelope(await startFace(h5, orderNo, { body: { idNo: "110105900307123", userId: "u".repeat(32) } }), orderNo); // 15 digits; 32 characters
+    assertEnvelope(await startFace(h5, orderNo, { body: { idNo: "11010519900307123x" } }), orderNo);
+    assert.equal(h5.faces().filter((f) => f.orderNo === orderNo).length, 3);
+  });
+
+  test("login and pass: the face page, then a 302 to the callback with code 0, orderNo and a newSign that verifies", async () => {
+    const f = await started(h5);
+    const ticket = await nonceTicket(h5);
+    const url = loginUrl(h5, f, ticket);
+    const page = await call(url);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-type"), /^text\/html/);
+    assert.match(page.headers.get("content-security-policy"), /default-src 'none'/);
+    assert.equal(page.headers.get("referrer-policy"), "no-referrer");
+    assert.match(page.text, /<title>人脸核身 · Face verification \(simulator\)<\/title>/);
+    assert.match(page.text, /<meta name="viewport"/);
+    const pass = /<a id="pass"[^>]*href="(\/api\/web\/finish\?session=([A-Za-z0-9]{32})&outcome=pass)"/.exec(page.text);
+    const fail = /<a id="fail"[^>]*href="(\/api\/web\/finish\?session=([A-Za-z0-9]{32})&outcome=fail)"/.exec(page.text);
+    assert.ok(pass && fail, page.text);
+    assert.equal(pass[2], fail[2]);
+    for (const secret of [h5.secret, h5.ticket, ticket, PERSON.idNo, PERSON.name]) assert.ok(!page.text.includes(secret), "the page holds no secret, ticket or identity");
+    assert.match(page.text, /\*三/); // the name, masked
+
+    const done = await fetch(`${h5.url}${pass[1]}`, { redirect: "manual" });
+    assert.equal(done.status, 302);
+    const location = done.headers.get("location");
+    assert.ok(location.startsWith("https://partner.example/h5/done?from=sim&lang=zh&code=0&"), location);
+    assert.ok(location.endsWith("#top"), location);
+    const q = callbackQuery(location);
+    assert.deepEqual(Object.keys(q), ["from", "lang", "code", "orderNo", "newSign"]);
+    assert.deepEqual([q.code, q.orderNo], ["0", f.orderNo]);
+    assert.equal(q.newSign, signOf([h5.appId, f.orderNo, h5.ticket, "0"]));
+    assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), { ...f, finished: true, outcome: "pass" });
+    assertRefusedPage(await call(`${h5.url}${fail[1]}`), "session already used");
+    assert.deepEqual(h5.requests({ orderNo: f.orderNo }).map((e) => [e.endpoint, e.verdict, e.status]), [
+      ["getAdvFaceId", "ok", 200], ["login", "ok", 200], ["finish", "ok", 302], ["finish", "400104", 400],
+    ]);
+    assert.ok(!JSON.stringify(h5.requests()).includes(ticket), "the log never holds a NONCE ticket");
+
+    // The helper does the same; the page's links are relative, so it works from any login URL.
+    const g = await started(h5);
+    const r = await h5.passFacePage(loginUrl(h5, g, await nonceTicket(h5)));
+    assert.equal(r.status, 302);
+    assert.equal(callbackQuery(r.location).newSign, signOf([h5.appId, g.orderNo, h5.ticket, "0"]));
+  });
+
+  test("the NONCE ticket: single use, 120 s, of the user; a refused login spends nothing", async () => {
+    const f = await started(h5);
+    const ticket = await nonceTicket(h5);
+    const url = loginUrl(h5, f, ticket);
+    assert.equal((await call(url)).status, 200);
+    assertRefusedPage(await call(url), "NONCE ticket already used (single use)");
+    assertRefusedPage(await call(loginUrl(h5, f, ticket)), "already used"); // a new nonce does not help
+
+    const late = await nonceTicket(h5);
+    h5.advance(121_000);
+    assertRefusedPage(await call(loginUrl(h5, f, late)), "NONCE ticket expired (120 s after issue)");
+
+    const other = await started(h5, { body: { userId: "someoneElse" } });
+    const hers = await nonceTicket(h5, "someoneElse");
+    const mine = await nonceTicket(h5);
+    assertRefusedPage(await call(loginUrl(h5, f, hers)), "NONCE ticket was issued for another user_id");
+    assertRefusedPage(await call(loginUrl(h5, { ...other, userId: USER }, mine)), "faceId was started for another userId");
+    assert.equal((await h5.passFacePage(loginUrl(h5, other, hers), "fail")).status, 302); // refused above, still unspent
+    const r = await h5.passFacePage(loginUrl(h5, f, mine));
+    assert.equal(r.status, 302, r.body);
+    assert.ok(h5.refreshStats().deadUses >= 1); // the expired ticket was a dead use
+    assert.deepEqual(h5.requests({ endpoint: "login", orderNo: f.orderNo }).map((e) => e.verdict), ["ok", "400104", "400104", "400104", "400104", "ok"]);
+    assert.deepEqual(h5.requests({ endpoint: "login", orderNo: other.orderNo }).map((e) => e.verdict), ["400100", "ok"]);
+  });
+
+  test("login refusals: wrong sign, a SIGN ticket instead of a NONCE one, faceId, app, url, parameters; all HTML-escaped", async () => {
+    const f = await started(h5);
+    const ticket = await nonceTicket(h5);
+    const refused = async (params, part, verdict, t = ticket) => {
+      const before = h5.requests({ endpoint: "login" }).length;
+      const r = await call(loginUrl(h5, f, t, params));
+      r.reason = assertRefusedPage(r, part);
+      assert.match(r.headers.get("content-type"), /^text\/html/);
+      const entry = h5.requests({ endpoint: "login" }).at(-1);
+      assert.equal(h5.requests({ endpoint: "login" }).length, before + 1);
+      assert.equal(entry.verdict, verdict);
+      assert.ok(entry.reason.includes(part));
+      return r;
+    };
+    await refused({ sign: "A".repeat(40) }, "sign does not match appId, orderNo, userId, version, faceId, nonce and any NONCE ticket", "400101");
+    const nonce = newNonce();
+    await refused({ nonce, sign: signOf([h5.appId, f.orderNo, f.userId, "1.0.0", f.faceId, ticket, newNonce()]) }, "sign does not match", "400101");
+    await refused({ nonce, sign: signOf([h5.appId, f.orderNo, f.userId, "1.0.0", f.faceId, h5.ticket, nonce]) }, "the login needs a NONCE ticket", "400101");
+    await refused({ faceId: "wbUnknownFaceId0000000000000000" }, "faceId unknown", "400100");
+    const g = await started(h5);
+    await refused({ faceId: g.faceId }, "faceId was started for another orderNo", "400100");
+    await refused({ url: "ftp://partner.example/cb" }, "url must be http or https", "400100");
+    await refused({ url: "/relative/cb" }, "absolute http or https URL", "400100");
+    await refused({ from: "desktop" }, "from", "400100");
+    for (const name of ["appId", "version", "nonce", "orderNo", "faceId", "url", "userId", "sign"]) await refused({ [name]: undefined }, `${name} is missing`, "400100");
+    await refused({ faceID: f.faceId }, "unexpected query parameter", "400100");
+
+    // Echoed values are escaped: the reason repeats the unknown appId, the url's scheme.
+    const x = await refused({ appId: "<script>alert(1)</script>" }, "<script>alert(1)</script>", "400103");
+    assert.ok(x.reason.includes("&quot;&lt;script&gt;alert(1)&lt;/script&gt;&quot;"), x.reason);
+    assert.ok(!x.text.includes("<script>"), x.text);
+    const js = await refused({ url: 'javascript:alert("x")' }, 'url must be http or https; got "javascript"', "400100");
+    assert.ok(js.reason.endsWith("got &quot;javascript&quot;"), js.reason);
+    const y = await refused({ appId: "'\"><img/src=x>" }, "'\\\"><img/src=x>", "400103");
+    assert.ok(y.reason.includes("&#39;\\&quot;&gt;&lt;img/src=x&gt;"), y.reason);
+    assert.ok(!y.text.includes("<img"));
+    assert.equal((await call(loginUrl(h5, f, ticket), { method: "POST" })).status, 400);
+
+    // None of this spent the ticket.
+    const ok = await h5.passFacePage(loginUrl(h5, f, ticket));
+    assert.equal(ok.status, 302, ok.body);
+    assert.equal(callbackQuery(ok.location).code, "0");
+  });
+
+  test("fail: the callback's code is 400604; the order's face: \"fail\" overrides a pass click; face: \"pass\" a fail click", async () => {
+    const f = await started(h5);
+    const r = await h5.passFacePage(loginUrl(h5, f, await nonceTicket(h5)), "fail");
+    assert.equal(r.status, 302);
+    const q = callbackQuery(r.location);
+    assert.deepEqual([q.code, q.orderNo], ["400604", f.orderNo]);
+    assert.equal(q.newSign, signOf([h5.appId, f.orderNo, h5.ticket, "400604"]));
+    assert.equal(h5.faces().find((x) => x.faceId === f.faceId).outcome, "fail");
+
+    const orderNo = newOrder("h");
+    h5.setOrder(orderNo, { face: "fail" });
+    const g = await started(h5, { orderNo });
+    const url = loginUrl(h5, g, await nonceTicket(h5));
+    const forced = await h5.passFacePage(url, "pass");
+    assert.equal(forced.status, 302, forced.body);
+    assert.equal(callbackQuery(forced.location).code, "400604");
+
+    const passing = newOrder("h");
+    h5.setOrder(passing, { face: "pass" });
+    const p = await started(h5, { orderNo: passing });
+    assert.equal(callbackQuery((await h5.passFacePage(loginUrl(h5, p, await nonceTicket(h5)), "fail")).location).code, "0");
+    assert.throws(() => h5.setOrder(passing, { face: "maybe" }), /face must be/);
+    await assert.rejects(h5.passFacePage(loginUrl(h5, p, "x"), "maybe"), /outcome/);
+  });
+
+  test("result queries: 66660011 before the finish, then the identity given at start and the verdict; other orders as before", async () => {
+    const f = await started(h5, { body: { name: "欧阳娜娜", idNo: "440305200001011234" } });
+    for (const kind of ["sync", "live"]) assertRejectedResult(await getResult(h5, kind, f.orderNo), "66660011", f.orderNo);
+    assertRejectedResult(await queryFaceRecord(h5, f.orderNo), "66660011", f.orderNo);
+
+    const ticket = await nonceTicket(h5);
+    assertRejectedResult(await getResult(h5, "sync", f.orderNo), "66660011", f.orderNo); // a login alone is no result
+    assert.equal((await h5.passFacePage(loginUrl(h5, f, ticket))).status, 302);
+    const sync = await getResult(h5, "sync", f.orderNo, { getFile: "2" });
+    assertEnvelope(sync, f.orderNo);
+    assert.deepEqual([sync.json.result.name, sync.json.result.idNo, sync.json.result.liveRate, sync.json.result.similarity], ["欧阳娜娜", "440305200001011234", "100", "95.0"]);
+    assert.ok(isJpeg(decode(sync.json.result.photo)));
+    const record = await queryFaceRecord(h5, f.orderNo);
+    assertEnvelope(record, f.orderNo);
+    assert.deepEqual([record.json.result.name, record.json.result.idNo], ["欧阳娜娜", "440305200001011234"]);
+    const live = await getResult(h5, "live", f.orderNo);
+    assertEnvelope(live, f.orderNo);
+    assert.equal(live.json.result.liveRate, "100");
+
+    // A failed face check: its code everywhere; a newer start of the order does not hide it.
+    const g = await started(h5);
+    assert.equal((await h5.passFacePage(loginUrl(h5, g, await nonceTicket(h5)), "fail")).status, 302);
+    await startFace(h5, g.orderNo);
+    for (const r of [await getResult(h5, "sync", g.orderNo), await getResult(h5, "live", g.orderNo), await queryFaceRecord(h5, g.orderNo)]) {
+      assertRejectedResult(r, "400604", g.orderNo);
+      assert.equal(r.json.msg, "活体检测未通过，视频非真人");
+    }
+
+    // Orders never started through getAdvFaceId keep the invented person; OCR queries ignore the face flow.
+    const plain = newOrder("h");
+    assertEnvelope(await getResult(h5, "sync", plain), plain);
+    assertEnvelope(await getResult(h5, "ocr", f.orderNo), f.orderNo);
+  });
+
+  /** A result query answered with a business code: the envelope, `result` with orderNo only. */
+  function assertRejectedResult(r, code, orderNo) {
+    assert.equal(r.status, 200);
+    assert.equal(r.json.code, code, r.json.msg);
+    assert.equal(r.json.result.orderNo, orderNo);
+    assert.equal(r.json.result.name, undefined);
+    assert.equal(r.json.result.liveRate, undefined);
+  }
+
+  test("callback styles: legacy (newSignature and h5faceId), forged (a newSign that does not verify)", async () => {
+    const legacy = newOrder("h");
+    h5.setOrder(legacy, { callback: "legacy" });
+    const f = await started(h5, { orderNo: legacy });
+    const r = await h5.passFacePage(loginUrl(h5, f, await nonceTicket(h5), { url: "http://127.0.0.1:9/cb" }));
+    assert.equal(r.status, 302);
+    assert.ok(r.location.startsWith("http://127.0.0.1:9/cb?code=0&"), r.location);
+    const q = callbackQuery(r.location);
+    assert.deepEqual(Object.keys(q), ["code", "orderNo", "h5faceId", "newSignature"]);
+    assert.equal(q.h5faceId, f.faceId);
+    assert.equal(q.newSignature, signOf([h5.appId, legacy, h5.ticket, "0"]));
+
+    const forged = newOrder("h");
+    h5.setOrder(forged, { callback: "forged" });
+    const g = await started(h5, { orderNo: forged });
+    const s = callbackQuery((await h5.passFacePage(loginUrl(h5, g, await nonceTicket(h5)), "fail")).location);
+    assert.equal(s.code, "400604");
+    assert.match(s.newSign, /^[0-9A-F]{40}$/);
+    assert.notEqual(s.newSign, signOf([h5.appId, forged, h5.ticket, "400604"]));
+    assert.throws(() => h5.setOrder(forged, { callback: "old" }), /callback must be/);
+  });
+
+  test("finish refusals: unknown, used or expired session, bad outcome; no redirect", async () => {
+    const f = await started(h5);
+    const page = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    const session = /session=([A-Za-z0-9]{32})/.exec(page.text)[1];
+    const finish = (q) => fetch(`${h5.url}/api/web/finish?${q}`, { redirect: "manual" }).then(async (res) => ({ status: res.status, headers: res.headers, text: await res.text() }));
+    assertRefusedPage(await finish(`session=${session}&outcome=maybe`), 'outcome must be "pass" or "fail"');
+    assertRefusedPage(await finish(`session=${"A".repeat(32)}&outcome=pass`), "session unknown");
+    assertRefusedPage(await finish(`session=${session}`), "outcome is missing");
+    assertRefusedPage(await finish(`session=<b>&outcome=pass`), "session must be");
+    h5.advance(10 * 60_000);
+    assertRefusedPage(await finish(`session=${session}&outcome=pass`), "session expired (10 minutes after the login)");
+    assert.equal(h5.faces().find((x) => x.faceId === f.faceId).finished, false);
+
+    // A second session for the same faceId: the first finish wins.
+    const a = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    const b = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    const [sa, sb] = [a, b].map((p) => /session=([A-Za-z0-9]{32})/.exec(p.text)[1]);
+    assert.equal((await finish(`session=${sb}&outcome=fail`)).status, 302);
+    assertRefusedPage(await finish(`session=${sa}&outcome=pass`), "already finished");
+    assertRefusedPage(await call(loginUrl(h5, f, await nonceTicket(h5))), "already finished");
+  });
+
+  test("faults and shape apply to getAdvFaceId; reset forgets every face; GET /__sim/faces", async () => {
+    const orderNo = newOrder("h");
+    h5.setOrder(orderNo, { shape: "flat", fault: { type: "busy", code: "999999", times: 1 } });
+    const busy = await startFace(h5, orderNo);
+    assert.deepEqual([busy.json.code, busy.json.result], ["999999", undefined]);
+    assert.equal(h5.faces().filter((f) => f.orderNo === orderNo).length, 0);
+    const flat = await startFace(h5, orderNo);
+    assert.equal(flat.json.code, "0");
+    assert.equal(flat.json.result, undefined);
+    assert.match(flat.json.faceId, /^[A-Za-z0-9]{32}$/);
+    assert.equal(flat.json.optimalDomain, `127.0.0.1:${h5.port}`);
+
+    const listed = await call(`${h5.url}/__sim/faces`);
+    assert.deepEqual(listed.json, h5.faces());
+    assert.ok(listed.json.some((f) => f.faceId === flat.json.faceId));
+    assert.ok(!listed.text.includes(PERSON.idNo));
+    const f = { orderNo, faceId: flat.json.faceId, userId: USER };
+    const ticket = await nonceTicket(h5);
+    h5.reset();
+    assert.deepEqual(h5.faces(), []);
+    assertRefusedPage(await call(loginUrl(h5, f, ticket)), "faceId unknown");
+    assertEnvelope(await getResult(h5, "sync", orderNo), orderNo); // no longer an H5 order
   });
 });

@@ -2,6 +2,7 @@
 // well formed and expected (400100), app_id known (400103), the signature
 // recomputed from the simulator's own SIGN tickets (400101, or 400104 when it
 // was made with a ticket that is no longer valid), the nonce new (400102).
+// The H5 pages (web.mjs) reuse the parameter rules.
 // Each check returns { call } (the normalized parameters) or { error: { code, reason } }.
 import { createHash, timingSafeEqual } from "node:crypto";
 
@@ -32,6 +33,11 @@ const RULES = {
   sign: [/^[0-9A-Fa-f]{40}$/, "40 hexadecimal characters"],
   userId: [/^[A-Za-z0-9_-]{1,32}$/, "1 to 32 letters, digits, '_' or '-'"],
   nonceUserId: [/^[A-Za-z0-9_-]{1,30}$/, "1 to 30 letters, digits, '_' or '-'"],
+  idNo: [/^(\d{15}|\d{17}[\dXx])$/, "15 digits, or 17 digits and a final digit or X"],
+  name: [/^[^\p{Cc}]{1,64}$/u, "1 to 64 characters, no control characters"],
+  exactVersion: [/^1\.0\.0$/, '"1.0.0"'],
+  faceId: [/^[A-Za-z0-9_-]{1,64}$/, "1 to 64 letters, digits, '_' or '-'"],
+  session: [/^[A-Za-z0-9]{32}$/, "exactly 32 ASCII letters or digits"],
   free: [/^[\x20-\x7e]{0,64}$/, "at most 64 printable ASCII characters"],
 };
 
@@ -107,6 +113,23 @@ export const QUERY_FACE_RECORD_BODY = {
   queryVersion: ["free", false],
 };
 
+/** The JSON body of POST /api/server/getAdvFaceId (the H5 face flow's start). */
+export const ADV_FACE_ID_BODY = {
+  appId: ["appId", true],
+  orderNo: ["orderNo", true],
+  name: ["name", true],
+  idNo: ["idNo", true],
+  userId: ["userId", true],
+  version: ["exactVersion", true],
+  nonce: ["nonce", true],
+  sign: ["sign", true],
+  sourcePhotoStr: [null, false],
+  sourcePhotoType: [null, false],
+};
+
+/** Largest decoded sourcePhotoStr accepted: 500 KB (500 × 1024 bytes). */
+export const SOURCE_PHOTO_MAX_BYTES = 500 * 1024;
+
 /** For the POST endpoints: the Content-Type is JSON and the query holds exactly orderNo. */
 export function checkPostEnvelope(headers, searchParams) {
   const type = headers["content-type"] ?? "";
@@ -121,15 +144,37 @@ export function checkIdCardImage(body) {
   if (body.cardType !== "0" && body.cardType !== "1") return bad('cardType must be "0" (portrait side) or "1" (emblem side)');
   const s = body.idcardStr;
   if (s.length > IDCARD_STR_MAX) return bad(`idcardStr must be at most ${IDCARD_STR_MAX} characters; got ${s.length}`);
-  if (/^data:/i.test(s)) return bad('idcardStr must be plain base64, without a "data:" prefix');
-  if (/[\r\n]/.test(s)) return bad("idcardStr must not contain line breaks");
+  return checkImage("idcardStr", s);
+}
+
+/**
+ * Checks the optional comparison photo of getAdvFaceId: sourcePhotoStr (an image
+ * of at most 500 KB once decoded) and sourcePhotoType ("1" watermarked, "2" high
+ * definition), which go together. Returns { format } (null without a photo) or an error.
+ */
+export function checkSourcePhoto(body) {
+  const s = body.sourcePhotoStr ?? "";
+  const type = body.sourcePhotoType ?? "";
+  if (s === "") return type === "" ? { format: null } : bad("sourcePhotoType is only for a sourcePhotoStr");
+  if (type !== "1" && type !== "2") return bad('sourcePhotoType must be "1" (watermarked photo) or "2" (high-definition photo) with a sourcePhotoStr');
+  const img = checkImage("sourcePhotoStr", s);
+  if (img.error) return img;
+  const bytes = (s.length / 4) * 3 - (s.endsWith("==") ? 2 : s.endsWith("=") ? 1 : 0);
+  if (bytes > SOURCE_PHOTO_MAX_BYTES) return bad(`sourcePhotoStr must decode to at most ${SOURCE_PHOTO_MAX_BYTES} bytes (500 KB); got ${bytes}`);
+  return img;
+}
+
+/** A base64 field holding a JPEG or PNG image: { format } or an error. */
+function checkImage(field, s) {
+  if (/^data:/i.test(s)) return bad(`${field} must be plain base64, without a "data:" prefix`);
+  if (/[\r\n]/.test(s)) return bad(`${field} must not contain line breaks`);
   if (s.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(s)) {
-    return bad("idcardStr must be standard base64 (A-Z a-z 0-9 + /, padded with =)");
+    return bad(`${field} must be standard base64 (A-Z a-z 0-9 + /, padded with =)`);
   }
   const head = Buffer.from(s.slice(0, 12), "base64");
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return { format: "jpeg" };
   if (head.subarray(0, 8).equals(PNG_MAGIC)) return { format: "png" };
-  return bad("idcardStr must be a JPEG or PNG image (its bytes must start with FF D8 FF or the PNG signature)");
+  return bad(`${field} must be a JPEG or PNG image (its bytes must start with FF D8 FF or the PNG signature)`);
 }
 const PNG_MAGIC = Buffer.from("89504e470d0a1a0a", "hex");
 
@@ -139,19 +184,28 @@ export function signValues(values) {
   return createHash("sha1").update(Buffer.concat(sorted)).digest("hex").toUpperCase();
 }
 
+/** What a SIGN-type signature covers: the values (given the ticket) and their names, for the reason. */
+export const SIGNED = {
+  /** The result queries, idcardocrapp, queryfacerecord. */
+  query: { values: (c, ticket) => [c.appId, c.orderNo, c.version, ticket, c.nonce], names: "app_id, order_no, version, nonce" },
+  /** getAdvFaceId: userId instead of orderNo. */
+  advFaceId: { values: (c, ticket) => [c.appId, c.userId, c.version, c.nonce, ticket], names: "appId, userId, version, nonce" },
+};
+
 /**
- * app_id known, signature over appId, orderNo, version, a SIGN ticket and nonce
- * (case-insensitive), nonce new. Any SIGN ticket still alive will do (old and new
- * during the 60 s after a replacement); a signature made with a dead one is
- * 400104 with the reason, one matching no ticket ever issued 400101. Records the
- * nonce when all pass.
+ * app_id known, signature over the values of `signed` (by default appId,
+ * orderNo, version, a SIGN ticket and nonce; case-insensitive), nonce new. Any
+ * SIGN ticket still alive will do (old and new during the 60 s after a
+ * replacement); a signature made with a dead one is 400104 with the reason, one
+ * matching no ticket ever issued 400101. Records the nonce when all pass.
  */
-export function authenticate(creds, { appId, orderNo, version, nonce, sign }) {
+export function authenticate(creds, call, signed = SIGNED.query) {
+  const { appId, nonce, sign } = call;
   if (!creds.app(appId)) return fail(CODES.UNKNOWN_APP, `app_id ${JSON.stringify(appId)} is not known to this service`);
   const given = Buffer.from(sign.toUpperCase());
-  const matches = (ticket) => timingSafeEqual(Buffer.from(signValues([appId, orderNo, version, ticket, nonce])), given);
+  const matches = (ticket) => timingSafeEqual(Buffer.from(signValues(signed.values(call, ticket))), given);
   const found = creds.findSignTicket(appId, matches);
-  if (!found) return fail(CODES.BAD_SIGN, "sign does not match app_id, order_no, version, nonce and any SIGN ticket of this app");
+  if (!found) return fail(CODES.BAD_SIGN, `sign does not match ${signed.names} and any SIGN ticket of this app`);
   if (!found.ok) return fail(CODES.BAD_CREDENTIAL, `signed with a SIGN ticket that is no longer valid: ${found.detail}`);
   if (!creds.useNonce(appId, nonce)) return fail(CODES.NONCE_REUSED, "nonce was already used by an earlier request of this app");
   return { call: null };

@@ -1,6 +1,6 @@
 // faceid-edge test simulator: a loopback HTTP stand-in for the WeBank /
 // Tencent Cloud FaceID partner service (result queries, ID card OCR, OAuth
-// token and tickets). See README.md beside this file.
+// token and tickets, the H5 face flow). See README.md beside this file.
 //
 //   import { startSimulator } from "../sim/index.mjs";
 //   const sim = await startSimulator();
@@ -14,12 +14,14 @@ import http from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { Faces } from "./faces.mjs";
 import { RequestLog } from "./log.mjs";
 import { Orders } from "./scenarios.mjs";
 import { createHandler } from "./server.mjs";
 import { Credentials, DEFAULT_OVERLAP_WINDOW_MS } from "./state.mjs";
 
 export { signValues } from "./checks.mjs";
+export { FACE_FAIL_CODE, NO_RESULT_CODE } from "./faces.mjs";
 export { DEFAULT_SCENARIO, KNOWN_CODES } from "./scenarios.mjs";
 
 export const DEFAULT_APP_ID = "IDAsim001";
@@ -48,14 +50,16 @@ export async function startSimulator({
   const clock = () => now() + offset;
   const creds = new Credentials({ appId, secret, ticket, nonceTicket, now: clock, overlapWindowMs, graceMs });
   const orders = new Orders(clock);
+  const faces = new Faces(clock);
   const log = new RequestLog();
   const stopping = new AbortController();
   const sim = {
-    creds, orders, log, cors, now: clock, issueDelayMs, signal: stopping.signal,
+    creds, orders, faces, log, cors, now: clock, issueDelayMs, signal: stopping.signal, hostPort: null,
     setOrder: (orderNo, scenario = {}) => orders.set(orderNo, scenario),
     reset: () => {
       offset = 0;
       orders.reset();
+      faces.reset();
       log.clear();
       creds.reset();
     },
@@ -75,6 +79,7 @@ export async function startSimulator({
   server.listen(port, "127.0.0.1");
   await once(server, "listening");
   const bound = server.address().port;
+  sim.hostPort = `127.0.0.1:${bound}`;
 
   return {
     url: `http://127.0.0.1:${bound}`,
@@ -96,8 +101,9 @@ export async function startSimulator({
     /** Copies of the request log entries, optionally filtered: requests({ path, orderNo, endpoint, verdict }). */
     requests: (filter) => log.list(filter),
     /**
-     * Forgets scenarios, counters, the log, nonces, issued tokens/tickets, refresh
-     * statistics and the advance() offset; the initial secret and SIGN ticket are valid again.
+     * Forgets scenarios, counters, the log, nonces, issued tokens/tickets, face checks and
+     * their sessions, refresh statistics and the advance() offset; the initial secret and
+     * SIGN ticket are valid again.
      */
     reset: sim.reset,
     /** The simulator's clock (ms): `now()` + everything advance() added since the last reset. */
@@ -110,6 +116,15 @@ export async function startSimulator({
     useNonceTicket: sim.useNonceTicket,
     /** { accessTokens, signTickets, nonceTickets, overlaps, deadUses, issues: [{ kind, at, by, overlap }] } (a copy). */
     refreshStats: sim.refreshStats,
+    /** Every face check getAdvFaceId started, oldest first: [{ faceId, orderNo, userId, finished, outcome }]. */
+    faces: () => faces.list(),
+    /**
+     * Plays the user on the face page: fetches `loginUrl`, then follows its `outcome`
+     * button ("pass" | "fail") without following the redirect. Returns
+     * { status: 302, location } (the callback URL with code, orderNo, newSign) or,
+     * when the login or the finish is refused, { status, body } (the HTML error page).
+     */
+    passFacePage,
     /** Stops listening and drops every connection, including slow responses still waiting. */
     async stop() {
       stopping.abort();
@@ -119,6 +134,23 @@ export async function startSimulator({
       await closed;
     },
   };
+}
+
+/** See the `passFacePage` member of startSimulator's answer. */
+export async function passFacePage(loginUrl, outcome = "pass") {
+  if (outcome !== "pass" && outcome !== "fail") throw new TypeError('outcome must be "pass" or "fail"');
+  const login = await fetch(String(loginUrl), { redirect: "manual" });
+  const page = await login.text();
+  const button = new RegExp(`<a id="${outcome}"[^>]*\\shref="([^"]*)"`).exec(page);
+  if (login.status !== 200 || !button) return { status: login.status, body: page };
+  const href = button[1].replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]);
+  const done = await fetch(new URL(href, String(loginUrl)), { redirect: "manual" });
+  const location = done.headers.get("location");
+  if (done.status >= 300 && done.status < 400 && location !== null) {
+    await done.body?.cancel();
+    return { status: done.status, location };
+  }
+  return { status: done.status, body: await done.text() };
 }
 
 function checkMs(name, v) {
@@ -146,7 +178,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log(`  secret:      ${sim.secret}`);
   console.log(`  SIGN ticket: ${sim.ticket}`);
   console.log("  control:     POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,");
-  console.log("               GET /__sim/refresh-stats, POST /__sim/advance, /__sim/rotate-secret, /__sim/nonce-tickets/use");
+  console.log("               GET /__sim/refresh-stats, GET /__sim/faces, POST /__sim/advance, /__sim/rotate-secret,");
+  console.log("               POST /__sim/nonce-tickets/use");
+  console.log(`  H5 face:     POST /api/server/getAdvFaceId, then GET /api/web/login (optimalDomain 127.0.0.1:${sim.port})`);
   const quit = () => sim.stop().then(() => process.exit(0));
   process.on("SIGINT", quit);
   process.on("SIGTERM", quit);

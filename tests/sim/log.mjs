@@ -1,6 +1,6 @@
 // The request log: one entry per request to the simulated service (not to the
-// /__sim control API). Entries hold parameters, never media: idcardStr is
-// replaced by its length, and the secret and access token by "[redacted]".
+// /__sim control API). Entries hold parameters, never media: idcardStr and
+// sourcePhotoStr are replaced by their lengths, and the secret and access token by "[redacted]".
 const LIMIT = 2000; // newest entries kept
 const REDACT = new Set(["secret", "access_token"]);
 
@@ -34,12 +34,13 @@ export class RequestLog {
   }
 }
 
-/** The parsed body as logged: a copy with idcardStr replaced by its length. */
+/** The parsed body as logged: a copy with idcardStr and sourcePhotoStr replaced by their lengths. */
 export function loggedBody(body) {
   if (Array.isArray(body)) return `[array of ${body.length}]`;
   if (typeof body === "string") return body.length > 200 ? `[string of ${body.length}]` : body;
   if (typeof body !== "object" || body === null) return body;
   const copy = { ...body };
   if (typeof copy.idcardStr === "string") copy.idcardStr = copy.idcardStr.length;
+  if (typeof copy.sourcePhotoStr === "string") copy.sourcePhotoStr = copy.sourcePhotoStr.length;
   return copy;
 }

@@ -1,8 +1,11 @@
 // Response bodies of the business endpoints: the envelope (docs/protocol.md#the-envelope),
 // the payload of each endpoint (as its official page shows it), the media the request asked for,
-// and the scenario's shape / numbers / extra fields.
+// and the scenario's shape / numbers / extra fields;
+// getAdvFaceId's answer, and the face result of an order started through the H5 face flow.
 import { captureLead, bankCard, ocrExtras, person } from "./data.mjs";
+import { FACE_FAIL_CODE, NO_RESULT_CODE } from "./faces.mjs";
 import { mediaBase64 } from "./media.mjs";
+import { KNOWN_CODES } from "./scenarios.mjs";
 import { assignOwn, bizSeqNo, formatTime, Raw } from "./util.mjs";
 import { createHash } from "node:crypto";
 
@@ -14,12 +17,12 @@ const NUMERIC = ["liveRate", "similarity", "clarity", "retry"];
  * builder, and the top-level extras beside the envelope.
  */
 export const ENDPOINTS = {
-  sync: { files: faceFiles, payload: facePayload, extras: (c) => ({ app_id: c.appId, order_no: c.orderNo }) },
-  getLiveResult: { files: faceFiles, payload: livePayload, extras: (c) => ({ app_id: c.appId }) },
+  sync: { files: faceFiles, payload: facePayload, extras: (c) => ({ app_id: c.appId, order_no: c.orderNo }), face: true },
+  getLiveResult: { files: faceFiles, payload: livePayload, extras: (c) => ({ app_id: c.appId }), face: true },
   getOcrResult: { files: ocrFiles(["frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto"]), payload: idOcrPayload },
   getBankCardOcrResult: { files: ocrFiles(["bankcardCropPhoto", "bankcardNoPhoto", "originBankcardPhoto"]), payload: bankOcrPayload },
   idcardocrapp: { files: () => [], payload: idUploadPayload },
-  queryfacerecord: { files: faceFiles, payload: facePayload },
+  queryfacerecord: { files: faceFiles, payload: facePayload, face: true },
 };
 
 function faceFiles(getFile) {
@@ -32,16 +35,20 @@ function ocrFiles(fields) {
 /**
  * The body for a valid `call` of `endpoint` on the order record `order`
  * (whose file-poll counter this advances when files are asked for).
+ * `h5`: for an order started through getAdvFaceId, `faces.resultFor(orderNo)`
+ * ({ face }: the newest finished face check, or null before any finished);
+ * the face endpoints then answer its verdict and identity.
  * @param {{ appId, orderNo, getFile?, cardType? }} call
  */
-export function resultBody(endpoint, call, order, now) {
+export function resultBody(endpoint, call, order, now, h5 = null) {
   const ep = ENDPOINTS[endpoint];
-  const s = order.scenario;
+  const face = ep.face && h5 ? h5.face : undefined; // undefined: not an H5 order (or not a face endpoint)
+  const s = face === undefined ? order.scenario : h5Scenario(order.scenario, face);
   const seq = bizSeqNo(now);
   const time = formatTime(now);
   const base = { bizSeqNo: seq, transactionTime: time, orderNo: call.orderNo };
   let payload;
-  if (s.code === "0") payload = { ...base, ...ep.payload(call, order), success: false };
+  if (s.code === "0") payload = { ...base, ...ep.payload(call, order, face), success: false };
   else payload = { ...base, success: false };
 
   const wanted = ep.files(call.getFile);
@@ -57,6 +64,30 @@ export function resultBody(endpoint, call, order, now) {
   }
   const body = envelope({ code: s.code, msg: s.msg, bizSeqNo: seq, transactionTime: time }, payload, s.shape, ep.extras?.(call));
   return assignOwn(body, s.topFields);
+}
+
+/**
+ * The scenario of an H5 order's face result: before any face check finished,
+ * "no result"; after a failed one, FACE_FAIL_CODE; after a passed one, the
+ * order's own code (default "0").
+ */
+function h5Scenario(scenario, face) {
+  if (face === null) return { ...scenario, code: NO_RESULT_CODE, msg: KNOWN_CODES[NO_RESULT_CODE] };
+  if (face.outcome === "fail") return { ...scenario, code: FACE_FAIL_CODE, msg: KNOWN_CODES[FACE_FAIL_CODE] };
+  return scenario;
+}
+
+/**
+ * getAdvFaceId's answer for the started face check `face`: the envelope with
+ * faceId and optimalDomain (this simulator's host:port). The order's `shape`
+ * and `topFields` apply; its code, msg and extraFields describe the result queries.
+ */
+export function advFaceIdBody(face, optimalDomain, scenario, now) {
+  const seq = bizSeqNo(now);
+  const time = formatTime(now);
+  const payload = { bizSeqNo: seq, transactionTime: time, orderNo: face.orderNo, faceId: face.faceId, optimalDomain, success: false };
+  const body = envelope({ code: "0", msg: "请求成功", bizSeqNo: seq, transactionTime: time }, payload, scenario.shape);
+  return assignOwn(body, scenario.topFields);
 }
 
 /** A business error or busy answer: the envelope alone. */
@@ -83,17 +114,19 @@ function media(fields, s) {
   return out;
 }
 
-function occurredTime(call, order) {
-  return formatTime(order.firstSeen - captureLead(call.orderNo) * 1000);
+/** When the face was captured: the end of the H5 face check, else a little before the order was first seen. */
+function occurredTime(call, order, face) {
+  return formatTime(face ? face.finishedAt : order.firstSeen - captureLead(call.orderNo) * 1000);
 }
 
-function facePayload(call, order) {
-  const p = person(call.orderNo);
-  return { idNo: p.idcard, idType: "01", name: p.name, liveRate: "100", similarity: "95.0", occurredTime: occurredTime(call, order) };
+/** `face`: the finished H5 face check of the order, whose identity this answers with. */
+function facePayload(call, order, face) {
+  const p = face ? { idcard: face.idNo, name: face.name } : person(call.orderNo);
+  return { idNo: p.idcard, idType: "01", name: p.name, liveRate: "100", similarity: "95.0", occurredTime: occurredTime(call, order, face) };
 }
 
-function livePayload(call, order) {
-  return { liveRate: "100", occurredTime: occurredTime(call, order) };
+function livePayload(call, order, face) {
+  return { liveRate: "100", occurredTime: occurredTime(call, order, face) };
 }
 
 function idOcrPayload(call, order) {

@@ -1,6 +1,7 @@
 // Per-order scenarios set by the tests, and the per-order counters they act on
 // (attempts, for faults; file polls, for the file lag). An order nobody set
-// gets the default scenario: success, nested, strings, small JPEG + MP4.
+// gets the default scenario: success, nested, strings, small JPEG + MP4; in the
+// H5 face flow the button clicked decides and the callback is the current style.
 import { MAX_BYTES, MIN_BYTES } from "./media.mjs";
 import { isPlainObject } from "./util.mjs";
 
@@ -17,6 +18,8 @@ export const DEFAULT_SCENARIO = Object.freeze({
   extraFields: Object.freeze({}),
   topFields: Object.freeze({}),
   faults: Object.freeze([]),
+  face: "clicked",
+  callback: "standard",
 });
 
 /** Default msg of the codes the docs name (paraphrased from the official documentation; the real wording may differ). */
@@ -89,6 +92,14 @@ export function normalizeScenario(input = {}) {
         break;
       case "fault":
         s.faults = (Array.isArray(v) ? v : [v]).map(normalizeFault);
+        break;
+      case "face":
+        expect(["clicked", "pass", "fail"].includes(v), 'face must be "clicked", "pass" or "fail"');
+        s.face = v;
+        break;
+      case "callback":
+        expect(["standard", "legacy", "forged"].includes(v), 'callback must be "standard", "legacy" or "forged"');
+        s.callback = v;
         break;
       default:
         throw new TypeError(`unknown scenario field ${JSON.stringify(key)}`);

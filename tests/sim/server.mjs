@@ -1,20 +1,21 @@
 // The HTTP side: routing, CORS, bodies, the checks, faults, responses, the
-// request log, and the /__sim control API.
+// request log, and the /__sim control API. The H5 face pages live in web.mjs.
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  authenticate, checkAccessToken, checkApiTicket, checkIdCardImage, checkPostEnvelope, CODE_MSG, CODES,
-  IDCARD_OCR_BODY, IDCARD_STR_MAX, QUERY_FACE_RECORD_BODY, readBody, readQuery, RESULT_QUERY,
+  ADV_FACE_ID_BODY, authenticate, checkAccessToken, checkApiTicket, checkIdCardImage, checkPostEnvelope, checkSourcePhoto,
+  CODE_MSG, CODES, IDCARD_OCR_BODY, IDCARD_STR_MAX, QUERY_FACE_RECORD_BODY, readBody, readQuery, RESULT_QUERY, SIGNED,
 } from "./checks.mjs";
 import { loggedBody } from "./log.mjs";
-import { errorBody, resultBody } from "./results.mjs";
+import { advFaceIdBody, errorBody, resultBody } from "./results.mjs";
 import { faultFor, KNOWN_CODES } from "./scenarios.mjs";
 import { formatTime, isPlainObject, serialize } from "./util.mjs";
+import { send as sendPage, WEB_ROUTES } from "./web.mjs";
 
 const BODY_LIMIT = IDCARD_STR_MAX + 64 * 1024;
 const JSON_TYPE = "application/json;charset=UTF-8";
 
-/** path -> { method, endpoint, parse } for the business endpoints; the two OAuth endpoints apart. */
+/** path -> { method, endpoint } for the JSON endpoints (the two OAuth endpoints answered apart); the H5 pages are WEB_ROUTES. */
 const ROUTES = {
   "/api/server/sync": { method: "GET", endpoint: "sync" },
   "/api/server/getLiveResult": { method: "GET", endpoint: "getLiveResult" },
@@ -22,6 +23,7 @@ const ROUTES = {
   "/api/server/getBankCardOcrResult": { method: "GET", endpoint: "getBankCardOcrResult" },
   "/api/paas/idcardocrapp": { method: "POST", endpoint: "idcardocrapp" },
   "/api/v2/base/queryfacerecord": { method: "POST", endpoint: "queryfacerecord" },
+  "/api/server/getAdvFaceId": { method: "POST", endpoint: "getAdvFaceId" },
   "/api/oauth2/access_token": { method: "GET", endpoint: "access_token" },
   "/api/oauth2/api_ticket": { method: "GET", endpoint: "api_ticket" },
 };
@@ -31,8 +33,9 @@ const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body
 
 /**
  * The request handler.
- * @param {{ creds, orders, log, cors: boolean, now: () => number, issueDelayMs: number, signal: AbortSignal,
- *   reset, refreshStats, advance, rotateSecret, useNonceTicket }} sim
+ * @param {{ creds, orders, faces, log, cors: boolean, now: () => number, issueDelayMs: number, signal: AbortSignal,
+ *   hostPort: string, reset, refreshStats, advance, rotateSecret, useNonceTicket }} sim
+ *   `hostPort`: "127.0.0.1:<port>", getAdvFaceId's optimalDomain (set once listening)
  */
 export function createHandler(sim) {
   return (req, res) => {
@@ -57,6 +60,11 @@ async function handle(sim, req, res) {
     if (!sim.cors) return sendText(res, entry, 405, "405 Method Not Allowed");
     entry.status = 204;
     return preflight(res);
+  }
+  const page = WEB_ROUTES[url.pathname];
+  if (page) {
+    if (req.method === "POST") await readRaw(req); // drained, never used
+    return sendPage(res, entry, page(sim, req, url, entry));
   }
   if (!route) {
     entry.verdict = "404";
@@ -133,9 +141,20 @@ function check(sim, route, req, url, raw, entry) {
     }
     entry.body = loggedBody(body);
     const upload = route.endpoint === "idcardocrapp";
-    const b = readBody(body, upload ? IDCARD_OCR_BODY : QUERY_FACE_RECORD_BODY);
+    const start = route.endpoint === "getAdvFaceId";
+    const b = readBody(body, upload ? IDCARD_OCR_BODY : start ? ADV_FACE_ID_BODY : QUERY_FACE_RECORD_BODY);
     if (b.error) return b;
     if (body.orderNo !== env.call.orderNo) return badParam("orderNo in the query must equal orderNo in the body");
+    if (start) {
+      const photo = checkSourcePhoto(body);
+      if (photo.error) return photo;
+      if (photo.format) entry.imageFormat = photo.format;
+      const { appId, orderNo, nonce, version, sign, userId, name, idNo } = body;
+      call = { appId, orderNo, nonce, version, sign, userId, name, idNo, sourcePhotoType: photo.format ? body.sourcePhotoType : null };
+      entry.orderNo = orderNo;
+      const auth = authenticate(sim.creds, call, SIGNED.advFaceId);
+      return auth.error ? auth : { call };
+    }
     if (upload) {
       const img = checkIdCardImage(body);
       if (img.error) return img;
@@ -172,7 +191,10 @@ async function answer(sim, endpoint, call, req, res, entry) {
       }
       if (res.destroyed || !res.socket || res.socket.destroyed) return void (entry.status = "client gone");
   }
-  const chunks = serialize(resultBody(endpoint, call, order, sim.now()));
+  const body = endpoint === "getAdvFaceId"
+    ? advFaceIdBody(sim.faces.start(call), sim.hostPort, order.scenario, sim.now())
+    : resultBody(endpoint, call, order, sim.now(), sim.faces.resultFor(call.orderNo));
+  const chunks = serialize(body);
   if (fault?.type === "truncated") {
     const total = chunks.reduce((n, c) => n + c.length, 0);
     return send(res, entry, 200, JSON_TYPE, cut(chunks, Math.floor(total / 2)));
@@ -209,7 +231,7 @@ const CONTROL_ACTIONS = {
 
 /**
  * The control API: POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,
- * GET /__sim/refresh-stats, POST /__sim/advance, /__sim/rotate-secret, /__sim/nonce-tickets/use.
+ * GET /__sim/refresh-stats, GET /__sim/faces, POST /__sim/advance, /__sim/rotate-secret, /__sim/nonce-tickets/use.
  */
 async function control(sim, req, res, url) {
   const reply = (status, value) => {
@@ -237,6 +259,7 @@ async function control(sim, req, res, url) {
     return reply(200, { ok: true });
   }
   if (url.pathname === "/__sim/refresh-stats" && req.method === "GET") return reply(200, sim.refreshStats());
+  if (url.pathname === "/__sim/faces" && req.method === "GET") return reply(200, sim.faces.list());
   const action = CONTROL_ACTIONS[url.pathname];
   if (action && req.method === "POST") {
     const raw = await readRaw(req);

@@ -210,6 +210,25 @@ export class Credentials {
     return { ok: false, reason: "wrong user", detail: "NONCE ticket was issued for another user_id" };
   }
 
+  /**
+   * The distinct values of every NONCE ticket ever issued to `appId` (alive or
+   * not, any user), for finding which one an H5 login was signed with; the use
+   * itself goes through {@link useNonceTicket}.
+   */
+  nonceTicketValues(appId) {
+    return [...new Set(this.app(appId).nonceTickets.map((r) => r.value))];
+  }
+
+  /** The values of every SIGN ticket of `appId` (alive or not), for diagnosing a login signed with the wrong kind. */
+  signTicketValues(appId) {
+    return this.app(appId).signs.map((r) => r.value);
+  }
+
+  /** The SIGN ticket an H5 callback is signed with: the current one, or the newest ever when none is alive. */
+  callbackSignTicket(appId) {
+    return this.currentSignTicket(appId) ?? this.app(appId).signs.at(-1).value;
+  }
+
   /** Records `nonce` as used by `appId`; false when it had been used before. */
   useNonce(appId, nonce) {
     const seen = this.app(appId).nonces;
