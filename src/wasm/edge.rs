@@ -435,9 +435,14 @@ impl Handler {
         let order_no = input.order_no.clone();
         let started = self.client.start_face(Rc::new(input), ctx).await?;
         let grant = self.grant(TokenKind::Face, &order_no, Some(&who.user_id))?;
-        define_value(&grant, "ok", &JsValue::TRUE);
-        define_value(&grant, "url", &own(started.unchecked_ref(), "url"));
-        Ok(json_response(&grant, 200, &[]))
+        let out = Object::new();
+        define_value(&out, "ok", &JsValue::TRUE);
+        define_value(&out, "orderNo", &JsValue::from_str(&order_no));
+        define_value(&out, "url", &own(started.unchecked_ref(), "url"));
+        for key in ["orderToken", "expiresAt"] {
+            define_value(&out, key, &own(&grant, key));
+        }
+        Ok(json_response(&out, 200, &[]))
     }
 
     async fn callback(&self, url: &Url) -> Result<Response, Error> {
