@@ -466,13 +466,12 @@ impl Handler {
     /// identity hook names one.
     async fn authorize(
         &self,
+        token: &str,
         kind: TokenKind,
         order_no: &str,
         request: &Request,
         env: &JsValue,
     ) -> Result<(), Error> {
-        let auth = header(request, "authorization");
-        let token = policy::bearer(auth.as_deref())?;
         let who = self.identity(request, env).await?;
         self.tokens.check(
             token,
@@ -491,12 +490,16 @@ impl Handler {
         env: &JsValue,
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
+        // The token first: a caller without one learns nothing, not even
+        // whether the order number is well formed.
+        let auth = header(request, "authorization");
+        let token = policy::bearer(auth.as_deref())?;
         let params = url.search_params();
         let order_no = params.get("orderNo").ok_or_else(|| {
             Error::InvalidOrderNo("orderNo is missing from the query string".into())
         })?;
         validate::order_no(&order_no)?;
-        self.authorize(kind, &order_no, request, env).await?;
+        self.authorize(token, kind, &order_no, request, env).await?;
         let query = Route::Result(kind).kind().unwrap_or(Kind::FaceResult);
         let answer = self
             .client

@@ -96,6 +96,8 @@ export async function startSimulator({
     get ticket() {
       return creds.currentSignTicket(appId);
     },
+    /** Every access token, SIGN and NONCE ticket value issued since the last reset (tests scan answers for them). */
+    issuedValues: () => creds.issuedValues(appId),
     /** Sets the scenario of an order (see README); returns the normalized scenario. Throws on a bad field. */
     setOrder: sim.setOrder,
     /** Copies of the request log entries, optionally filtered: requests({ path, orderNo, endpoint, verdict }). */

@@ -124,6 +124,12 @@ export class Credentials {
     return this.app(handle.app.appId) === handle.app && handle.app.epoch === handle.epoch;
   }
 
+  /** Every access token, SIGN and NONCE ticket value of `appId` issued since the last reset (for leak checks). */
+  issuedValues(appId) {
+    const a = this.app(appId);
+    return [...a.tokens, ...a.signs, ...a.nonceTickets].map((r) => r.value);
+  }
+
   /** Rule 1: issues a new access token; the previous one dies 60 s from now. `by`: the request's log seq. */
   issueToken(appId, handle, by) {
     const a = this.app(appId);

@@ -1,0 +1,206 @@
+// The H5 face flow and the edge handler in Node 20, from the packed package:
+// the handler behind a node:http server (Node's own Request/Response), the
+// simulator as the service; and startFace / verifyCallback used directly, as
+// a Node backend without the handler would.
+import assert from "node:assert/strict";
+import { copyFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { once } from "node:events";
+import { Readable } from "node:stream";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { pathToFileURL } from "node:url";
+import { signValues, startSimulator } from "../sim/index.mjs";
+import { ORDER_TOKEN_KEY, JPEG, edgeSuite } from "./lib/edge-suite.mjs";
+import { installedPackage, repoRoot, resolveExport } from "./lib/package.mjs";
+
+const pkg = installedPackage();
+const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
+const { FaceIdClient, FaceIdError, createEdgeHandler } = faceid;
+
+/** Serves a Worker-shaped `fetch(request, env, ctx)` on loopback with node:http. */
+async function serve(worker, env) {
+  const pending = new Set();
+  const ctx = { waitUntil: (p) => { pending.add(p); p.finally(() => pending.delete(p)); } };
+  const server = createServer(async (req, res) => {
+    try {
+      const url = `http://127.0.0.1:${server.address().port}${req.url}`;
+      const hasBody = !["GET", "HEAD"].includes(req.method);
+      const request = new Request(url, {
+        method: req.method,
+        headers: Object.entries(req.headers).flatMap(([k, v]) => [].concat(v).map((x) => [k, x])),
+        body: hasBody ? Readable.toWeb(req) : undefined,
+        duplex: hasBody ? "half" : undefined,
+      });
+      const response = await worker.fetch(request, env, ctx);
+      res.writeHead(response.status, [...response.headers]);
+      if (response.body) for await (const chunk of response.body) res.write(chunk);
+      res.end();
+      // A body the handler refused to read is not drained: close the connection.
+      if (!req.complete) req.destroy();
+    } catch (e) {
+      res.writeHead(500).end(String(e?.stack ?? e));
+    }
+  });
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    async stop() {
+      server.closeAllConnections();
+      server.close();
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+edgeSuite("in Node (node:http, Node's Request and Response)", async () => {
+  const sim = await startSimulator({ nonceTicket: "NodeNonceTicket".padEnd(64, "n") });
+  // The test app, copied into the project where "faceid-edge" is the packed package.
+  const appFile = join(pkg.projectDir, "edge-app.mjs");
+  copyFileSync(join(repoRoot, "tests/js/fixtures/edge-app.mjs"), appFile);
+  const { default: worker } = await import(pathToFileURL(appFile).href);
+  const env = { FACEID_APP_ID: sim.appId, FACEID_SECRET: sim.secret, SIM_URL: sim.url, ORDER_TOKEN_KEY };
+  const server = await serve(worker, env);
+  return { url: server.url, sim, stop: async () => { await server.stop(); await sim.stop(); } };
+});
+
+describe("startFace and verifyCallback without the handler", () => {
+  let sim;
+  let client;
+  const person = { userId: "user01", name: "张三", idNo: "11010519491231002X" };
+  before(async () => {
+    sim = await startSimulator();
+    client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url, retryDelayMs: 10 });
+  });
+  after(() => sim?.stop());
+
+  test("startFace: getAdvFaceId, a NONCE ticket, a login URL the face page accepts; the callback verifies", async () => {
+    const r = await client.startFace({ ...person, orderNo: "h5order001", callbackUrl: "https://h5.example.com/back?from=x" });
+    assert.deepEqual(Object.keys(r), ["orderNo", "faceId", "url", "optimalDomain"]);
+    assert.equal(r.orderNo, "h5order001");
+    assert.equal(r.optimalDomain, new URL(sim.url).host);
+    const login = new URL(r.url);
+    assert.equal(login.searchParams.get("url"), "https://h5.example.com/back?from=x");
+    assert.equal(login.searchParams.get("resultType"), "1");
+    assert.equal(login.searchParams.get("from"), "browser");
+    const page = await sim.passFacePage(r.url, "pass");
+    assert.equal(page.status, 302);
+    const back = new URL(page.location);
+    assert.equal(back.searchParams.get("from"), "x");
+    for (const form of [back, back.searchParams, back.search, back.href, Object.fromEntries(back.searchParams)]) {
+      assert.deepEqual(await client.verifyCallback(form), { valid: true, orderNo: "h5order001", code: "0", ok: true });
+    }
+    // The NONCE ticket was single use: the same URL is refused the second time.
+    assert.notEqual((await sim.passFacePage(r.url, "pass")).status, 302);
+    // A generated order number: 32 letters and digits.
+    const g = await client.startFace({ ...person, callbackUrl: "https://h5.example.com/back" });
+    assert.match(g.orderNo, /^[A-Za-z0-9]{32}$/);
+  });
+
+  test("verifyCallback: wrong, altered or missing signatures are valid: false, never a throw; wrong types throw", async () => {
+    const ticket = sim.ticket;
+    const sign = signValues([sim.appId, "o1", ticket, "0"]);
+    assert.equal((await client.verifyCallback({ orderNo: "o1", code: "0", newSign: sign })).valid, true);
+    assert.equal((await client.verifyCallback({ orderNo: "o1", code: "0", newSign: sign.toLowerCase() })).valid, true);
+    for (const bad of [
+      { orderNo: "o1", code: "1", newSign: sign },
+      { orderNo: "o2", code: "0", newSign: sign },
+      { orderNo: "o1", code: "0" },
+      { orderNo: "o1", code: "0", newSign: "x".repeat(10_000) },
+      "", "?", "code=0", `orderNo=o1&code=0&newSign=${sign}&newSign=${sign}`,
+      { orderNo: 1, code: 0, newSign: sign },
+    ]) {
+      const v = await client.verifyCallback(bad);
+      assert.equal(v.valid, false, JSON.stringify(bad).slice(0, 80));
+      assert.equal(v.ok, false);
+    }
+    for (const bad of [undefined, null, 5, ["a"]]) {
+      await assert.rejects(client.verifyCallback(bad), (e) => e instanceof FaceIdError && e.code === "INVALID_ARGUMENT");
+    }
+  });
+
+  test("startFace checks every input before any network call", async () => {
+    const before = sim.requests().length;
+    const cases = [
+      [{ ...person, callbackUrl: undefined }, "INVALID_URL"],
+      [{ ...person, callbackUrl: "javascript:alert(1)" }, "INVALID_URL"],
+      [{ ...person, callbackUrl: "http://h5.example.com/" }, "INVALID_URL"],
+      [{ ...person, userId: "u".repeat(31), callbackUrl: "https://x.example" }, "INVALID_USER_ID"],
+      [{ ...person, name: "", callbackUrl: "https://x.example" }, "INVALID_IDENTITY"],
+      [{ ...person, idNo: "1101 05", callbackUrl: "https://x.example" }, "INVALID_IDENTITY"],
+      [{ ...person, orderNo: "bad order", callbackUrl: "https://x.example" }, "INVALID_ORDER_NO"],
+      [{ ...person, from: "a&b", callbackUrl: "https://x.example" }, "INVALID_OPTION"],
+      [{ ...person, sourcePhoto: new Uint8Array(600 * 1024).fill(0xff), callbackUrl: "https://x.example" }, "IMAGE_TOO_LARGE"],
+      [{ ...person, sourcePhoto: "R0lGODlhAQABAAAAACw=", callbackUrl: "https://x.example" }, "INVALID_IMAGE"],
+      [{ ...person, sourcePhoto: 5, callbackUrl: "https://x.example" }, "INVALID_IMAGE"],
+      [{ ...person, sourcePhoto: JPEG, sourcePhotoType: "3", callbackUrl: "https://x.example" }, "INVALID_OPTION"],
+      [null, "INVALID_ARGUMENT"],
+    ];
+    for (const [input, code] of cases) {
+      await assert.rejects(client.startFace(input), (e) => {
+        assert.ok(e instanceof FaceIdError, String(e));
+        assert.equal(e.code, code, `${JSON.stringify(input)?.slice(0, 80)}: ${e.message}`);
+        assert.ok(!e.message.includes(person.idNo));
+        return true;
+      });
+    }
+    const fixed = new FaceIdClient({ appId: sim.appId, ticket: sim.ticket, serverUrl: sim.url, kycUrl: sim.url });
+    await assert.rejects(fixed.startFace({ ...person, callbackUrl: "https://x.example" }), { code: "INVALID_OPTION" });
+    assert.equal(sim.requests().length, before);
+  });
+
+  test("a comparison photo travels as sourcePhotoStr; a refusal by the service is REJECTED with its code", async () => {
+    const r = await client.startFace({ ...person, orderNo: "h5photo01", sourcePhoto: JPEG, callbackUrl: "https://x.example/cb" });
+    assert.equal(r.orderNo, "h5photo01");
+    const [sent] = sim.requests({ orderNo: "h5photo01", endpoint: "getAdvFaceId" });
+    assert.equal(sent.body.sourcePhotoStr, JPEG.toString("base64").length);
+    assert.equal(sent.body.sourcePhotoType, "2");
+    sim.setOrder("h5busy01", { fault: { type: "busy", code: "999999", times: 10 } });
+    await assert.rejects(client.startFace({ ...person, orderNo: "h5busy01", callbackUrl: "https://x.example/cb" }), (e) => {
+      assert.equal(e.code, "REJECTED");
+      assert.equal(e.upstreamCode, "999999");
+      return true;
+    });
+  });
+});
+
+describe("createEdgeHandler options", () => {
+  test("bad options are typed errors, before any request", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url });
+      const good = { client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done" };
+      assert.equal(typeof createEdgeHandler(good), "function");
+      assert.equal(typeof createEdgeHandler(good).issueOrderToken, "function");
+      for (const [patch, code] of [
+        [{ client: {} }, "INVALID_OPTION"],
+        [{ client: undefined }, "INVALID_OPTION"],
+        [{ orderTokenKey: "short" }, "INVALID_OPTION"],
+        [{ orderTokenKey: undefined }, "INVALID_OPTION"],
+        [{ identity: undefined }, "INVALID_OPTION"],
+        [{ returnUrl: undefined }, "INVALID_URL"],
+        [{ returnUrl: "//evil.example.com/" }, "INVALID_URL"],
+        [{ returnUrl: "javascript:alert(1)" }, "INVALID_URL"],
+        [{ prefix: "faceid" }, "INVALID_OPTION"],
+        [{ prefix: "/faceid/" }, "INVALID_OPTION"],
+        [{ allowedOrigins: ["*"] }, "INVALID_OPTION"],
+        [{ allowedOrigins: ["https://h5.example.com/app"] }, "INVALID_OPTION"],
+        [{ tokenTtlMs: 0 }, "INVALID_OPTION"],
+        [{ reveal: ["a.b"] }, "INVALID_OPTION"],
+      ]) {
+        assert.throws(() => createEdgeHandler({ ...good, ...patch }), (e) => e instanceof FaceIdError && e.code === code, JSON.stringify(Object.keys(patch)));
+      }
+      assert.throws(() => createEdgeHandler(null), { code: "INVALID_ARGUMENT" });
+      const h = createEdgeHandler({ ...good, orderTokenKey: new Uint8Array(32).fill(3) });
+      assert.throws(() => h.issueOrderToken("other", "o1"), { code: "INVALID_OPTION" });
+      assert.throws(() => h.issueOrderToken("face", "bad order"), { code: "INVALID_ORDER_NO" });
+      // Not a Request: a 400 Response, not a throw.
+      const r = await h("http://x/faceid/result");
+      assert.equal(r.status, 400);
+      assert.equal(sim.requests().length, 0);
+    } finally {
+      await sim.stop();
+    }
+  });
+});

@@ -1,0 +1,369 @@
+// The edge handler's tests, run against a real server that serves
+// fixtures/edge-app.mjs: in Node (behind a node:http adapter) and in
+// workerd (with the TicketOwner Durable Object). Every test talks HTTP to
+// `target.url`, as a browser would; the simulator checks every signature.
+//
+//   edgeSuite("in Node", async () => ({ url, sim, appEnv, stop }));
+//
+// Every answer (status line, headers, body) is kept and scanned at the end
+// for what must never reach a page: the secret, access tokens, SIGN and
+// NONCE tickets, the order token key, full ID numbers, photos.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export const ORDER_TOKEN_KEY = "test-order-token-key-0123456789abcdef";
+const ALICE_ID = "11010519491231002X";
+const BOB_ID = "440106198202020555";
+const ROUTES = [
+  ["/faceid/start", "POST"],
+  ["/faceid/callback", "GET"],
+  ["/faceid/result", "GET"],
+  ["/faceid/live/result", "GET"],
+  ["/faceid/ocr/idcard", "POST"],
+  ["/faceid/ocr/idcard/result", "GET"],
+  ["/faceid/ocr/bankcard/result", "GET"],
+];
+const METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"];
+
+/** A small JPEG (magic number and padding): what the simulator's OCR accepts. */
+export const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(600, 7)]);
+
+export function edgeSuite(name, setup) {
+  describe(`the edge handler ${name}`, { timeout: 120_000 }, () => {
+    let t;
+    const seen = [];
+    const secrets = new Set();
+
+    /** fetch against the server; the answer is kept for the leak scan. */
+    async function call(path, { user = "alice", token, origin, method = "GET", headers = {}, body, redirect = "manual" } = {}) {
+      const h = { ...headers };
+      if (user) h["x-user"] = user;
+      if (token) h.authorization = `Bearer ${token}`;
+      if (origin) h.origin = origin;
+      const init = { method, headers: h, redirect };
+      if (body !== undefined) {
+        init.body = body;
+        if (body instanceof ReadableStream) init.duplex = "half";
+      }
+      const r = await fetch(t.url + path, init);
+      const text = method === "HEAD" ? "" : await r.text();
+      seen.push({ path, status: r.status, headers: [...r.headers].map(([k, v]) => `${k}: ${v}`).join("\n"), text });
+      let json = null;
+      try { json = JSON.parse(text); } catch { /* not JSON */ }
+      return { status: r.status, headers: r.headers, text, json };
+    }
+
+    const start = (user = "alice", opts = {}) => call("/faceid/start", { method: "POST", user, ...opts });
+
+    /** start → the simulator's face page → the callback URL the page sends the user to. */
+    async function throughFacePage(outcome = "pass", user = "alice") {
+      const s = await start(user);
+      assert.equal(s.status, 200, s.text);
+      const page = await t.sim.passFacePage(s.json.url, outcome);
+      assert.equal(page.status, 302, page.body);
+      return { start: s.json, callback: new URL(page.location) };
+    }
+
+    before(async () => {
+      t = await setup();
+      for (const s of [t.sim.secret, ORDER_TOKEN_KEY, ALICE_ID, BOB_ID]) secrets.add(s);
+    });
+    after(async () => {
+      await t?.stop();
+    });
+
+    test("POST /start: an order token and the face page URL, whose callback is this handler's /callback", async () => {
+      const r = await start();
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(Object.keys(r.json), ["ok", "orderNo", "url", "orderToken", "expiresAt"]);
+      assert.equal(r.json.ok, true);
+      assert.match(r.json.orderNo, /^[A-Za-z0-9]{32}$/);
+      assert.match(r.json.orderToken, /^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
+      assert.ok(r.json.expiresAt > Date.now() + 29 * 60_000 && r.json.expiresAt <= Date.now() + 30 * 60_000 + 5000);
+      const login = new URL(r.json.url);
+      assert.equal(login.origin + login.pathname, `${t.sim.url}/api/web/login`);
+      assert.equal(login.searchParams.get("url"), `${t.url}/faceid/callback`);
+      assert.equal(login.searchParams.get("userId"), "alice");
+      assert.equal(login.searchParams.get("orderNo"), r.json.orderNo);
+      // The identity went to the service as the operator's hook gave it.
+      const [sent] = t.sim.requests({ orderNo: r.json.orderNo, endpoint: "getAdvFaceId" });
+      assert.equal(sent.body?.name ?? sent.params?.name, "张三丰");
+    });
+
+    test("the whole face flow: pass → 303 to the page with orderNo and code → /result: the trimmed verdict of this person", async () => {
+      const { start: s, callback } = await throughFacePage("pass");
+      assert.equal(callback.origin, t.url);
+      const cb = await call(callback.pathname + callback.search);
+      assert.equal(cb.status, 303, cb.text);
+      assert.equal(cb.headers.get("location"), `${t.url}/done.html?orderNo=${s.orderNo}&code=0`);
+      const r = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken });
+      assert.equal(r.status, 200, r.text);
+      assert.deepEqual(Object.keys(r.json), ["ok", "code", "msg", "orderNo", "result"]);
+      assert.equal(r.json.ok, true);
+      assert.equal(r.json.code, "0");
+      assert.equal(r.json.orderNo, s.orderNo);
+      assert.equal(r.json.result.name, "张*");
+      assert.equal(r.json.result.idNo, "1101**********002X");
+      assert.ok(Number(r.json.result.similarity) > 0);
+      assert.equal(r.json.result.photo, undefined);
+      assert.equal(r.json.result.video, undefined);
+    });
+
+    test("a failed face check: the redirect carries the page's code; /result says not ok with the service's code", async () => {
+      const { start: s, callback } = await throughFacePage("fail");
+      const cb = await call(callback.pathname + callback.search);
+      assert.equal(cb.status, 303);
+      assert.match(cb.headers.get("location"), /code=400604$/);
+      const r = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken });
+      assert.equal(r.status, 200);
+      assert.equal(r.json.ok, false);
+      assert.equal(r.json.code, "400604");
+    });
+
+    test("callbacks: a legacy one verifies; forged, altered or missing signatures are 403", async () => {
+      const s = await start();
+      t.sim.setOrder(s.json.orderNo, { callback: "legacy" });
+      const legacy = new URL((await t.sim.passFacePage(s.json.url, "pass")).location);
+      assert.ok(legacy.searchParams.get("newSignature"));
+      assert.equal((await call(legacy.pathname + legacy.search)).status, 303);
+
+      const f = await start();
+      t.sim.setOrder(f.json.orderNo, { callback: "forged" });
+      const forged = new URL((await t.sim.passFacePage(f.json.url, "pass")).location);
+      const r = await call(forged.pathname + forged.search);
+      assert.equal(r.status, 403);
+      assert.equal(r.json.error.code, "FORBIDDEN");
+      assert.equal(r.headers.get("location"), null);
+
+      const { callback } = await throughFacePage("fail");
+      const altered = new URLSearchParams(callback.search);
+      altered.set("code", "0");
+      assert.equal((await call(`/faceid/callback?${altered}`)).status, 403);
+      assert.equal((await call("/faceid/callback")).status, 403);
+      assert.equal((await call("/faceid/callback?orderNo=x&code=0")).status, 403);
+      const twice = `${callback.search}&code=0`;
+      assert.equal((await call(`/faceid/callback${twice}`)).status, 403);
+    });
+
+    test("order tokens: none is 401; forged, other order, other user, other kind or expired is 403", async () => {
+      const { start: s } = await throughFacePage("pass");
+      const other = (await start()).json;
+      const path = `/faceid/result?orderNo=${s.orderNo}`;
+      const no = await call(path);
+      assert.equal(no.status, 401);
+      assert.equal(no.json.error.code, "UNAUTHORIZED");
+      assert.equal((await call(path, { headers: { authorization: "Basic abc" } })).status, 401);
+      for (const token of ["garbage", `${s.orderToken}x`, s.orderToken.replace(/\.\d+\./, `.${Date.now() + 9e9}.`), other.orderToken]) {
+        const r = await call(path, { token });
+        assert.equal(r.status, 403, token);
+        assert.equal(r.json.error.code, "FORBIDDEN");
+        assert.ok(!r.text.includes(token));
+      }
+      // Another signed-in user with alice's token.
+      assert.equal((await call(path, { token: s.orderToken, user: "bob" })).status, 403);
+      // Signed out.
+      assert.equal((await call(path, { token: s.orderToken, user: null })).status, 403);
+      // A face token does not open the liveness or OCR results of the same order number.
+      for (const route of ["/faceid/live/result", "/faceid/ocr/idcard/result", "/faceid/ocr/bankcard/result"]) {
+        assert.equal((await call(`${route}?orderNo=${s.orderNo}`, { token: s.orderToken })).status, 403, route);
+      }
+      // A handler whose tokens live one second.
+      const short = await call("/short/start", { method: "POST" });
+      assert.equal(short.status, 200, short.text);
+      assert.equal((await call(`/short/result?orderNo=${short.json.orderNo}`, { token: short.json.orderToken })).status, 200);
+      await sleep(1100);
+      const expired = await call(`/short/result?orderNo=${short.json.orderNo}`, { token: short.json.orderToken });
+      assert.equal(expired.status, 403);
+      assert.match(expired.json.error.message, /expired/);
+      // Bad order numbers never reach the service.
+      assert.equal((await call("/faceid/result", { token: s.orderToken })).status, 400);
+      assert.equal((await call("/faceid/result?orderNo=a%20b", { token: s.orderToken })).json.error.code, "INVALID_ORDER_NO");
+    });
+
+    test("identity: nobody signed in is 401 at /start; an incomplete identity is 400; the page cannot choose one", async () => {
+      const none = await start(null);
+      assert.equal(none.status, 401);
+      const carol = await start("carol");
+      assert.equal(carol.status, 400);
+      assert.equal(carol.json.error.code, "INVALID_IDENTITY");
+      // Whatever the page sends, the identity is the hook's.
+      const r = await call("/faceid/start", {
+        method: "POST", user: "bob", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ userId: "alice", name: "张三丰", idNo: ALICE_ID }),
+      });
+      assert.equal(r.status, 200);
+      assert.equal(new URL(r.json.url).searchParams.get("userId"), "bob");
+    });
+
+    test("CORS: the allowlist is echoed (never *), preflights answer 204, foreign origins 403", async () => {
+      const ok = "https://h5.example.com";
+      const pre = await call("/faceid/result", { method: "OPTIONS", origin: ok, headers: { "access-control-request-method": "GET", "access-control-request-headers": "authorization" } });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get("access-control-allow-origin"), ok);
+      assert.equal(pre.headers.get("access-control-allow-methods"), "GET");
+      assert.match(pre.headers.get("access-control-allow-headers"), /authorization/);
+      assert.match(pre.headers.get("vary"), /Origin/);
+      const { start: s } = await throughFacePage("pass");
+      const r = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken, origin: ok });
+      assert.equal(r.status, 200);
+      assert.equal(r.headers.get("access-control-allow-origin"), ok);
+      assert.equal(r.headers.get("access-control-allow-credentials"), "true");
+      for (const origin of ["https://evil.example.com", "null", "https://h5.example.com.evil.com", "http://h5.example.com"]) {
+        const bad = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken, origin });
+        assert.equal(bad.status, 403, origin);
+        assert.equal(bad.headers.get("access-control-allow-origin"), null);
+        const badPre = await call("/faceid/start", { method: "OPTIONS", origin });
+        assert.equal(badPre.status, 403);
+      }
+      // The handler's own origin needs no allowlist entry.
+      assert.equal((await start("alice", { origin: t.url })).status, 200);
+      for (const s of seen) assert.ok(!/access-control-allow-origin: \*/i.test(s.headers), s.path);
+    });
+
+    test("every route with every wrong method is 405 with Allow; odd paths are 404", async () => {
+      for (const [path, allowed] of ROUTES) {
+        for (const method of METHODS.filter((m) => m !== allowed)) {
+          const r = await call(path, { method });
+          assert.equal(r.status, 405, `${method} ${path}`);
+          assert.equal(r.headers.get("allow"), `${allowed}, OPTIONS`);
+          if (method !== "HEAD") assert.equal(r.json.error.code, "METHOD_NOT_ALLOWED");
+        }
+      }
+      for (const path of ["//faceid/result", "/faceid/result/", "/faceid//result", "/FACEID/result", "/faceid/RESULT",
+        "/faceid/result%2F", "/faceid/%72esult", "/faceid", "/faceid/", "/faceid/start.json", "/faceid/ocr", "/faceid/ocr/idcard/"]) {
+        const r = await call(path);
+        assert.equal(r.status, 404, path);
+        assert.equal(r.json.error.code, "NOT_FOUND");
+      }
+      // Dot segments are resolved by the URL parser before routing: they reach the route, which still wants a token.
+      for (const path of ["/faceid/x/../result", "/faceid/%2e%2e/faceid/result", "/faceid/./result"]) {
+        const r = await call(path);
+        assert.ok([401, 404].includes(r.status), `${path}: ${r.status} ${r.text}`);
+      }
+    });
+
+    test("POST /ocr/idcard: JSON and multipart; masked fields and a token for its own result", async () => {
+      const json = await call("/faceid/ocr/idcard", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ cardType: "portrait", image: JPEG.toString("base64") }),
+      });
+      assert.equal(json.status, 200, json.text);
+      assert.equal(json.json.ok, true);
+      assert.match(json.json.result.name, /^.\*$/u);
+      assert.match(json.json.result.idcard, /^\d{4}\*{10}[\dX]{4}$/);
+      assert.equal(json.json.result.address, undefined);
+      const got = await call(`/faceid/ocr/idcard/result?orderNo=${json.json.orderNo}`, { token: json.json.orderToken });
+      assert.equal(got.status, 200, got.text);
+      assert.match(got.json.result.idcard, /^\d{4}\*{10}[\dX]{4}$/);
+      assert.equal(got.json.result.frontPhoto, undefined);
+      // Another user cannot read it.
+      assert.equal((await call(`/faceid/ocr/idcard/result?orderNo=${json.json.orderNo}`, { token: json.json.orderToken, user: "bob" })).status, 403);
+
+      const form = new FormData();
+      form.set("cardType", "emblem");
+      form.set("image", new Blob([JPEG], { type: "image/jpeg" }), "card.jpg");
+      const multi = await call("/faceid/ocr/idcard", { method: "POST", body: form });
+      assert.equal(multi.status, 200, multi.text);
+      assert.ok(multi.json.result.validDate);
+      assert.notEqual(multi.json.orderNo, json.json.orderNo);
+    });
+
+    test("bodies: too large (by Content-Length or by stream) is 413; malformed, empty or of the wrong type is 400", async () => {
+      const post = (body, headers = { "content-type": "application/json" }) => call("/faceid/ocr/idcard", { method: "POST", headers, body });
+      const big = await post("x".repeat(21 * 1024 * 1024));
+      assert.equal(big.status, 413);
+      assert.equal(big.json.error.code, "BODY_TOO_LARGE");
+      // No Content-Length: a stream that never ends is cut at the limit.
+      let sent = 0;
+      const chunk = new Uint8Array(1 << 20).fill(65);
+      const endless = new ReadableStream({
+        pull(c) { sent += chunk.length; if (sent > 64 << 20) c.close(); else c.enqueue(chunk); },
+      });
+      const streamed = await post(endless);
+      assert.equal(streamed.status, 413);
+      assert.ok(sent < 48 << 20, `read ${sent} bytes before refusing`);
+      const img = JPEG.toString("base64");
+      for (const [body, headers, code] of [
+        ["{", undefined, "INVALID_BODY"],
+        ["[]", undefined, "INVALID_BODY"],
+        [JSON.stringify({ cardType: "portrait" }), undefined, "INVALID_BODY"],
+        [JSON.stringify({ cardType: "portrait", image: 5 }), undefined, "INVALID_BODY"],
+        [JSON.stringify({ cardType: "front", image: img }), undefined, "INVALID_OPTION"],
+        [JSON.stringify({ cardType: "portrait", image: "not base64!" }), undefined, "INVALID_IMAGE"],
+        [JSON.stringify({ cardType: "portrait", image: img, __proto__: { x: 1 } }), undefined, null],
+        ["cardType=portrait", { "content-type": "application/x-www-form-urlencoded" }, "INVALID_BODY"],
+        ["", undefined, "INVALID_BODY"],
+      ]) {
+        const r = await post(body, headers);
+        if (code === null) { assert.equal(r.status, 200, r.text); continue; }
+        assert.equal(r.status, 400, `${body.slice(0, 40)}: ${r.text}`);
+        assert.equal(r.json.error.code, code, body.slice(0, 40));
+      }
+      const noFile = new FormData();
+      noFile.set("cardType", "portrait");
+      assert.equal((await call("/faceid/ocr/idcard", { method: "POST", body: noFile })).json.error.code, "INVALID_BODY");
+      // Nothing of these reached the service.
+      assert.equal(t.sim.requests({ endpoint: "idcardocrapp" }).filter((e) => e.verdict !== "ok").length, 0);
+    });
+
+    test("bank card and liveness results: tokens issued for orders started elsewhere; trimmed", async () => {
+      const bank = await call("/test/issue?kind=bankcard&orderNo=bank001&userId=alice");
+      const r = await call("/faceid/ocr/bankcard/result?orderNo=bank001", { token: bank.json.orderToken });
+      assert.equal(r.status, 200, r.text);
+      assert.match(r.json.result.bankCardNo, /^\*+\d{4}$/);
+      assert.equal(r.json.result.bankcardNoPhoto, undefined);
+      const live = await call("/test/issue?kind=live&orderNo=live001&userId=alice");
+      const l = await call("/faceid/live/result?orderNo=live001", { token: live.json.orderToken });
+      assert.equal(l.status, 200, l.text);
+      assert.deepEqual(Object.keys(l.json.result).sort(), ["liveRate", "occurredTime"]);
+      // A business code is 200 with ok: false.
+      t.sim.setOrder("bank002", { code: "66660020" });
+      const none = await call("/test/issue?kind=bankcard&orderNo=bank002&userId=alice");
+      const nr = await call("/faceid/ocr/bankcard/result?orderNo=bank002", { token: none.json.orderToken });
+      assert.equal(nr.status, 200);
+      assert.equal(nr.json.ok, false);
+      assert.equal(nr.json.code, "66660020");
+    });
+
+    test("reveal: chosen fields pass through (and files are asked for only then)", async () => {
+      const s = await call("/reveal/start", { method: "POST" });
+      const page = await t.sim.passFacePage(s.json.url, "pass");
+      assert.equal(page.status, 302);
+      const r = await call(`/reveal/result?orderNo=${s.json.orderNo}`, { token: s.json.orderToken });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(r.json.result.idNo, ALICE_ID);
+      assert.ok(r.json.result.photo.length > 100);
+      assert.equal(r.json.result.name, "张*");
+      const [query] = t.sim.requests({ orderNo: s.json.orderNo, endpoint: "sync" }).slice(-1);
+      assert.equal(query.query.get_file, "2");
+      // The default handler never asks for files.
+      for (const q of t.sim.requests({ endpoint: "sync" }).filter((e) => e.orderNo !== s.json.orderNo)) {
+        assert.equal(q.query.get_file, undefined);
+      }
+    });
+
+    test("upstream failures: a refused secret is 503 TICKET_UNAVAILABLE, and the next good call works", async () => {
+      const bank = await call("/test/issue?kind=bankcard&orderNo=bank003&userId=alice");
+      const r = await call("/bad/ocr/bankcard/result?orderNo=bank003", { token: bank.json.orderToken });
+      assert.equal(r.status, 503, r.text);
+      assert.equal(r.json.error.code, "TICKET_UNAVAILABLE");
+      assert.equal((await call("/faceid/ocr/bankcard/result?orderNo=bank003", { token: bank.json.orderToken })).status, 200);
+    });
+
+    test("nothing secret in any answer: no secret, ticket, access token, key, full ID number or photo", async () => {
+      assert.ok(seen.length > 50, `only ${seen.length} answers seen`);
+      const values = new Set([...secrets, ...t.sim.issuedValues()]);
+      assert.ok(t.sim.issuedValues().length >= 3, "tokens and tickets were issued");
+      for (const { path, status, headers, text } of seen) {
+        // The reveal handler shows what its operator asked for (the full ID number, photos).
+        if (path.startsWith("/reveal/")) continue;
+        const all = `${headers}\n${text}`;
+        for (const v of values) {
+          if (v && v.length >= 16) assert.ok(!all.includes(v), `${path} (${status}) shows a secret value`);
+        }
+        assert.doesNotMatch(all, /\/9j\/|iVBORw0KGgo/, `${path} shows a photo`);
+      }
+    });
+  });
+}
