@@ -527,9 +527,19 @@ impl Inner {
     /// ticket or the one before it.
     pub(super) async fn verify_callback(&self, callback: &Callback) -> Result<bool, Error> {
         let current = self.ticket(None).await?;
-        let recent = self.recent.borrow().clone();
+        let mut others = self.recent.borrow().clone();
+        let previous = match &self.ticket {
+            TicketSource::Managed(m) => m.previous(),
+            TicketSource::Owner(o) => o.previous(),
+            _ => None,
+        };
+        others.extend(previous);
         let mut tickets: Vec<&str> = vec![&current];
-        tickets.extend(recent.iter().map(String::as_str).filter(|t| *t != current));
+        for t in &others {
+            if !tickets.contains(&t.as_str()) {
+                tickets.push(t);
+            }
+        }
         Ok(callback.verify(self.config.app_id(), &tickets))
     }
 

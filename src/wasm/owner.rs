@@ -43,6 +43,8 @@ fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Err
 
 struct Cached {
     value: String,
+    /// The ticket the owner's current one replaced, if it still lives.
+    previous: Option<String>,
     fetched_at_ms: u64,
     expires_at_ms: u64,
 }
@@ -194,8 +196,11 @@ impl OwnerReader {
                             Some("BAD_RESPONSE: its answer held no valid ticket".into());
                         return;
                     }
+                    let previous = field(&top, "previous")
+                        .filter(|p| crate::validate::ticket(p).is_ok() && *p != value);
                     *this.cache.borrow_mut() = Some(Cached {
                         value,
+                        previous,
                         fetched_at_ms: now_ms(),
                         expires_at_ms,
                     });
@@ -209,6 +214,15 @@ impl OwnerReader {
                 this.renewing.borrow_mut().take();
             }
         })
+    }
+
+    /// The ticket the owner's current one replaced, as last read (for
+    /// checking callbacks).
+    pub fn previous(&self) -> Option<String> {
+        self.cache
+            .borrow()
+            .as_ref()
+            .and_then(|c| c.previous.clone())
     }
 
     /// A fresh NONCE ticket from the owner.
@@ -319,7 +333,9 @@ pub struct TicketManager {
     manager: Rc<Manager>,
 }
 
-fn ticket_js(value: &str, expires_at_ms: u64) -> JsValue {
+/// `{ value, expiresAt, previous? }`: `previous` is the ticket the current
+/// one replaced, for checking callbacks the service signed just before.
+fn ticket_js(value: &str, expires_at_ms: u64, previous: Option<&str>) -> JsValue {
     let o = Object::new();
     let _ = Reflect::set(&o, &"value".into(), &value.into());
     let _ = Reflect::set(
@@ -327,6 +343,9 @@ fn ticket_js(value: &str, expires_at_ms: u64) -> JsValue {
         &"expiresAt".into(),
         &JsValue::from_f64(expires_at_ms as f64),
     );
+    if let Some(p) = previous {
+        let _ = Reflect::set(&o, &"previous".into(), &p.into());
+    }
     o.into()
 }
 
@@ -371,7 +390,7 @@ impl TicketManager {
     /// The current SIGN ticket `{ value, expiresAt }`, refreshing first when
     /// none is usable. A due refresh runs in the background; `ctx` (anything
     /// with `waitUntil`, e.g. the Durable Object's state) keeps it alive.
-    #[wasm_bindgen(js_name = signTicket, unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
+    #[wasm_bindgen(js_name = signTicket, unchecked_return_type = "Promise<{ value: string; expiresAt: number; previous?: string }>")]
     pub fn sign_ticket(
         &self,
         #[wasm_bindgen(unchecked_param_type = "WaitUntilContext | undefined")] ctx: JsValue,
@@ -381,7 +400,7 @@ impl TicketManager {
             let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
             m.sign_ticket(ctx.as_ref()).await.map_err(to_js)?;
             m.current()
-                .map(|(v, e)| ticket_js(&v, e))
+                .map(|(v, e)| ticket_js(&v, e, m.previous().as_deref()))
                 .ok_or_else(|| to_js(Error::TicketUnavailable("no valid SIGN ticket".into())))
         })
     }
@@ -392,7 +411,9 @@ impl TicketManager {
     /// backoff after failures allows (what an alarm calls). Answers with the
     /// current ticket; a failed refresh keeps the still-valid one, and it
     /// rejects only when no valid ticket remains.
-    #[wasm_bindgen(unchecked_return_type = "Promise<{ value: string; expiresAt: number }>")]
+    #[wasm_bindgen(
+        unchecked_return_type = "Promise<{ value: string; expiresAt: number; previous?: string }>"
+    )]
     pub fn refresh(
         &self,
         #[wasm_bindgen(js_name = "staleDigest")] stale_digest: Option<String>,
@@ -416,7 +437,7 @@ impl TicketManager {
                 }
             };
             match (m.current(), outcome) {
-                (Some((v, e)), _) => Ok(ticket_js(&v, e)),
+                (Some((v, e)), _) => Ok(ticket_js(&v, e, m.previous().as_deref())),
                 (None, Err(e)) => Err(to_js(e)),
                 (None, Ok(())) => Err(to_js(m.unavailable())),
             }

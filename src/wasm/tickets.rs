@@ -251,6 +251,14 @@ impl Manager {
             .map(|(t, e)| (t.to_owned(), e))
     }
 
+    /// The SIGN ticket the current one replaced (for checking callbacks).
+    pub fn previous(&self) -> Option<String> {
+        self.state
+            .borrow()
+            .previous_ticket(now_ms())
+            .map(str::to_owned)
+    }
+
     /// Milliseconds until the next refresh attempt should run (for an
     /// alarm): when the ticket is due, never before the backoff ends; `None`
     /// with nothing to refresh or retry.

@@ -16,7 +16,7 @@ import { installedPackage, repoRoot, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
 const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
-const { FaceIdClient, FaceIdError, createEdgeHandler } = faceid;
+const { FaceIdClient, FaceIdError, TicketManager, createEdgeHandler } = faceid;
 
 /** Serves a Worker-shaped `fetch(request, env, ctx)` on loopback with node:http. */
 async function serve(worker, env) {
@@ -118,6 +118,30 @@ describe("startFace and verifyCallback without the handler", () => {
     for (const bad of [undefined, null, 5, ["a"]]) {
       await assert.rejects(client.verifyCallback(bad), (e) => e instanceof FaceIdError && e.code === "INVALID_ARGUMENT");
     }
+  });
+
+  test("a callback signed with the ticket before a refresh still verifies (the owner's engine hands it on)", async () => {
+    const manager = new TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, refreshIntervalMs: 1000 });
+    const first = await manager.signTicket();
+    assert.equal(first.previous, undefined);
+    await new Promise((r) => setTimeout(r, 1100));
+    const second = await manager.refresh();
+    assert.notEqual(second.value, first.value);
+    assert.equal(second.previous, first.value);
+    // A client that only ever saw the new ticket still accepts a callback signed with the old one.
+    const c = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, refreshIntervalMs: 1000 });
+    const t1 = (await c.signedRequest("faceResult", "o1")) && sim.ticket;
+    const old = signValues([sim.appId, "cb001", t1, "0"]);
+    await new Promise((r) => setTimeout(r, 1100));
+    for (let i = 0; i < 50 && sim.ticket === t1; i++) {
+      await c.signedRequest("faceResult", "o1");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.notEqual(sim.ticket, t1, "the client refreshed");
+    assert.equal((await c.verifyCallback({ orderNo: "cb001", code: "0", newSign: old })).valid, true);
+    const now = signValues([sim.appId, "cb001", sim.ticket, "0"]);
+    assert.equal((await c.verifyCallback({ orderNo: "cb001", code: "0", newSign: now })).valid, true);
+    assert.equal((await c.verifyCallback({ orderNo: "cb001", code: "0", newSign: signValues([sim.appId, "cb001", "X".repeat(64), "0"]) })).valid, false);
   });
 
   test("startFace checks every input before any network call", async () => {

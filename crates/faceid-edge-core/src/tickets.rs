@@ -254,6 +254,10 @@ pub struct TicketState {
     read_at_ms: Option<u64>,
     /// Why the last refresh could not be written to the shared store.
     store_error: Option<Failure>,
+    /// The SIGN ticket the current one replaced: never used to sign, only
+    /// to check signatures the service made just before the refresh (the
+    /// H5 callback's `newSign`).
+    previous: Option<Credential>,
 }
 
 /// What an operator needs to see: ages and expiries, never a value.
@@ -435,6 +439,11 @@ impl TicketState {
             self.minted = None;
         }
         self.token = Some(token);
+        if let Some(old) = self.ticket.take() {
+            if old.value != ticket.value {
+                self.previous = Some(old);
+            }
+        }
         self.ticket = Some(ticket);
         self.last_refresh_ms = Some(refreshed_ms);
         self.failures = 0;
@@ -458,6 +467,15 @@ impl TicketState {
         let refreshed_ms = ticket.obtained_at_ms;
         self.install(token, ticket, refreshed_ms);
         true
+    }
+
+    /// The SIGN ticket the current one replaced, until its own expiry: for
+    /// checking signatures the service made with it, never for signing.
+    pub fn previous_ticket(&self, now_ms: u64) -> Option<&str> {
+        self.previous
+            .as_ref()
+            .filter(|p| now_ms < p.obtained_at_ms.saturating_add(p.lifetime_ms()))
+            .map(|p| p.value.as_str())
     }
 
     /// Records a read of the shared store at `now`.
@@ -883,5 +901,21 @@ mod tests {
             reason.starts_with("NETWORK: ") && reason.len() > 9,
             "{reason}"
         );
+    }
+
+    #[test]
+    fn the_replaced_ticket_is_kept_for_checking_until_it_expires() {
+        let mut st = TicketState::default();
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+        assert_eq!(st.previous_ticket(0), None);
+        st.refreshed(cred("T1", 1000, 7200), cred("S1", 1000, 3600), 1000);
+        assert_eq!(st.previous_ticket(2000), Some("S0"));
+        assert_eq!(st.previous_ticket(3_600_000 - 1), Some("S0"));
+        assert_eq!(st.previous_ticket(3_600_000), None);
+        // Never handed out for signing.
+        assert_eq!(st.ticket_value(), Some("S1"));
+        // The same value again is not a replacement.
+        st.refreshed(cred("T2", 2000, 7200), cred("S1", 2000, 3600), 2000);
+        assert_eq!(st.previous_ticket(2000), Some("S0"));
     }
 }
