@@ -9,57 +9,30 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, JsString, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::boundary::{
-    ascii_bytes, base64_length, define_value, describe_type, string_length, to_js,
-};
+use super::answer::Answer;
+use super::boundary::{define_value, to_js};
+use super::call::{request_js, Call, StartInput};
 use super::flight::WaitUntil;
-use super::http::{
-    error_name, field, headers_object, is_plain_object, own, parse_object, send, sleep, within,
-    Outgoing,
+use super::http::{own, send, sleep};
+use super::inputs::{
+    callback_input, ctx_option, describe_value, get_file_option, id_card_ocr_call, start_input,
+    verdict_js,
 };
 use super::options;
-use super::owner::OwnerReader;
-use super::tickets::{Manager, Store};
+use super::source::{ticket_source, TicketSource};
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
-use crate::h5::{self, Callback, FaceStart, Login, SourcePhoto};
-use crate::request::{
-    check_image_size, CardType, Config, Image, SignedRequest, IMAGE_BODY_TAIL, MAX_IMAGE_BASE64,
-};
-use crate::response::{self, code_info, files_pending, is_busy, Envelope, Source};
+use crate::h5::{self, Callback, Login};
+use crate::request::Config;
+use crate::response::{files_pending, is_busy};
 use crate::retry::Policy;
-use crate::tickets::Schedule;
 use crate::validate;
-
-/// Where the SIGN ticket comes from.
-enum TicketSource {
-    /// A ticket given at construction, validated then.
-    Fixed(String),
-    /// `ticketProvider`, called once per query.
-    Provider(Function),
-    /// `secret`: fetched, cached and refreshed here (optionally through a
-    /// shared `store`).
-    Managed(Rc<Manager>),
-    /// `ticketOwner`: read from the Durable Object that owns the ticket.
-    Owner(Rc<OwnerReader>),
-}
-
-impl TicketSource {
-    fn name(&self) -> &'static str {
-        match self {
-            TicketSource::Fixed(_) => "ticket",
-            TicketSource::Provider(_) => "ticketProvider",
-            TicketSource::Managed(_) => "secret",
-            TicketSource::Owner(_) => "ticketOwner",
-        }
-    }
-}
 
 pub(super) struct Inner {
     /// Codes that mean "this ticket is no longer valid": refresh once and
@@ -79,345 +52,44 @@ pub(super) struct Inner {
 /// provider of it) on the server side; never exposes it.
 #[wasm_bindgen]
 pub struct FaceIdClient {
-    inner: Rc<Inner>,
-}
-
-/// What a query method needs besides the shared state.
-#[derive(Clone)]
-enum Call {
-    Query {
-        kind: Kind,
-        order_no: String,
-        get_file: GetFile,
-    },
-    IdCardOcr {
-        order_no: String,
-        card_type: CardType,
-        /// The cleaned base64 text, encoded once per call and kept in
-        /// JavaScript: retries and polls splice it into the body again
-        /// without copying it into wasm memory.
-        image: JsValue,
-        user_id: Option<String>,
-    },
-    StartFace(Rc<StartInput>),
-}
-
-/// The inputs of `startFace`, validated before any network call.
-pub(super) struct StartInput {
-    pub order_no: String,
-    pub user_id: String,
-    pub name: String,
-    pub id_no: String,
-    pub callback_url: String,
-    /// The cleaned base64 of the comparison photo and its type.
-    pub source_photo: Option<(String, String)>,
-    pub result_type: String,
-    pub from: String,
-    pub redirect_type: String,
-}
-
-/// A signed request whose body is a JavaScript string.
-struct Prepared {
-    request: SignedRequest,
-    body: Option<JsValue>,
-}
-
-impl Prepared {
-    fn outgoing(&self) -> Outgoing<'_> {
-        Outgoing {
-            url: &self.request.url,
-            method: self.request.method.as_str(),
-            headers: &self.request.headers,
-            body: self.body.as_ref(),
-            path: self.request.kind.path(),
-        }
-    }
-}
-
-impl Call {
-    fn kind(&self) -> Kind {
-        match self {
-            Call::Query { kind, .. } => *kind,
-            Call::IdCardOcr { .. } => Kind::IdCardOcr,
-            Call::StartFace(_) => Kind::StartFace,
-        }
-    }
-
-    fn order_no(&self) -> &str {
-        match self {
-            Call::Query { order_no, .. } | Call::IdCardOcr { order_no, .. } => order_no,
-            Call::StartFace(input) => &input.order_no,
-        }
-    }
-
-    fn get_file(&self) -> GetFile {
-        match self {
-            Call::Query { get_file, .. } => *get_file,
-            Call::IdCardOcr { .. } | Call::StartFace(_) => GetFile::None,
-        }
-    }
-
-    fn build(&self, config: &Config, ticket: &str, nonce: &str) -> Result<Prepared, Error> {
-        match self {
-            Call::Query {
-                kind,
-                order_no,
-                get_file,
-            } => {
-                let request = config.query(*kind, order_no, *get_file, ticket, nonce)?;
-                let body = request.body.as_deref().map(JsValue::from_str);
-                Ok(Prepared { request, body })
-            }
-            Call::IdCardOcr {
-                order_no,
-                card_type,
-                image,
-                user_id,
-            } => {
-                let request = config.id_card_ocr_head(
-                    order_no,
-                    *card_type,
-                    user_id.as_deref(),
-                    ticket,
-                    nonce,
-                )?;
-                // The engine joins the pieces (a rope: nothing is copied).
-                let head = JsString::from(request.body.as_deref().unwrap_or_default());
-                let body = head
-                    .concat(image)
-                    .concat(&JsValue::from_str(IMAGE_BODY_TAIL));
-                Ok(Prepared {
-                    request,
-                    body: Some(body.into()),
-                })
-            }
-            Call::StartFace(input) => {
-                let start = FaceStart {
-                    order_no: &input.order_no,
-                    user_id: &input.user_id,
-                    name: &input.name,
-                    id_no: &input.id_no,
-                    source_photo: input
-                        .source_photo
-                        .as_ref()
-                        .map(|(photo, kind)| (photo.as_str(), kind.as_str())),
-                };
-                let request = config.start_face(&start, ticket, nonce)?;
-                let body = request.body.as_deref().map(JsValue::from_str);
-                Ok(Prepared { request, body })
-            }
-        }
-    }
-}
-
-/// Reads `getFile` for `kind`: `"none" | "all" | "photo" | "video"` for the
-/// face queries, a boolean for the OCR queries.
-fn get_file_option(kind: Kind, options: &JsValue) -> Result<GetFile, Error> {
-    options::object(options, "options", true)?;
-    let value = options::get(options, "getFile")?;
-    if options::absent(&value) {
-        return Ok(GetFile::None);
-    }
-    if kind.face_files() {
-        let name = options::bounded(&value, "getFile", Error::InvalidOption)?.unwrap_or_default();
-        GetFile::from_name(&name).ok_or_else(|| {
-            Error::InvalidOption(format!(
-                "getFile must be \"none\", \"all\", \"photo\" or \"video\"; got {}",
-                describe_value(&value)
-            ))
-        })
-    } else {
-        match value.as_bool() {
-            Some(true) => Ok(GetFile::All),
-            Some(false) => Ok(GetFile::None),
-            None => Err(Error::InvalidOption(format!(
-                "getFile must be true or false for {}; got {}",
-                kind.name(),
-                describe_value(&value)
-            ))),
-        }
-    }
-}
-
-/// A short description of a value for messages (short strings quoted, long
-/// ones by their length without reading them, others by type).
-fn describe_value(value: &JsValue) -> String {
-    if value.is_string() && string_length(value) > 32 {
-        return format!("a string of {} characters", string_length(value));
-    }
-    match value.as_string() {
-        Some(s) => validate::quote(&s),
-        None => describe_type(value),
-    }
-}
-
-/// The image of an `idCardOcr` call as cleaned base64 text in a JavaScript
-/// string, encoded once. Its size is checked before anything is copied into
-/// wasm memory (base64 text by its length and, past the limit, by its
-/// cleaned length counted in JavaScript), and the copies made here are
-/// freed before the call goes on.
-fn image_option(image: &JsValue) -> Result<JsValue, Error> {
-    let cleaned = if image.is_string() {
-        let len = string_length(image) as usize;
-        if len > MAX_IMAGE_BASE64 {
-            // Base64 folded into lines is a few percent longer than clean;
-            // text over twice the limit is refused by its length alone.
-            let size = if len > 2 * MAX_IMAGE_BASE64 {
-                len
-            } else {
-                base64_length(image) as usize
-            };
-            check_image_size(size)?;
-        }
-        match ascii_bytes(image) {
-            Some(bytes) => {
-                Image::Base64(core::str::from_utf8(&bytes).unwrap_or_default()).to_base64()?
-            }
-            // Not ASCII, hence not base64: the slow road names the character.
-            None => Image::Base64(&image.as_string().unwrap_or_default()).to_base64()?,
-        }
-    } else if let Some(bytes) = image.dyn_ref::<Uint8Array>() {
-        // Checked before copying: 20 MB of base64 is 15 MB of bytes.
-        check_image_size((bytes.length() as usize).div_ceil(3) * 4)?;
-        Image::Bytes(&bytes.to_vec()).to_base64()?
-    } else {
-        return Err(Error::InvalidImage(format!(
-            "image must be a Uint8Array or a base64 string; got {}",
-            describe_type(image)
-        )));
-    };
-    Ok(JsValue::from_str(&cleaned))
-}
-
-/// Reads `{ orderNo, cardType, image, userId? }` for `idCardOcr`.
-fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Call, Error> {
-    let order_no = options::order_no(order_no)?;
-    let card_type = options::string(input, "cardType", Error::InvalidOption)?.ok_or_else(|| {
-        Error::InvalidOption("cardType is missing: \"portrait\" or \"emblem\"".into())
-    })?;
-    let card_type = CardType::from_name(&card_type).ok_or_else(|| {
-        Error::InvalidOption(format!(
-            "cardType must be \"portrait\" (人像面) or \"emblem\" (国徽面); got {}",
-            validate::quote(&card_type)
-        ))
-    })?;
-    let user_id = options::string(input, "userId", Error::InvalidUserId)?;
-    if let Some(user_id) = &user_id {
-        validate::user_id(user_id, validate::USER_ID_MAX)?;
-    }
-    let image = image_option(&options::get(input, "image")?)?;
-    Ok(Call::IdCardOcr {
-        order_no,
-        card_type,
-        image,
-        user_id,
-    })
-}
-
-/// Reads the one ticket source among `ticket`, `ticketProvider`, `secret`
-/// (with an optional `store`) and `ticketOwner`.
-fn ticket_source(
-    options: &JsValue,
-    config: &Config,
-    timeout_ms: u32,
-) -> Result<TicketSource, Error> {
-    let names = ["ticket", "ticketProvider", "secret", "ticketOwner"];
-    let mut given = Vec::new();
-    for name in names {
-        if !options::absent(&options::get(options, name)?) {
-            given.push(name);
-        }
-    }
-    if given.len() > 1 {
-        return Err(Error::InvalidOption(format!(
-            "give exactly one of ticket, ticketProvider, secret or ticketOwner; got {}",
-            given.join(" and ")
-        )));
-    }
-    let store = options::get(options, "store")?;
-    if !options::absent(&store) && given.first() != Some(&"secret") {
-        return Err(Error::InvalidOption(
-            "store is used only with secret".into(),
-        ));
-    }
-    match given.first().copied() {
-        Some("ticket") => {
-            let t = options::string(options, "ticket", Error::InvalidTicket)?.unwrap_or_default();
-            validate::ticket(&t)?;
-            Ok(TicketSource::Fixed(t))
-        }
-        Some("ticketProvider") => {
-            let provider = options::get(options, "ticketProvider")?;
-            Ok(TicketSource::Provider(provider.dyn_into::<Function>().map_err(|v| {
-                Error::InvalidOption(format!(
-                    "ticketProvider must be a function returning (a promise of) the SIGN ticket; got {}",
-                    describe_type(&v)
-                ))
-            })?))
-        }
-        Some("secret") => {
-            let secret = options::string(options, "secret", Error::InvalidOption)?.unwrap_or_default();
-            if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Error::InvalidOption(
-                    "secret must be the non-empty printable ASCII secret of the App ID".into(),
-                ));
-            }
-            let store = if options::absent(&store) {
-                None
-            } else {
-                Some(Store::new(store)?)
-            };
-            let schedule = schedule_option(options)?;
-            Ok(TicketSource::Managed(Rc::new(Manager::new(
-                config.app_id(),
-                secret,
-                config.base(crate::endpoints::Host::Server),
-                timeout_ms,
-                schedule,
-                store,
-            ))))
-        }
-        Some(_) => {
-            let namespace = options::get(options, "ticketOwner")?;
-            Ok(TicketSource::Owner(Rc::new(OwnerReader::new(
-                namespace,
-                config.app_id(),
-                timeout_ms,
-            )?)))
-        }
-        None => Err(Error::InvalidTicket(
-            "give the SIGN ticket as ticket, a ticketProvider function, the App ID's secret, or a ticketOwner Durable Object namespace".into(),
-        )),
-    }
-}
-
-/// `refreshIntervalMs` (default 20 minutes) into the core's schedule.
-pub fn schedule_option(options: &JsValue) -> Result<Schedule, Error> {
-    let mut schedule = Schedule::default();
-    if let Some(ms) = options::whole(options, "refreshIntervalMs", 60 * 60 * 1000)? {
-        if ms < 1000 {
-            return Err(Error::InvalidOption(
-                "refreshIntervalMs must be at least 1000".into(),
-            ));
-        }
-        schedule.refresh_every_ms = u64::from(ms);
-    }
-    Ok(schedule)
+    pub(super) inner: Rc<Inner>,
 }
 
 impl Inner {
     /// The SIGN ticket for one call; `ctx` keeps a background refresh alive.
     /// Remembered (with the one before it) for checking callbacks.
     async fn ticket(&self, ctx: Option<&WaitUntil>) -> Result<String, Error> {
-        let ticket = self.source_ticket(ctx).await?;
+        let ticket = self.ticket.get(self.policy.timeout_ms, ctx).await?;
+        self.remember(&ticket);
+        Ok(ticket)
+    }
+
+    /// Keeps `ticket` (and the one before it) for checking callbacks.
+    fn remember(&self, ticket: &str) {
         let mut recent = self.recent.borrow_mut();
-        if recent.last() != Some(&ticket) {
-            recent.push(ticket.clone());
+        if recent.last().map(String::as_str) != Some(ticket) {
+            recent.push(ticket.to_owned());
             if recent.len() > 2 {
                 recent.remove(0);
             }
         }
-        Ok(ticket)
+    }
+
+    /// A new ticket after the service refused one, or `None` when the
+    /// source cannot renew (a fixed ticket).
+    async fn renew_ticket(
+        &self,
+        stale: &str,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Option<String>, Error> {
+        let fresh = self
+            .ticket
+            .renew(stale, self.policy.timeout_ms, ctx)
+            .await?;
+        if let Some(t) = &fresh {
+            self.remember(t);
+        }
+        Ok(fresh)
     }
 
     /// The deadline of one request, in milliseconds.
@@ -450,17 +122,6 @@ impl Inner {
     ) -> Result<JsValue, Error> {
         let call = id_card_ocr_call(&JsValue::from_str(order_no), input)?;
         self.run(&call, ctx).await
-    }
-
-    /// A fresh NONCE ticket for `user_id`.
-    async fn nonce_ticket(&self, user_id: &str, ctx: Option<&WaitUntil>) -> Result<String, Error> {
-        match &self.ticket {
-            TicketSource::Managed(m) => m.nonce_ticket(user_id, ctx).await,
-            TicketSource::Owner(o) => o.nonce_ticket(user_id).await,
-            _ => Err(Error::InvalidOption(
-                "NONCE tickets need a client made with secret or ticketOwner".into(),
-            )),
-        }
     }
 
     /// Starts an H5 face verification: `getAdvFaceId`, a NONCE ticket,
@@ -496,7 +157,7 @@ impl Inner {
                 format!("https://{domain}")
             }
         };
-        let nonce_ticket = self.nonce_ticket(&input.user_id, ctx).await?;
+        let nonce_ticket = self.ticket.nonce_ticket(&input.user_id, ctx).await?;
         let nonce = crate::nonce::nonce()?;
         let url = self.config.login_url(&Login {
             base: &base,
@@ -528,12 +189,7 @@ impl Inner {
     pub(super) async fn verify_callback(&self, callback: &Callback) -> Result<bool, Error> {
         let current = self.ticket(None).await?;
         let mut others = self.recent.borrow().clone();
-        let previous = match &self.ticket {
-            TicketSource::Managed(m) => m.previous(),
-            TicketSource::Owner(o) => o.previous(),
-            _ => None,
-        };
-        others.extend(previous);
+        others.extend(self.ticket.previous());
         let mut tickets: Vec<&str> = vec![&current];
         for t in &others {
             if !tickets.contains(&t.as_str()) {
@@ -541,42 +197,6 @@ impl Inner {
             }
         }
         Ok(callback.verify(self.config.app_id(), &tickets))
-    }
-
-    /// The SIGN ticket from the configured source.
-    async fn source_ticket(&self, ctx: Option<&WaitUntil>) -> Result<String, Error> {
-        let provider = match &self.ticket {
-            TicketSource::Fixed(t) => return Ok(t.clone()),
-            TicketSource::Managed(m) => return m.sign_ticket(ctx).await,
-            TicketSource::Owner(o) => return o.sign_ticket(false, ctx).await,
-            TicketSource::Provider(f) => f,
-        };
-        let unavailable = |what: String| Error::TicketUnavailable(what);
-        let value = provider
-            .call0(&JsValue::UNDEFINED)
-            .map_err(|e| unavailable(format!("ticketProvider threw {}", error_name(&e))))?;
-        // A provider that never settles must not hang the call: it gets the
-        // same deadline as a request.
-        let ms = self.policy.timeout_ms;
-        let value = within(&value, ms)
-            .await
-            .ok_or_else(|| {
-                unavailable(format!(
-                    "ticketProvider did not settle within {ms} ms (timeoutMs)"
-                ))
-            })?
-            .map_err(|e| unavailable(format!("ticketProvider rejected with {}", error_name(&e))))?;
-        let ticket = options::bounded(&value, "ticket", Error::InvalidTicket)
-            .map_err(|e| unavailable(format!("ticketProvider: {}", e.message())))?
-            .ok_or_else(|| {
-                unavailable(format!(
-                    "ticketProvider must return (a promise of) the SIGN ticket string; got {}",
-                    describe_type(&value)
-                ))
-            })?;
-        validate::ticket(&ticket)
-            .map_err(|e| unavailable(format!("ticketProvider: {}", e.message())))?;
-        Ok(ticket)
     }
 
     /// Runs a call: sign, send, parse; retries busy codes with backoff and
@@ -626,277 +246,6 @@ impl Inner {
             return answer.into_js(call.order_no(), pending);
         }
     }
-
-    /// A new ticket after the service refused one, or `None` when this
-    /// source cannot renew (a fixed ticket).
-    async fn renew_ticket(
-        &self,
-        stale: &str,
-        ctx: Option<&WaitUntil>,
-    ) -> Result<Option<String>, Error> {
-        match &self.ticket {
-            TicketSource::Fixed(_) => Ok(None),
-            TicketSource::Provider(_) => self.ticket(ctx).await.map(Some),
-            TicketSource::Managed(m) => m.renew(stale, ctx).await.map(Some),
-            TicketSource::Owner(o) => o.sign_ticket(true, ctx).await.map(Some),
-        }
-    }
-}
-
-/// A parsed answer: the JSON object, its `result`, and the envelope.
-struct Answer {
-    top: Object,
-    result: Option<Object>,
-    envelope: Envelope,
-}
-
-fn keys(obj: &Object) -> Vec<String> {
-    Object::keys(obj)
-        .iter()
-        .filter_map(|k| k.as_string())
-        .collect()
-}
-
-impl Answer {
-    fn parse(body: &JsValue) -> Result<Answer, Error> {
-        let top = parse_object(body)?;
-        let result = Some(own(&top, "result"))
-            .filter(is_plain_object)
-            .map(JsCast::unchecked_into::<Object>);
-        let envelope = response::envelope(
-            |k| field(&top, k),
-            |k| result.as_ref().and_then(|r| field(r, k)),
-        )?;
-        Ok(Answer {
-            top,
-            result,
-            envelope,
-        })
-    }
-
-    /// Whether the payload has a non-empty string for `field`. Only the
-    /// length is read: a multi-megabyte photo is never copied into wasm.
-    fn has(&self, field: &str) -> bool {
-        let non_empty = |obj: &Object| {
-            own(obj, field)
-                .dyn_into::<JsString>()
-                .is_ok_and(|s| s.length() > 0)
-        };
-        self.result.as_ref().is_some_and(non_empty) || non_empty(&self.top)
-    }
-
-    /// `{ ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo, filesPending }`.
-    fn into_js(self, requested_order_no: &str, files_pending: bool) -> Result<JsValue, Error> {
-        let payload = Object::new();
-        let result_keys = self.result.as_ref().map(keys).unwrap_or_default();
-        for (key, source) in response::payload_plan(&keys(&self.top), &result_keys) {
-            let from = match (source, &self.result) {
-                (Source::Result, Some(r)) => r,
-                _ => &self.top,
-            };
-            // Defined, never assigned: a "__proto__" key in the answer stays
-            // an own key instead of replacing the result's prototype.
-            define_value(&payload, &key, &own(from, &key));
-        }
-        let env = &self.envelope;
-        let out = Object::new();
-        let set = |k: &str, v: JsValue| define_value(&out, k, &v);
-        let text_or_null =
-            |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-        set("ok", JsValue::from_bool(env.ok()));
-        set("code", JsValue::from_str(&env.code));
-        set("msg", JsValue::from_str(&env.msg));
-        set("bizSeqNo", text_or_null(&env.biz_seq_no));
-        set("transactionTime", text_or_null(&env.transaction_time));
-        set(
-            "orderNo",
-            JsValue::from_str(env.order_no.as_deref().unwrap_or(requested_order_no)),
-        );
-        set("result", payload.into());
-        set("codeInfo", code_info_js(&env.code));
-        set("filesPending", JsValue::from_bool(files_pending));
-        Ok(out.into())
-    }
-}
-
-/// `{ kind, en, zh, retryable }` for a known code, `null` otherwise.
-pub fn code_info_js(code: &str) -> JsValue {
-    match code_info(code) {
-        None => JsValue::NULL,
-        Some(info) => {
-            let o = Object::new();
-            let _ = Reflect::set(&o, &"kind".into(), &info.kind.into());
-            let _ = Reflect::set(&o, &"en".into(), &info.en.into());
-            let _ = Reflect::set(&o, &"zh".into(), &info.zh.into());
-            let _ = Reflect::set(&o, &"retryable".into(), &info.retryable.into());
-            o.into()
-        }
-    }
-}
-
-/// A short string option of `startFace`, with its default.
-fn short_option(input: &JsValue, key: &str, default: &str) -> Result<String, Error> {
-    let value =
-        options::string(input, key, Error::InvalidOption)?.unwrap_or_else(|| default.into());
-    h5::login_option(&value, key)?;
-    Ok(value)
-}
-
-/// Reads and checks the input of `startFace` (and its `ctx`).
-fn start_input(input: &JsValue) -> Result<(StartInput, Option<WaitUntil>), Error> {
-    options::object(input, "startFace input", false)?;
-    let order_no = match options::get(input, "orderNo")? {
-        v if options::absent(&v) => crate::nonce::nonce()?,
-        v => options::order_no(&v)?,
-    };
-    let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
-        Error::InvalidUserId(
-            "userId is missing: your id for this user (at most 30 letters, digits, '_' or '-')"
-                .into(),
-        )
-    })?;
-    validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
-    let name = options::string(input, "name", Error::InvalidIdentity)?.ok_or_else(|| {
-        Error::InvalidIdentity("name is missing: the person's name as on the ID card".into())
-    })?;
-    h5::name(&name)?;
-    let id_no = options::string(input, "idNo", Error::InvalidIdentity)?.ok_or_else(|| {
-        Error::InvalidIdentity("idNo is missing: the person's ID card number".into())
-    })?;
-    h5::id_no(&id_no)?;
-    let callback_url =
-        options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
-            Error::InvalidUrl(
-                "callbackUrl is missing: where the face page sends the user back".into(),
-            )
-        })?;
-    h5::browser_url(&callback_url, "callbackUrl")?;
-    let photo = options::get(input, "sourcePhoto")?;
-    let source_photo = if options::absent(&photo) {
-        None
-    } else {
-        let photo_type = short_option(input, "sourcePhotoType", "2")?;
-        Some(source_photo_option(&photo, &photo_type)?)
-    };
-    let start = StartInput {
-        order_no,
-        user_id,
-        name,
-        id_no,
-        callback_url,
-        source_photo,
-        result_type: short_option(input, "resultType", "1")?,
-        from: short_option(input, "from", "browser")?,
-        redirect_type: short_option(input, "redirectType", "")?,
-    };
-    Ok((start, ctx_option(input)?))
-}
-
-/// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
-/// JPEG or PNG; its size is checked before it is copied.
-fn source_photo_option(photo: &JsValue, photo_type: &str) -> Result<(String, String), Error> {
-    let too_large = |size: usize| {
-        Error::ImageTooLarge(format!(
-            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
-            size.div_ceil(1024)
-        ))
-    };
-    let text = if photo.is_string() {
-        let len = string_length(photo) as usize;
-        // Base64 of 500 KB is 683 KB; folded into lines a little more.
-        if len > h5::SOURCE_PHOTO_MAX / 3 * 4 * 2 {
-            return Err(too_large(len / 4 * 3));
-        }
-        let text = photo.as_string().unwrap_or_default();
-        h5::source_photo_base64(&SourcePhoto {
-            image: Image::Base64(&text),
-            photo_type,
-        })?
-    } else if let Some(bytes) = photo.dyn_ref::<Uint8Array>() {
-        if bytes.length() as usize > h5::SOURCE_PHOTO_MAX {
-            return Err(too_large(bytes.length() as usize));
-        }
-        h5::source_photo_base64(&SourcePhoto {
-            image: Image::Bytes(&bytes.to_vec()),
-            photo_type,
-        })?
-    } else {
-        return Err(Error::InvalidImage(format!(
-            "sourcePhoto must be a Uint8Array or base64 text; got {}",
-            describe_type(photo)
-        )));
-    };
-    Ok((text, photo_type.to_owned()))
-}
-
-/// Reads a callback from `URLSearchParams`, a `URL`, a query string or
-/// `{ orderNo, code, newSign }`.
-pub(super) fn callback_input(params: &JsValue) -> Result<Callback, Error> {
-    if let Some(url) = params.dyn_ref::<web_sys::Url>() {
-        return Ok(Callback::from_query(&url.search()));
-    }
-    if let Some(search) = params.dyn_ref::<web_sys::UrlSearchParams>() {
-        return Ok(Callback::from_query(&String::from(search.to_string())));
-    }
-    if params.is_string() {
-        let len = string_length(params) as usize;
-        if len > 8192 {
-            return Ok(Callback::default());
-        }
-        let text = params.as_string().unwrap_or_default();
-        let query = match text.split_once('?') {
-            Some((_, q)) => q,
-            None => &text,
-        };
-        let query = query.split('#').next().unwrap_or("");
-        return Ok(Callback::from_query(query));
-    }
-    if is_plain_object(params) {
-        let field = |k: &str| -> Result<Option<String>, Error> {
-            let v = options::get(params, k)?;
-            if !v.is_string() || string_length(&v) > 256 {
-                return Ok(None);
-            }
-            Ok(v.as_string())
-        };
-        return Ok(Callback {
-            order_no: field("orderNo")?,
-            code: field("code")?,
-            new_sign: match field("newSign")? {
-                Some(s) => Some(s),
-                None => field("newSignature")?,
-            },
-        });
-    }
-    Err(Error::InvalidArgument(format!(
-        "verifyCallback takes URLSearchParams, a URL, a query string or {{ orderNo, code, newSign }}; got {}",
-        describe_type(params)
-    )))
-}
-
-/// `{ valid, orderNo, code, ok }`.
-fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
-    let out = Object::new();
-    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-    define_value(&out, "valid", &JsValue::from_bool(valid));
-    define_value(&out, "orderNo", &text(&callback.order_no));
-    define_value(&out, "code", &text(&callback.code));
-    let ok = valid && callback.code.as_deref() == Some("0");
-    define_value(&out, "ok", &JsValue::from_bool(ok));
-    out.into()
-}
-
-/// `{ url, method, headers, body }` for users with their own HTTP stack.
-fn request_js(prepared: &Prepared) -> JsValue {
-    let request = &prepared.request;
-    let out = Object::new();
-    let headers = headers_object(&request.headers);
-    let _ = Reflect::set(&out, &"url".into(), &request.url.as_str().into());
-    let _ = Reflect::set(&out, &"method".into(), &request.method.as_str().into());
-    let _ = Reflect::set(&out, &"headers".into(), &headers);
-    let body = prepared.body.clone().unwrap_or(JsValue::NULL);
-    let _ = Reflect::set(&out, &"body".into(), &body);
-    out.into()
 }
 
 /// A call's future, boxed.
@@ -917,12 +266,6 @@ where
 
 fn run(inner: Rc<Inner>, call: Call, ctx: Option<WaitUntil>) -> CallFuture {
     Box::pin(async move { inner.run(&call, ctx.as_ref()).await })
-}
-
-/// The request context among a call's options (`options.ctx`): a Worker's
-/// `ctx`, whose `waitUntil` keeps a ticket refresh alive after the response.
-fn ctx_option(options: &JsValue) -> Result<Option<WaitUntil>, Error> {
-    WaitUntil::from_js(&options::get(options, "ctx")?)
 }
 
 #[wasm_bindgen]
@@ -1153,7 +496,7 @@ impl FaceIdClient {
             let user_id = user_id
                 .map_err(to_js)?
                 .ok_or_else(|| to_js(Error::InvalidUserId("userId must be a string".into())))?;
-            let ticket = inner.nonce_ticket(&user_id, ctx.as_ref()).await;
+            let ticket = inner.ticket.nonce_ticket(&user_id, ctx.as_ref()).await;
             ticket.map(|t| JsValue::from_str(&t)).map_err(to_js)
         })
     }
@@ -1171,10 +514,7 @@ impl FaceIdClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let input = start_input(input).and_then(|i| {
-            if matches!(
-                inner.ticket,
-                TicketSource::Fixed(_) | TicketSource::Provider(_)
-            ) {
+            if !inner.ticket.has_nonce_tickets() {
                 return Err(Error::InvalidOption(
                     "startFace() needs a NONCE ticket: make the client with secret or ticketOwner"
                         .into(),
@@ -1213,29 +553,11 @@ impl FaceIdClient {
         })
     }
 
-    /// An edge handler bound to this client (see `createEdgeHandler`).
-    #[wasm_bindgen(js_name = edgeHandler, unchecked_return_type = "EdgeHandler")]
-    pub fn edge_handler(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Omit<EdgeHandlerOptions, \"client\">")]
-        options: &JsValue,
-    ) -> Result<JsValue, JsValue> {
-        super::edge::handler(self.inner.clone(), options).map_err(to_js)
-    }
-
     /// What an operator needs to see about the ticket: its source, age,
     /// expiry, last refresh and last error. Never a ticket, token or secret.
     #[wasm_bindgen(js_name = ticketStatus, unchecked_return_type = "TicketStatus")]
     pub fn ticket_status(&self) -> JsValue {
-        match &self.inner.ticket {
-            TicketSource::Managed(m) => m.status_js(),
-            TicketSource::Owner(o) => o.status_js(),
-            other => {
-                let o = Object::new();
-                let _ = Reflect::set(&o, &"source".into(), &other.name().into());
-                o.into()
-            }
-        }
+        self.inner.ticket.status_js()
     }
 
     /// What `JSON.stringify(client)` shows: the settings, never the ticket.

@@ -16,9 +16,11 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
 use super::boundary::{define_value, describe_type, string_length, to_js};
-use super::client::{callback_input, Inner, StartInput};
+use super::call::StartInput;
+use super::client::{FaceIdClient, Inner};
 use super::flight::WaitUntil;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
+use super::inputs::callback_input;
 use super::options;
 use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
@@ -573,11 +575,12 @@ impl Handler {
         env: &JsValue,
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
-        let content_type = header(request, "content-type")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let multipart = content_type.starts_with("multipart/form-data");
-        if !multipart && !content_type.starts_with("application/json") {
+        // The type is matched in lower case; the header is passed on as it
+        // came (a multipart boundary is case-sensitive).
+        let content_type = header(request, "content-type").unwrap_or_default();
+        let lower = content_type.to_ascii_lowercase();
+        let multipart = lower.starts_with("multipart/form-data");
+        if !multipart && !lower.starts_with("application/json") {
             return Err(Error::InvalidBody(
                 "send JSON { cardType, image } (image as base64) or multipart/form-data with cardType and an image file".into(),
             ));
@@ -712,6 +715,19 @@ async fn read_limited(request: &Request, limit: usize) -> Result<Uint8Array, Err
         return Err(Error::InvalidBody("the body is empty".into()));
     }
     Ok(out)
+}
+
+#[wasm_bindgen]
+impl FaceIdClient {
+    /// An edge handler bound to this client (see `createEdgeHandler`).
+    #[wasm_bindgen(js_name = edgeHandler, unchecked_return_type = "EdgeHandler")]
+    pub fn edge_handler(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Omit<EdgeHandlerOptions, \"client\">")]
+        options: &JsValue,
+    ) -> Result<JsValue, JsValue> {
+        handler(self.inner.clone(), options).map_err(to_js)
+    }
 }
 
 /// `createEdgeHandler({ client, orderTokenKey, identity, returnUrl, ... })`:

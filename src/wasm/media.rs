@@ -61,7 +61,7 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
 #[wasm_bindgen(js_name = codeInfo, unchecked_return_type = "CodeInfo | null")]
 pub fn code_info(#[wasm_bindgen(unchecked_param_type = "string")] code: &JsValue) -> JsValue {
     match code.as_string() {
-        Some(code) => super::client::code_info_js(&code),
+        Some(code) => super::answer::code_info_js(&code),
         None => JsValue::NULL,
     }
 }

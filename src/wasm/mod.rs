@@ -6,16 +6,20 @@
 //! `code`. Nothing here panics: every failure is a thrown `FaceIdError`.
 //! Compiled only for `wasm32`.
 
+mod answer;
 mod boundary;
+mod call;
 pub mod client;
 pub mod edge;
 pub mod exports;
 mod fast_sign;
 mod flight;
 mod http;
+mod inputs;
 pub mod media;
 mod options;
 pub mod owner;
+mod source;
 mod sys;
 mod tickets;
 mod types;

@@ -117,3 +117,17 @@ pub fn string_list(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, Erro
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
+
+/// `refreshIntervalMs` (default 20 minutes) into the core's schedule.
+pub fn schedule(options: &JsValue) -> Result<crate::tickets::Schedule, Error> {
+    let mut schedule = crate::tickets::Schedule::default();
+    if let Some(ms) = whole(options, "refreshIntervalMs", 60 * 60 * 1000)? {
+        if ms < 1000 {
+            return Err(Error::InvalidOption(
+                "refreshIntervalMs must be at least 1000".into(),
+            ));
+        }
+        schedule.refresh_every_ms = u64::from(ms);
+    }
+    Ok(schedule)
+}

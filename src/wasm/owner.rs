@@ -17,7 +17,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::{describe_type, to_js};
-use super::client::schedule_option;
 use super::flight::{run, Flight, WaitUntil};
 use super::http::{call_method, error_name, field, now_ms, parse_object, within};
 use super::options;
@@ -379,7 +378,7 @@ impl TicketManager {
             secret,
             config.base(crate::endpoints::Host::Server),
             timeout_ms,
-            schedule_option(options)?,
+            options::schedule(options)?,
             None,
         );
         Ok(TicketManager {

@@ -309,6 +309,18 @@ export function edgeSuite(name, setup) {
       assert.equal(multi.status, 200, multi.text);
       assert.ok(multi.json.result.validDate);
       assert.notEqual(multi.json.orderNo, json.json.orderNo);
+      // A boundary in mixed case, as browsers make it (boundaries are case-sensitive).
+      const boundary = "----WebKitFormBoundaryAbCdEfGh12345";
+      const raw = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="cardType"\r\n\r\nportrait\r\n` +
+          `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="card.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`),
+        JPEG,
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      const chrome = await call("/faceid/ocr/idcard", {
+        method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body: raw,
+      });
+      assert.equal(chrome.status, 200, chrome.text);
     });
 
     test("bodies: too large (by Content-Length or by stream) is 413; malformed, empty or of the wrong type is 400", async () => {

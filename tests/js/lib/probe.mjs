@@ -16,7 +16,7 @@ export const SIGN_LEADING_ZERO = "000CB94C66CA4FF046D56877BD172D4403D79EF1"; // 
 export const SIGN_CODE_POINT = "A7640075B9C155FC2C261ABDC2A7FFA9E5D5E255"; // ["\u{1F600}", "\uFF5E", "a"]
 /** The public value exports that index.d.ts declares (checked against it by tsc in node.test.mjs). */
 export const EXPORTS = [
-  "FaceIdClient", "FaceIdError", "TicketManager", "TicketOwner", "codeInfo", "createRedisTicketStore", "decodeMedia",
+  "FaceIdClient", "FaceIdError", "TicketManager", "TicketOwner", "codeInfo", "createEdgeHandler", "createRedisTicketStore", "decodeMedia",
   "default", "nonce", "sign", "signValues", "verifySign",
 ];
 

@@ -1,0 +1,155 @@
+//! One call to the service: what it needs besides the client's state, and
+//! its signed request with the body kept as a JavaScript string (an image
+//! is spliced in by the engine, never copied into wasm memory again).
+
+use std::rc::Rc;
+
+use js_sys::{JsString, Object, Reflect};
+use wasm_bindgen::prelude::*;
+
+use super::http::{headers_object, Outgoing};
+use crate::endpoints::{GetFile, Kind};
+use crate::error::Error;
+use crate::h5::FaceStart;
+use crate::request::{CardType, Config, SignedRequest, IMAGE_BODY_TAIL};
+
+/// What a query method needs besides the shared state.
+#[derive(Clone)]
+pub(super) enum Call {
+    Query {
+        kind: Kind,
+        order_no: String,
+        get_file: GetFile,
+    },
+    IdCardOcr {
+        order_no: String,
+        card_type: CardType,
+        /// The cleaned base64 text, encoded once per call and kept in
+        /// JavaScript: retries and polls splice it into the body again
+        /// without copying it into wasm memory.
+        image: JsValue,
+        user_id: Option<String>,
+    },
+    StartFace(Rc<StartInput>),
+}
+
+/// The inputs of `startFace`, validated before any network call.
+pub(super) struct StartInput {
+    pub order_no: String,
+    pub user_id: String,
+    pub name: String,
+    pub id_no: String,
+    pub callback_url: String,
+    /// The cleaned base64 of the comparison photo and its type.
+    pub source_photo: Option<(String, String)>,
+    pub result_type: String,
+    pub from: String,
+    pub redirect_type: String,
+}
+
+/// A signed request whose body is a JavaScript string.
+pub(super) struct Prepared {
+    pub request: SignedRequest,
+    pub body: Option<JsValue>,
+}
+
+impl Prepared {
+    pub fn outgoing(&self) -> Outgoing<'_> {
+        Outgoing {
+            url: &self.request.url,
+            method: self.request.method.as_str(),
+            headers: &self.request.headers,
+            body: self.body.as_ref(),
+            path: self.request.kind.path(),
+        }
+    }
+}
+
+impl Call {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Call::Query { kind, .. } => *kind,
+            Call::IdCardOcr { .. } => Kind::IdCardOcr,
+            Call::StartFace(_) => Kind::StartFace,
+        }
+    }
+
+    pub fn order_no(&self) -> &str {
+        match self {
+            Call::Query { order_no, .. } | Call::IdCardOcr { order_no, .. } => order_no,
+            Call::StartFace(input) => &input.order_no,
+        }
+    }
+
+    pub fn get_file(&self) -> GetFile {
+        match self {
+            Call::Query { get_file, .. } => *get_file,
+            Call::IdCardOcr { .. } | Call::StartFace(_) => GetFile::None,
+        }
+    }
+
+    pub fn build(&self, config: &Config, ticket: &str, nonce: &str) -> Result<Prepared, Error> {
+        match self {
+            Call::Query {
+                kind,
+                order_no,
+                get_file,
+            } => {
+                let request = config.query(*kind, order_no, *get_file, ticket, nonce)?;
+                let body = request.body.as_deref().map(JsValue::from_str);
+                Ok(Prepared { request, body })
+            }
+            Call::IdCardOcr {
+                order_no,
+                card_type,
+                image,
+                user_id,
+            } => {
+                let request = config.id_card_ocr_head(
+                    order_no,
+                    *card_type,
+                    user_id.as_deref(),
+                    ticket,
+                    nonce,
+                )?;
+                // The engine joins the pieces (a rope: nothing is copied).
+                let head = JsString::from(request.body.as_deref().unwrap_or_default());
+                let body = head
+                    .concat(image)
+                    .concat(&JsValue::from_str(IMAGE_BODY_TAIL));
+                Ok(Prepared {
+                    request,
+                    body: Some(body.into()),
+                })
+            }
+            Call::StartFace(input) => {
+                let start = FaceStart {
+                    order_no: &input.order_no,
+                    user_id: &input.user_id,
+                    name: &input.name,
+                    id_no: &input.id_no,
+                    source_photo: input
+                        .source_photo
+                        .as_ref()
+                        .map(|(photo, kind)| (photo.as_str(), kind.as_str())),
+                };
+                let request = config.start_face(&start, ticket, nonce)?;
+                let body = request.body.as_deref().map(JsValue::from_str);
+                Ok(Prepared { request, body })
+            }
+        }
+    }
+}
+
+/// `{ url, method, headers, body }` for users with their own HTTP stack.
+pub(super) fn request_js(prepared: &Prepared) -> JsValue {
+    let request = &prepared.request;
+    let out = Object::new();
+    let headers = headers_object(&request.headers);
+    let _ = Reflect::set(&out, &"url".into(), &request.url.as_str().into());
+    let _ = Reflect::set(&out, &"method".into(), &request.method.as_str().into());
+    let _ = Reflect::set(&out, &"headers".into(), &headers);
+    let body = prepared.body.clone().unwrap_or(JsValue::NULL);
+    let _ = Reflect::set(&out, &"body".into(), &body);
+    out.into()
+}

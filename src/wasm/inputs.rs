@@ -1,0 +1,284 @@
+//! Reading a call's JavaScript inputs into checked Rust values, before
+//! anything is signed or sent: order numbers, `getFile`, images, the
+//! `startFace` input, callbacks, a Worker's `ctx`. Sizes are checked before
+//! anything large is copied into wasm memory.
+
+use js_sys::{Object, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::boundary::{ascii_bytes, base64_length, define_value, describe_type, string_length};
+use super::call::{Call, StartInput};
+use super::flight::WaitUntil;
+use super::http::is_plain_object;
+use super::options;
+use crate::endpoints::{GetFile, Kind};
+use crate::error::Error;
+use crate::h5::{self, Callback, SourcePhoto};
+use crate::request::{check_image_size, CardType, Image, MAX_IMAGE_BASE64};
+use crate::validate;
+
+/// Reads `getFile` for `kind`: `"none" | "all" | "photo" | "video"` for the
+/// face queries, a boolean for the OCR queries.
+pub(super) fn get_file_option(kind: Kind, options: &JsValue) -> Result<GetFile, Error> {
+    options::object(options, "options", true)?;
+    let value = options::get(options, "getFile")?;
+    if options::absent(&value) {
+        return Ok(GetFile::None);
+    }
+    if kind.face_files() {
+        let name = options::bounded(&value, "getFile", Error::InvalidOption)?.unwrap_or_default();
+        GetFile::from_name(&name).ok_or_else(|| {
+            Error::InvalidOption(format!(
+                "getFile must be \"none\", \"all\", \"photo\" or \"video\"; got {}",
+                describe_value(&value)
+            ))
+        })
+    } else {
+        match value.as_bool() {
+            Some(true) => Ok(GetFile::All),
+            Some(false) => Ok(GetFile::None),
+            None => Err(Error::InvalidOption(format!(
+                "getFile must be true or false for {}; got {}",
+                kind.name(),
+                describe_value(&value)
+            ))),
+        }
+    }
+}
+
+/// A short description of a value for messages (short strings quoted, long
+/// ones by their length without reading them, others by type).
+pub(super) fn describe_value(value: &JsValue) -> String {
+    if value.is_string() && string_length(value) > 32 {
+        return format!("a string of {} characters", string_length(value));
+    }
+    match value.as_string() {
+        Some(s) => validate::quote(&s),
+        None => describe_type(value),
+    }
+}
+
+/// The image of an `idCardOcr` call as cleaned base64 text in a JavaScript
+/// string, encoded once. Its size is checked before anything is copied into
+/// wasm memory (base64 text by its length and, past the limit, by its
+/// cleaned length counted in JavaScript), and the copies made here are
+/// freed before the call goes on.
+pub(super) fn image_option(image: &JsValue) -> Result<JsValue, Error> {
+    let cleaned = if image.is_string() {
+        let len = string_length(image) as usize;
+        if len > MAX_IMAGE_BASE64 {
+            // Base64 folded into lines is a few percent longer than clean;
+            // text over twice the limit is refused by its length alone.
+            let size = if len > 2 * MAX_IMAGE_BASE64 {
+                len
+            } else {
+                base64_length(image) as usize
+            };
+            check_image_size(size)?;
+        }
+        match ascii_bytes(image) {
+            Some(bytes) => {
+                Image::Base64(core::str::from_utf8(&bytes).unwrap_or_default()).to_base64()?
+            }
+            // Not ASCII, hence not base64: the slow road names the character.
+            None => Image::Base64(&image.as_string().unwrap_or_default()).to_base64()?,
+        }
+    } else if let Some(bytes) = image.dyn_ref::<Uint8Array>() {
+        // Checked before copying: 20 MB of base64 is 15 MB of bytes.
+        check_image_size((bytes.length() as usize).div_ceil(3) * 4)?;
+        Image::Bytes(&bytes.to_vec()).to_base64()?
+    } else {
+        return Err(Error::InvalidImage(format!(
+            "image must be a Uint8Array or a base64 string; got {}",
+            describe_type(image)
+        )));
+    };
+    Ok(JsValue::from_str(&cleaned))
+}
+
+/// Reads `{ orderNo, cardType, image, userId? }` for `idCardOcr`.
+pub(super) fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Call, Error> {
+    let order_no = options::order_no(order_no)?;
+    let card_type = options::string(input, "cardType", Error::InvalidOption)?.ok_or_else(|| {
+        Error::InvalidOption("cardType is missing: \"portrait\" or \"emblem\"".into())
+    })?;
+    let card_type = CardType::from_name(&card_type).ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "cardType must be \"portrait\" (人像面) or \"emblem\" (国徽面); got {}",
+            validate::quote(&card_type)
+        ))
+    })?;
+    let user_id = options::string(input, "userId", Error::InvalidUserId)?;
+    if let Some(user_id) = &user_id {
+        validate::user_id(user_id, validate::USER_ID_MAX)?;
+    }
+    let image = image_option(&options::get(input, "image")?)?;
+    Ok(Call::IdCardOcr {
+        order_no,
+        card_type,
+        image,
+        user_id,
+    })
+}
+
+/// A short string option of `startFace`, with its default.
+pub(super) fn short_option(input: &JsValue, key: &str, default: &str) -> Result<String, Error> {
+    let value =
+        options::string(input, key, Error::InvalidOption)?.unwrap_or_else(|| default.into());
+    h5::login_option(&value, key)?;
+    Ok(value)
+}
+
+/// Reads and checks the input of `startFace` (and its `ctx`).
+pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Option<WaitUntil>), Error> {
+    options::object(input, "startFace input", false)?;
+    let order_no = match options::get(input, "orderNo")? {
+        v if options::absent(&v) => crate::nonce::nonce()?,
+        v => options::order_no(&v)?,
+    };
+    let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
+        Error::InvalidUserId(
+            "userId is missing: your id for this user (at most 30 letters, digits, '_' or '-')"
+                .into(),
+        )
+    })?;
+    validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
+    let name = options::string(input, "name", Error::InvalidIdentity)?.ok_or_else(|| {
+        Error::InvalidIdentity("name is missing: the person's name as on the ID card".into())
+    })?;
+    h5::name(&name)?;
+    let id_no = options::string(input, "idNo", Error::InvalidIdentity)?.ok_or_else(|| {
+        Error::InvalidIdentity("idNo is missing: the person's ID card number".into())
+    })?;
+    h5::id_no(&id_no)?;
+    let callback_url =
+        options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
+            Error::InvalidUrl(
+                "callbackUrl is missing: where the face page sends the user back".into(),
+            )
+        })?;
+    h5::browser_url(&callback_url, "callbackUrl")?;
+    let photo = options::get(input, "sourcePhoto")?;
+    let source_photo = if options::absent(&photo) {
+        None
+    } else {
+        let photo_type = short_option(input, "sourcePhotoType", "2")?;
+        Some(source_photo_option(&photo, &photo_type)?)
+    };
+    let start = StartInput {
+        order_no,
+        user_id,
+        name,
+        id_no,
+        callback_url,
+        source_photo,
+        result_type: short_option(input, "resultType", "1")?,
+        from: short_option(input, "from", "browser")?,
+        redirect_type: short_option(input, "redirectType", "")?,
+    };
+    Ok((start, ctx_option(input)?))
+}
+
+/// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
+/// JPEG or PNG; its size is checked before it is copied.
+pub(super) fn source_photo_option(
+    photo: &JsValue,
+    photo_type: &str,
+) -> Result<(String, String), Error> {
+    let too_large = |size: usize| {
+        Error::ImageTooLarge(format!(
+            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
+            size.div_ceil(1024)
+        ))
+    };
+    let text = if photo.is_string() {
+        let len = string_length(photo) as usize;
+        // Base64 of 500 KB is 683 KB; folded into lines a little more.
+        if len > h5::SOURCE_PHOTO_MAX / 3 * 4 * 2 {
+            return Err(too_large(len / 4 * 3));
+        }
+        let text = photo.as_string().unwrap_or_default();
+        h5::source_photo_base64(&SourcePhoto {
+            image: Image::Base64(&text),
+            photo_type,
+        })?
+    } else if let Some(bytes) = photo.dyn_ref::<Uint8Array>() {
+        if bytes.length() as usize > h5::SOURCE_PHOTO_MAX {
+            return Err(too_large(bytes.length() as usize));
+        }
+        h5::source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&bytes.to_vec()),
+            photo_type,
+        })?
+    } else {
+        return Err(Error::InvalidImage(format!(
+            "sourcePhoto must be a Uint8Array or base64 text; got {}",
+            describe_type(photo)
+        )));
+    };
+    Ok((text, photo_type.to_owned()))
+}
+
+/// Reads a callback from `URLSearchParams`, a `URL`, a query string or
+/// `{ orderNo, code, newSign }`.
+pub(super) fn callback_input(params: &JsValue) -> Result<Callback, Error> {
+    if let Some(url) = params.dyn_ref::<web_sys::Url>() {
+        return Ok(Callback::from_query(&url.search()));
+    }
+    if let Some(search) = params.dyn_ref::<web_sys::UrlSearchParams>() {
+        return Ok(Callback::from_query(&String::from(search.to_string())));
+    }
+    if params.is_string() {
+        let len = string_length(params) as usize;
+        if len > 8192 {
+            return Ok(Callback::default());
+        }
+        let text = params.as_string().unwrap_or_default();
+        let query = match text.split_once('?') {
+            Some((_, q)) => q,
+            None => &text,
+        };
+        let query = query.split('#').next().unwrap_or("");
+        return Ok(Callback::from_query(query));
+    }
+    if is_plain_object(params) {
+        let field = |k: &str| -> Result<Option<String>, Error> {
+            let v = options::get(params, k)?;
+            if !v.is_string() || string_length(&v) > 256 {
+                return Ok(None);
+            }
+            Ok(v.as_string())
+        };
+        return Ok(Callback {
+            order_no: field("orderNo")?,
+            code: field("code")?,
+            new_sign: match field("newSign")? {
+                Some(s) => Some(s),
+                None => field("newSignature")?,
+            },
+        });
+    }
+    Err(Error::InvalidArgument(format!(
+        "verifyCallback takes URLSearchParams, a URL, a query string or {{ orderNo, code, newSign }}; got {}",
+        describe_type(params)
+    )))
+}
+
+/// `{ valid, orderNo, code, ok }`.
+pub(super) fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
+    let out = Object::new();
+    let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
+    define_value(&out, "valid", &JsValue::from_bool(valid));
+    define_value(&out, "orderNo", &text(&callback.order_no));
+    define_value(&out, "code", &text(&callback.code));
+    let ok = valid && callback.code.as_deref() == Some("0");
+    define_value(&out, "ok", &JsValue::from_bool(ok));
+    out.into()
+}
+
+/// The request context among a call's options (`options.ctx`): a Worker's
+/// `ctx`, whose `waitUntil` keeps a ticket refresh alive after the response.
+pub(super) fn ctx_option(options: &JsValue) -> Result<Option<WaitUntil>, Error> {
+    WaitUntil::from_js(&options::get(options, "ctx")?)
+}
