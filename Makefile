@@ -36,7 +36,7 @@ test-js: pkg
 	node --test --test-concurrency=1 tests/js/
 
 demo: pkg
-	node www/serve.mjs
+	node www/demo.mjs
 
 bench: pkg
 	node bench/run.mjs

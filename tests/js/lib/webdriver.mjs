@@ -110,9 +110,17 @@ export async function newSession(driverUrl, { userDataDir, scriptTimeoutMs = 30_
     },
   }, 60_000);
   const base = `${driverUrl}/session/${sessionId}`;
+  const ELEMENT = "element-6066-11e4-a52e-4f735466cecf";
+  const find = async (css) => (await command("POST", `${base}/element`, { using: "css selector", value: css }))[ELEMENT];
   return {
     id: sessionId,
     navigate: (url) => command("POST", `${base}/url`, { url }),
+    /** The URL of the current page. */
+    url: () => command("GET", `${base}/url`),
+    /** Clicks the first element matching `css` (as a user would: scrolled into view, hit-tested). */
+    click: async (css) => command("POST", `${base}/element/${await find(css)}/click`, {}),
+    /** Types `text` into the first element matching `css` (for a file input: a local file's path). */
+    type: async (css, text) => command("POST", `${base}/element/${await find(css)}/value`, { text }),
     execute: (script, ...args) => command("POST", `${base}/execute/sync`, { script, args }),
     executeAsync: (script, ...args) =>
       command("POST", `${base}/execute/async`, { script, args }, scriptTimeoutMs + 5000),

@@ -1,3 +1,6 @@
+// The signing playground: the package's browser build, in this page, on the
+// official vectors. No ticket of yours belongs in a page: these are the
+// examples of the partner docs.
 import init, { sign, signValues, nonce, FaceIdError } from "/pkg/browser.js";
 
 const VECTORS = [
@@ -51,19 +54,3 @@ form.addEventListener("submit", (event) => {
     out.textContent = e instanceof FaceIdError ? `${e.code}: ${e.message}` : String(e);
   }
 });
-
-const query = document.querySelector("#query");
-const queryOut = document.querySelector("#query-result");
-const statusOut = document.querySelector("#ticket-status");
-const showStatus = async () => {
-  statusOut.textContent = JSON.stringify(await (await fetch("/api/status")).json(), null, 2);
-};
-query.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  const params = new URLSearchParams(new FormData(query));
-  queryOut.textContent = "…";
-  const r = await fetch(`/api/result?${params}`);
-  queryOut.textContent = JSON.stringify(await r.json(), null, 2);
-  await showStatus();
-});
-await showStatus();
