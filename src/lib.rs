@@ -31,5 +31,8 @@
 
 pub use faceid_edge_core::*;
 
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod packed;
+
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -36,7 +36,7 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
         result.clone()
     };
     let out = Array::new();
-    for (field, _) in MEDIA_FIELDS {
+    for field in MEDIA_FIELDS.iter().copied().flatten() {
         let value = own_value(&payload, field).unwrap_or(JsValue::UNDEFINED);
         if !value.is_string() || string_length(&value) == 0 {
             continue;

@@ -26,9 +26,7 @@ pub fn absent(value: &JsValue) -> bool {
 
 /// Checks that `options` is an object, or absent when `optional`.
 pub fn object(options: &JsValue, what: &str, optional: bool) -> Result<(), Error> {
-    if (optional && absent(options))
-        || (options.is_object() && !options.is_null() && !js_sys::Array::is_array(options))
-    {
+    if (optional && absent(options)) || super::http::is_plain_object(options) {
         return Ok(());
     }
     Err(Error::InvalidArgument(format!(

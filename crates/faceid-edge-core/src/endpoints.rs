@@ -49,28 +49,25 @@ impl Method {
     }
 }
 
-/// What kind of file a media field holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MediaKind {
-    /// A photo or image (JPEG or PNG).
-    Photo,
-    /// A video (MP4).
-    Video,
-}
-
-/// The files the service can return, by field name, for every endpoint.
-pub const MEDIA_FIELDS: &[(&str, MediaKind)] = &[
-    ("photo", MediaKind::Photo),
-    ("video", MediaKind::Video),
-    ("frontPhoto", MediaKind::Photo),
-    ("backPhoto", MediaKind::Photo),
-    ("frontCrop", MediaKind::Photo),
-    ("backCrop", MediaKind::Photo),
-    ("headPhoto", MediaKind::Photo),
-    ("bankcardCropPhoto", MediaKind::Photo),
-    ("bankcardNoPhoto", MediaKind::Photo),
-    ("originBankcardPhoto", MediaKind::Photo),
+/// The media fields of the face queries (photo, video).
+const FACE_MEDIA: &[&str] = &["photo", "video"];
+/// The image fields of the ID card OCR result.
+const ID_CARD_MEDIA: &[&str] = &[
+    "frontPhoto",
+    "backPhoto",
+    "frontCrop",
+    "backCrop",
+    "headPhoto",
 ];
+/// The image fields of the bank card OCR result.
+const BANK_CARD_MEDIA: &[&str] = &[
+    "bankcardCropPhoto",
+    "bankcardNoPhoto",
+    "originBankcardPhoto",
+];
+
+/// Every field that can hold a photo or video, in any answer.
+pub const MEDIA_FIELDS: [&[&str]; 3] = [FACE_MEDIA, ID_CARD_MEDIA, BANK_CARD_MEDIA];
 
 impl Kind {
     /// Every kind, in a stable order.
@@ -142,19 +139,9 @@ impl Kind {
     /// The media fields this endpoint can return.
     pub fn media_fields(self) -> &'static [&'static str] {
         match self {
-            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord => &["photo", "video"],
-            Kind::IdCardOcrResult => &[
-                "frontPhoto",
-                "backPhoto",
-                "frontCrop",
-                "backCrop",
-                "headPhoto",
-            ],
-            Kind::BankCardOcrResult => &[
-                "bankcardCropPhoto",
-                "bankcardNoPhoto",
-                "originBankcardPhoto",
-            ],
+            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord => FACE_MEDIA,
+            Kind::IdCardOcrResult => ID_CARD_MEDIA,
+            Kind::BankCardOcrResult => BANK_CARD_MEDIA,
             Kind::IdCardOcr | Kind::StartFace => &[],
         }
     }

@@ -41,7 +41,6 @@
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
-//! - [`packed`]: several strings carried across the JS boundary as one;
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod edge;
@@ -52,7 +51,6 @@ pub mod h5;
 pub mod media;
 pub mod nonce;
 pub mod order_token;
-pub mod packed;
 pub mod request;
 pub mod response;
 pub mod retry;

@@ -164,7 +164,7 @@ pub fn code_info(code: &str) -> Option<CodeInfo> {
             "无 OCR 识别结果",
             false,
         ),
-        "999999" | "999998" | "999997" => info(
+        c if is_busy(c) => info(
             "busy",
             "the service is busy; retry with backoff",
             "服务繁忙，请稍后重试",

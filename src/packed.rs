@@ -6,16 +6,14 @@
 //! units (what JavaScript's `length` counts), a `:`, then the value. This
 //! module splits such a string back into borrowed `&str`s, without copying.
 //!
-//! ```
-//! let parts: Vec<&str> = faceid_edge_core::packed::unpack("3:abc0:2:身份")
-//!     .collect::<Result<_, _>>()?;
-//! assert_eq!(parts, ["abc", "", "身份"]);
-//! # Ok::<(), faceid_edge_core::Error>(())
-//! ```
+//! For example `3:abc0:2:身份` holds `abc`, the empty string and `身份`.
+//! The format is internal to the package's JavaScript boundary
+//! (`src/wasm/js/boundary.js` writes it); it is not a public API.
 
 use crate::error::{Error, Result};
 
-/// Packs values the way the JavaScript side does (for tests and Rust callers).
+/// Packs values the way the JavaScript side does (for the tests).
+#[cfg(test)]
 pub fn pack<'a, I: IntoIterator<Item = &'a str>>(values: I) -> String {
     let mut out = String::new();
     for v in values {
@@ -71,19 +69,6 @@ impl<'a> Unpack<'a> {
         self.rest = body.get(end..).ok_or_else(malformed)?;
         Ok(value)
     }
-
-    /// Splits exactly `N` values, failing if there are more or fewer.
-    pub fn exactly<const N: usize>(mut self) -> Result<[&'a str; N]> {
-        let mut out = [""; N];
-        for slot in out.iter_mut() {
-            *slot = self.next().ok_or_else(malformed)??;
-        }
-        if self.rest.is_empty() {
-            Ok(out)
-        } else {
-            Err(malformed())
-        }
-    }
 }
 
 /// Byte length of the prefix of `s` that is `units` UTF-16 code units long.
@@ -134,8 +119,5 @@ mod tests {
             let r: Result<Vec<&str>> = unpack(bad).collect();
             assert!(r.is_err(), "{bad:?}");
         }
-        assert!(unpack("1:a1:b").exactly::<1>().is_err());
-        assert!(unpack("1:a").exactly::<2>().is_err());
-        assert_eq!(unpack("1:a1:b").exactly::<2>().unwrap(), ["a", "b"]);
     }
 }
