@@ -32,6 +32,7 @@ export type {
   FaceIdClientOptions,
   FaceIdClientSummary,
   FaceIdErrorCode,
+  FaceIdEvent,
   FaceQueryOptions,
   FaceRecordResult,
   FaceResult,

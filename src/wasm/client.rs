@@ -18,10 +18,10 @@ use super::answer::Answer;
 use super::boundary::{define_value, to_js};
 use super::call::{request_js, Call, StartInput};
 use super::flight::WaitUntil;
-use super::http::{own, send, sleep};
+use super::http::{check, now_ms, own, pause, send, Io, Stop};
 use super::inputs::{
-    callback_input, ctx_option, describe_value, get_file_option, id_card_ocr_call, start_input,
-    verdict_js,
+    callback_input, ctl_option, describe_value, get_file_option, id_card_ocr_call, start_input,
+    verdict_js, Ctl,
 };
 use super::options;
 use super::source::{ticket_source, TicketSource};
@@ -46,6 +46,10 @@ pub(super) struct Inner {
     /// The last two distinct SIGN tickets this client used, newest last: a
     /// callback signed just before a refresh still verifies.
     recent: std::cell::RefCell<Vec<String>>,
+    /// `fetch` and `onEvent`.
+    io: Io,
+    /// `deadlineMs`: every call's default deadline.
+    deadline_ms: Option<u32>,
 }
 
 /// A client for the FaceID result queries. Holds the SIGN ticket (or a
@@ -104,13 +108,14 @@ impl Inner {
         order_no: String,
         get_file: GetFile,
         ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
     ) -> Result<JsValue, Error> {
         let call = Call::Query {
             kind,
             order_no,
             get_file,
         };
-        self.run(&call, ctx).await
+        self.run(&call, ctx, stop).await
     }
 
     /// ID card OCR from an image: `input` is `{ cardType, image, userId? }`.
@@ -119,9 +124,10 @@ impl Inner {
         order_no: &str,
         input: &JsValue,
         ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
     ) -> Result<JsValue, Error> {
         let call = id_card_ocr_call(&JsValue::from_str(order_no), input)?;
-        self.run(&call, ctx).await
+        self.run(&call, ctx, stop).await
     }
 
     /// Starts an H5 face verification: `getAdvFaceId`, a NONCE ticket,
@@ -130,9 +136,10 @@ impl Inner {
         &self,
         input: Rc<StartInput>,
         ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
     ) -> Result<JsValue, Error> {
         let call = Call::StartFace(input.clone());
-        let answer = self.run(&call, ctx).await?;
+        let answer = self.run(&call, ctx, stop).await?;
         let answer: Object = answer.unchecked_into();
         let text = |o: &Object, k: &str| own(o, k).as_string().unwrap_or_default();
         if own(&answer, "ok").as_bool() != Some(true) {
@@ -157,6 +164,7 @@ impl Inner {
                 format!("https://{domain}")
             }
         };
+        check(stop)?;
         let nonce_ticket = self.ticket.nonce_ticket(&input.user_id, ctx).await?;
         let nonce = crate::nonce::nonce()?;
         let url = self.config.login_url(&Login {
@@ -201,22 +209,73 @@ impl Inner {
 
     /// Runs a call: sign, send, parse; retries busy codes with backoff and
     /// polls again while requested files lag behind the verdict.
-    async fn run(&self, call: &Call, ctx: Option<&WaitUntil>) -> Result<JsValue, Error> {
+    async fn run(
+        &self,
+        call: &Call,
+        ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
+    ) -> Result<JsValue, Error> {
+        let started = now_ms();
+        let outcome = self.attempts(call, ctx, stop).await;
+        let mut fields = vec![
+            ("endpoint", JsValue::from_str(call.kind().name())),
+            ("orderNo", JsValue::from_str(call.order_no())),
+            (
+                "durationMs",
+                JsValue::from_f64(now_ms().saturating_sub(started) as f64),
+            ),
+        ];
+        match &outcome {
+            Ok(answer) => {
+                let answer: &Object = answer.unchecked_ref();
+                fields.push(("ok", own(answer, "ok")));
+                fields.push(("code", own(answer, "code")));
+                self.io.emit("result", &fields);
+            }
+            Err(e) => {
+                fields.push(("error", JsValue::from_str(e.code())));
+                self.io.emit("failure", &fields);
+            }
+        }
+        outcome
+    }
+
+    /// The attempts of one call (see [`Inner::run`]).
+    async fn attempts(
+        &self,
+        call: &Call,
+        ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
+    ) -> Result<JsValue, Error> {
+        check(stop)?;
         let mut ticket = self.ticket(ctx).await?;
         let kind = call.kind();
         let get_file = call.get_file();
         let mut retries = 0;
         let mut polls = 0;
         let mut renewed = false;
+        let event = |kind_: &str, extra: Vec<(&str, JsValue)>| {
+            let mut fields = vec![
+                ("endpoint", JsValue::from_str(kind.name())),
+                ("orderNo", JsValue::from_str(call.order_no())),
+            ];
+            fields.extend(extra);
+            self.io.emit(kind_, &fields);
+        };
         loop {
+            check(stop)?;
             let nonce = crate::nonce::nonce()?;
             let prepared = call.build(&self.config, &ticket, &nonce)?;
-            let body = send(&prepared.outgoing(), self.policy.timeout_ms).await?;
+            let body = send(&prepared.outgoing(), self.policy.timeout_ms, &self.io, stop).await?;
             let answer = Answer::parse(&body)?;
             if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
                 // The service says the ticket is no longer valid: renew it
                 // once and retry once; never loop.
                 if let Some(fresh) = self.renew_ticket(&ticket, ctx).await? {
+                    event(
+                        "renew",
+                        vec![("code", JsValue::from_str(&answer.envelope.code))],
+                    );
                     renewed = true;
                     ticket = fresh;
                     continue;
@@ -225,13 +284,30 @@ impl Inner {
             if is_busy(&answer.envelope.code) && retries < self.policy.retries {
                 retries += 1;
                 let random = crate::nonce::random_u32()?;
-                sleep(self.policy.backoff_ms(retries, random)).await;
+                let delay = self.policy.backoff_ms(retries, random);
+                event(
+                    "retry",
+                    vec![
+                        ("code", JsValue::from_str(&answer.envelope.code)),
+                        ("attempt", JsValue::from(retries)),
+                        ("delayMs", JsValue::from(delay)),
+                    ],
+                );
+                pause(delay, stop).await?;
                 continue;
             }
             let pending = files_pending(kind, get_file, answer.envelope.ok(), |f| answer.has(f));
             if pending && polls < self.policy.file_polls {
                 polls += 1;
-                sleep(self.policy.file_poll_interval_ms).await;
+                let delay = self.policy.file_poll_interval_ms;
+                event(
+                    "poll",
+                    vec![
+                        ("attempt", JsValue::from(polls)),
+                        ("delayMs", JsValue::from(delay)),
+                    ],
+                );
+                pause(delay, stop).await?;
                 continue;
             }
             if let Some(answered) = answer.envelope.order_no.as_deref() {
@@ -251,21 +327,32 @@ impl Inner {
 /// A call's future, boxed.
 type CallFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, Error>>>>;
 
-/// Runs `f` on a call read from the arguments (with the `ctx` found among
-/// them), as a promise.
-fn promise<F>(inner: &Rc<Inner>, call: Result<(Call, Option<WaitUntil>), Error>, f: F) -> Promise
+/// Runs `f` on a call read from the arguments (with the control options
+/// found among them), as a promise.
+fn promise<F>(inner: &Rc<Inner>, call: Result<(Call, Ctl), Error>, f: F) -> Promise
 where
-    F: FnOnce(Rc<Inner>, Call, Option<WaitUntil>) -> CallFuture + 'static,
+    F: FnOnce(Rc<Inner>, Call, Ctl) -> CallFuture + 'static,
 {
     let inner = inner.clone();
     future_to_promise(async move {
-        let (call, ctx) = call.map_err(to_js)?;
-        f(inner, call, ctx).await.map_err(to_js)
+        let (call, ctl) = call.map_err(to_js)?;
+        f(inner, call, ctl).await.map_err(to_js)
     })
 }
 
-fn run(inner: Rc<Inner>, call: Call, ctx: Option<WaitUntil>) -> CallFuture {
-    Box::pin(async move { inner.run(&call, ctx.as_ref()).await })
+impl Inner {
+    /// The end of a call starting now: its signal and deadline (or the
+    /// client's `deadlineMs`).
+    pub(super) fn stop(&self, ctl: &Ctl) -> Result<Option<Stop>, Error> {
+        Stop::new(ctl.signal.clone(), ctl.deadline_ms.or(self.deadline_ms))
+    }
+}
+
+fn run(inner: Rc<Inner>, call: Call, ctl: Ctl) -> CallFuture {
+    Box::pin(async move {
+        let stop = inner.stop(&ctl)?;
+        inner.run(&call, ctl.ctx.as_ref(), stop.as_ref()).await
+    })
 }
 
 #[wasm_bindgen]
@@ -308,7 +395,9 @@ impl FaceIdClient {
         if policy.timeout_ms == 0 {
             return Err(Error::InvalidOption("timeoutMs must be at least 1".into()));
         }
-        let ticket = ticket_source(options, &config, policy.timeout_ms)?;
+        let io = options::io(options)?;
+        let deadline_ms = options::deadline(options)?;
+        let ticket = ticket_source(options, &config, policy.timeout_ms, &io)?;
         let ticket_error_codes =
             options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
         let login_url = options::string(options, "loginUrl", Error::InvalidUrl)?;
@@ -329,6 +418,8 @@ impl FaceIdClient {
                 policy,
                 login_url: login_url.map(|u| u.trim_end_matches('/').to_owned()),
                 recent: Default::default(),
+                io,
+                deadline_ms,
             }),
         })
     }
@@ -340,7 +431,7 @@ impl FaceIdClient {
                 order_no,
                 get_file: get_file_option(kind, options)?,
             };
-            Ok((call, ctx_option(options)?))
+            Ok((call, ctl_option(options)?))
         });
         promise(&self.inner, call, run)
     }
@@ -432,7 +523,7 @@ impl FaceIdClient {
     ) -> Promise {
         let call = options::object(input, "idCardOcr input", false)
             .and_then(|()| options::get(input, "orderNo"))
-            .and_then(|order_no| Ok((id_card_ocr_call(&order_no, input)?, ctx_option(input)?)));
+            .and_then(|order_no| Ok((id_card_ocr_call(&order_no, input)?, ctl_option(input)?)));
         promise(&self.inner, call, run)
     }
 
@@ -467,11 +558,11 @@ impl FaceIdClient {
                         get_file: get_file_option(kind, &options)?,
                     }
                 };
-                Ok((call, ctx_option(&options)?))
+                Ok((call, ctl_option(&options)?))
             });
-        promise(&self.inner, call, |inner, call, ctx| {
+        promise(&self.inner, call, |inner, call, ctl| {
             Box::pin(async move {
-                let ticket = inner.ticket(ctx.as_ref()).await?;
+                let ticket = inner.ticket(ctl.ctx.as_ref()).await?;
                 let nonce = crate::nonce::nonce()?;
                 let prepared = call.build(&inner.config, &ticket, &nonce)?;
                 Ok(request_js(&prepared))
@@ -490,7 +581,9 @@ impl FaceIdClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let user_id = options::bounded(user_id, "userId", Error::InvalidUserId);
-        let ctx = options::object(&options, "options", true).and_then(|()| ctx_option(&options));
+        let ctx = options::object(&options, "options", true)
+            .and_then(|()| ctl_option(&options))
+            .map(|c| c.ctx);
         future_to_promise(async move {
             let ctx = ctx.map_err(to_js)?;
             let user_id = user_id
@@ -523,9 +616,11 @@ impl FaceIdClient {
             Ok(i)
         });
         future_to_promise(async move {
-            let (input, ctx) = input.map_err(to_js)?;
+            let (input, ctl) = input.map_err(to_js)?;
+            let stop = inner.stop(&ctl).map_err(to_js)?;
+            let ctx = ctl.ctx;
             inner
-                .start_face(Rc::new(input), ctx.as_ref())
+                .start_face(Rc::new(input), ctx.as_ref(), stop.as_ref())
                 .await
                 .map_err(to_js)
         })

@@ -435,7 +435,7 @@ impl Handler {
             redirect_type: self.redirect_type.clone(),
         };
         let order_no = input.order_no.clone();
-        let started = self.client.start_face(Rc::new(input), ctx).await?;
+        let started = self.client.start_face(Rc::new(input), ctx, None).await?;
         let grant = self.grant(TokenKind::Face, &order_no, Some(&who.user_id))?;
         let out = Object::new();
         define_value(&out, "ok", &JsValue::TRUE);
@@ -505,7 +505,7 @@ impl Handler {
         let query = Route::Result(kind).kind().unwrap_or(Kind::FaceResult);
         let answer = self
             .client
-            .query(query, order_no.clone(), self.get_file(query), ctx)
+            .query(query, order_no.clone(), self.get_file(query), ctx, None)
             .await?;
         Ok(json_response(&self.trimmed(query, &answer), 200, &[]))
     }
@@ -642,7 +642,7 @@ impl Handler {
         let order_no = crate::nonce::nonce()?;
         let answer = self
             .client
-            .id_card_ocr(&order_no, &input.into(), ctx)
+            .id_card_ocr(&order_no, &input.into(), ctx, None)
             .await?;
         let out = self.trimmed(Kind::IdCardOcr, &answer);
         let grant = self.grant(

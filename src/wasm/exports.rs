@@ -63,7 +63,8 @@ export type FaceIdErrorCode =
   | "NOT_FOUND"
   | "METHOD_NOT_ALLOWED"
   | "BODY_TOO_LARGE"
-  | "INVALID_BODY";
+  | "INVALID_BODY"
+  | "ABORTED";
 "#;
 
 /// The longest `sign()` options accepted before packing: the fields'

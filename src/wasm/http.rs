@@ -10,9 +10,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::boundary::{describe_type, own_value};
+use super::boundary::{define_value, describe_type, own_value};
 use super::sys::{
-    clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, Response,
+    clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, AbortSignal, Response,
 };
 use crate::error::Error;
 
@@ -112,6 +112,129 @@ pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>
     }
 }
 
+/// What a caller plugs into every exchange: its own `fetch` (a service
+/// binding, a proxy, a test double) and an event hook.
+#[derive(Clone, Default)]
+pub struct Io {
+    /// Used instead of the global `fetch` when given.
+    pub fetch: Option<Function>,
+    /// `onEvent(event)`: told of each request, retry, file poll, ticket
+    /// refresh and failure, with timings and codes, never a secret.
+    pub on_event: Option<Function>,
+}
+
+impl Io {
+    /// Reports an event `{ type, ...fields }`. A hook that throws never
+    /// breaks the call.
+    pub fn emit(&self, kind: &str, fields: &[(&str, JsValue)]) {
+        if let Some(f) = &self.on_event {
+            let event = Object::new();
+            define_value(&event, "type", &JsValue::from_str(kind));
+            for (k, v) in fields {
+                define_value(&event, k, v);
+            }
+            let _ = f.call1(&JsValue::UNDEFINED, &event);
+        }
+    }
+}
+
+/// The end of a whole call (its attempts, retries and polls): the caller's
+/// `signal` and its `deadlineMs`, as one `AbortSignal`.
+#[derive(Clone)]
+pub struct Stop {
+    signal: AbortSignal,
+    deadline_ms: Option<u32>,
+}
+
+impl Stop {
+    /// `None` when there is neither a signal nor a deadline.
+    pub fn new(
+        signal: Option<AbortSignal>,
+        deadline_ms: Option<u32>,
+    ) -> Result<Option<Stop>, Error> {
+        let timer = match deadline_ms {
+            Some(ms) => Some(AbortSignal::timeout(ms).map_err(|_| {
+                Error::InvalidOption(
+                    "deadlineMs needs AbortSignal.timeout, which this platform lacks".into(),
+                )
+            })?),
+            None => None,
+        };
+        let signal = match (signal, timer) {
+            (None, None) => return Ok(None),
+            (Some(s), None) | (None, Some(s)) => s,
+            (Some(a), Some(b)) => AbortSignal::any(&Array::of2(&a, &b)).map_err(|_| {
+                Error::InvalidOption(
+                    "signal with deadlineMs needs AbortSignal.any, which this platform lacks"
+                        .into(),
+                )
+            })?,
+        };
+        Ok(Some(Stop {
+            signal,
+            deadline_ms,
+        }))
+    }
+
+    /// The error of a stopped call: `TIMEOUT` past `deadlineMs`, `ABORTED`
+    /// when the caller's signal fired.
+    pub fn error(&self) -> Error {
+        let reason = self.signal.reason();
+        let name = Reflect::get(&reason, &"name".into())
+            .ok()
+            .and_then(|n| n.as_string());
+        match (name.as_deref(), self.deadline_ms) {
+            (Some("TimeoutError"), Some(ms)) => Error::Timeout(format!(
+                "the call did not finish within {ms} ms (deadlineMs), retries and file polls included"
+            )),
+            _ => Error::Aborted("the call was aborted by its signal".into()),
+        }
+    }
+
+    /// `Err` once the call has been stopped.
+    pub fn check(&self) -> Result<(), Error> {
+        if self.signal.aborted() {
+            Err(self.error())
+        } else {
+            Ok(())
+        }
+    }
+
+    fn signal(&self) -> &AbortSignal {
+        &self.signal
+    }
+}
+
+/// Checks an optional stop.
+pub fn check(stop: Option<&Stop>) -> Result<(), Error> {
+    stop.map_or(Ok(()), Stop::check)
+}
+
+/// Sleeps `ms`, or less when `stop` fires first (then `Err`).
+pub async fn pause(ms: u32, stop: Option<&Stop>) -> Result<(), Error> {
+    let Some(stop) = stop else {
+        sleep(ms).await;
+        return Ok(());
+    };
+    stop.check()?;
+    // Wakes on the timer or on the signal, whichever comes first; the
+    // listener is removed afterwards (its own signal) and the timer cleared.
+    let cleanup = AbortController::new();
+    let mut timer = JsValue::UNDEFINED;
+    let promise = Promise::new(&mut |resolve, _reject| {
+        timer = set_timeout(&resolve, ms);
+        let options = Object::new();
+        define_value(&options, "once", &JsValue::TRUE);
+        define_value(&options, "signal", &cleanup.signal());
+        stop.signal()
+            .add_event_listener("abort", &resolve, &options);
+    });
+    let _ = JsFuture::from(promise).await;
+    clear_timeout(&timer);
+    cleanup.abort();
+    stop.check()
+}
+
 /// One HTTP exchange to make: everything `fetch` needs, and how to name it
 /// in messages (method and path only: URLs can carry the secret, a token or
 /// a signature and never appear in an error).
@@ -129,8 +252,42 @@ pub struct Outgoing<'a> {
 }
 
 /// Sends `request` and returns the body text (a JS string), enforcing
-/// `timeout_ms` over the whole exchange with an `AbortController`.
-pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Error> {
+/// `timeout_ms` over the whole exchange with an `AbortController`, and
+/// stopping early when `stop` fires. Reports it to `io`'s event hook.
+pub async fn send(
+    request: &Outgoing<'_>,
+    timeout_ms: u32,
+    io: &Io,
+    stop: Option<&Stop>,
+) -> Result<JsValue, Error> {
+    check(stop)?;
+    let started = js_sys::Date::now();
+    let result = send_once(request, timeout_ms, io, stop).await;
+    let mut fields = vec![
+        ("method", JsValue::from_str(request.method)),
+        ("path", JsValue::from_str(request.path)),
+        (
+            "durationMs",
+            JsValue::from_f64((js_sys::Date::now() - started).max(0.0)),
+        ),
+    ];
+    match &result {
+        Ok((status, _)) => fields.push(("status", JsValue::from(*status))),
+        Err(e) => {
+            fields.push(("status", e.status().map_or(JsValue::NULL, JsValue::from)));
+            fields.push(("error", JsValue::from_str(e.code())));
+        }
+    }
+    io.emit("request", &fields);
+    result.map(|(_, text)| text)
+}
+
+async fn send_once(
+    request: &Outgoing<'_>,
+    timeout_ms: u32,
+    io: &Io,
+    stop: Option<&Stop>,
+) -> Result<(u16, JsValue), Error> {
     let controller = AbortController::new();
     let init = Object::new();
     let set = |k: &str, v: &JsValue| {
@@ -142,7 +299,12 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
     if let Some(body) = request.body {
         set("body", body);
     }
-    set("signal", &controller.signal());
+    let signal = match stop {
+        Some(stop) => AbortSignal::any(&Array::of2(&controller.signal(), stop.signal()))
+            .unwrap_or_else(|_| controller.signal()),
+        None => controller.signal(),
+    };
+    set("signal", &signal);
 
     let timed_out = Rc::new(Cell::new(false));
     let deadline = {
@@ -153,7 +315,7 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
             controller.abort();
         })
     };
-    let outcome = exchange(request, &init).await;
+    let outcome = exchange(request, &init, io).await;
     drop(deadline);
 
     let what = || format!("{} {}", request.method, request.path);
@@ -163,26 +325,42 @@ pub async fn send(request: &Outgoing<'_>, timeout_ms: u32) -> Result<JsValue, Er
             what(),
             e.message()
         ))),
+        Err(_) if stop.is_some_and(|s| s.check().is_err()) => Err(check(stop)
+            .err()
+            .unwrap_or_else(|| Error::Aborted("aborted".into()))),
         Err(e) => Err(e),
         Ok((status, _)) if !(200..300).contains(&status) => Err(Error::HttpStatus {
             status,
             message: format!("{} answered HTTP {status}", what()),
         }),
-        Ok((_, text)) => Ok(text),
+        Ok(answer) => Ok(answer),
     }
 }
 
-/// `fetch`, then the body as text.
-async fn exchange(request: &Outgoing<'_>, init: &Object) -> Result<(u16, JsValue), Error> {
+/// `fetch` (the caller's, or the global one), then the body as text.
+async fn exchange(request: &Outgoing<'_>, init: &Object, io: &Io) -> Result<(u16, JsValue), Error> {
     let what = || format!("{} {}", request.method, request.path);
     let failed = |stage: &str, e: JsValue| {
         Error::Network(format!("{} failed {stage}: {}", what(), network_detail(&e)))
     };
-    let promise = fetch(request.url, init).map_err(|e| failed("to start", e))?;
-    let response: Response = JsFuture::from(promise)
+    let promise = match &io.fetch {
+        Some(f) => f
+            .call2(&JsValue::UNDEFINED, &JsValue::from_str(request.url), init)
+            .map(|v| Promise::resolve(&v)),
+        None => fetch(request.url, init),
+    }
+    .map_err(|e| failed("to start", e))?;
+    let response = JsFuture::from(promise)
         .await
-        .map_err(|e| failed("to connect", e))?
-        .unchecked_into();
+        .map_err(|e| failed("to connect", e))?;
+    if !response.is_object() {
+        return Err(Error::Network(format!(
+            "{} failed: fetch resolved to {}, not a Response",
+            what(),
+            describe_type(&response)
+        )));
+    }
+    let response: Response = response.unchecked_into();
     let status = response.status();
     let text = response
         .text()

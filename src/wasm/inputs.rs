@@ -12,6 +12,7 @@ use super::call::{Call, StartInput};
 use super::flight::WaitUntil;
 use super::http::is_plain_object;
 use super::options;
+use super::sys::AbortSignal;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, SourcePhoto};
@@ -131,7 +132,7 @@ pub(super) fn short_option(input: &JsValue, key: &str, default: &str) -> Result<
 }
 
 /// Reads and checks the input of `startFace` (and its `ctx`).
-pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Option<WaitUntil>), Error> {
+pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
     options::object(input, "startFace input", false)?;
     let order_no = match options::get(input, "orderNo")? {
         v if options::absent(&v) => crate::nonce::nonce()?,
@@ -177,7 +178,7 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Option<WaitUnt
         from: short_option(input, "from", "browser")?,
         redirect_type: short_option(input, "redirectType", "")?,
     };
-    Ok((start, ctx_option(input)?))
+    Ok((start, ctl_option(input)?))
 }
 
 /// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
@@ -277,8 +278,34 @@ pub(super) fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
     out.into()
 }
 
-/// The request context among a call's options (`options.ctx`): a Worker's
-/// `ctx`, whose `waitUntil` keeps a ticket refresh alive after the response.
-pub(super) fn ctx_option(options: &JsValue) -> Result<Option<WaitUntil>, Error> {
-    WaitUntil::from_js(&options::get(options, "ctx")?)
+/// A call's control options.
+pub(super) struct Ctl {
+    /// `ctx`: a Worker's `ctx`, whose `waitUntil` keeps a ticket refresh
+    /// alive after the response.
+    pub ctx: Option<WaitUntil>,
+    /// `signal`: aborts the whole call.
+    pub signal: Option<AbortSignal>,
+    /// `deadlineMs`: the whole call's deadline (retries and polls included).
+    pub deadline_ms: Option<u32>,
+}
+
+/// Reads `{ ctx, signal, deadlineMs }` among a call's options.
+pub(super) fn ctl_option(options: &JsValue) -> Result<Ctl, Error> {
+    let ctx = WaitUntil::from_js(&options::get(options, "ctx")?)?;
+    let signal = options::get(options, "signal")?;
+    let signal = if options::absent(&signal) {
+        None
+    } else {
+        Some(signal.dyn_into::<AbortSignal>().map_err(|v| {
+            Error::InvalidOption(format!(
+                "signal must be an AbortSignal; got {}",
+                describe_type(&v)
+            ))
+        })?)
+    };
+    Ok(Ctl {
+        ctx,
+        signal,
+        deadline_ms: options::deadline(options)?,
+    })
 }

@@ -129,3 +129,38 @@ pub fn schedule(options: &JsValue) -> Result<crate::tickets::Schedule, Error> {
     }
     Ok(schedule)
 }
+
+/// `deadlineMs`: 1 ms to one hour, or absent.
+pub fn deadline(obj: &JsValue) -> Result<Option<u32>, Error> {
+    match whole(obj, "deadlineMs", 3_600_000)? {
+        Some(0) => Err(Error::InvalidOption("deadlineMs must be at least 1".into())),
+        other => Ok(other),
+    }
+}
+
+/// An optional function option.
+pub fn function(obj: &JsValue, key: &str, what: &str) -> Result<Option<js_sys::Function>, Error> {
+    use wasm_bindgen::JsCast;
+    let value = get(obj, key)?;
+    if absent(&value) {
+        return Ok(None);
+    }
+    value.dyn_into::<js_sys::Function>().map(Some).map_err(|v| {
+        Error::InvalidOption(format!(
+            "{key} must be a function ({what}); got {}",
+            describe_type(&v)
+        ))
+    })
+}
+
+/// `fetch` and `onEvent`, the caller's hooks into every exchange.
+pub fn io(obj: &JsValue) -> Result<super::http::Io, Error> {
+    Ok(super::http::Io {
+        fetch: function(
+            obj,
+            "fetch",
+            "(url, init) => Promise<Response>, like the global fetch",
+        )?,
+        on_event: function(obj, "onEvent", "(event) => void")?,
+    })
+}

@@ -61,7 +61,8 @@ pub struct OwnerReader {
     /// the refused ticket back).
     renewal: Flight,
     renewing: RefCell<Option<String>>,
-    last_error: RefCell<Option<String>>,
+    /// The last failure: its code, message and time.
+    last_error: RefCell<Option<(&'static str, String, u64)>>,
 }
 
 impl OwnerReader {
@@ -161,9 +162,13 @@ impl OwnerReader {
     fn unavailable(&self) -> Error {
         Error::TicketUnavailable(format!(
             "the TicketOwner Durable Object gave no valid SIGN ticket ({})",
-            self.last_error.borrow().clone().unwrap_or_else(|| {
-                "its answer did not arrive within the deadline (the request that asked may have ended)".into()
-            })
+            self.last_error
+                .borrow()
+                .as_ref()
+                .map(|(code, message, _)| format!("{code}: {message}"))
+                .unwrap_or_else(|| {
+                    "its answer did not arrive within the deadline (the request that asked may have ended)".into()
+                })
         ))
     }
 
@@ -191,8 +196,11 @@ impl OwnerReader {
                         .and_then(|e| e.parse().ok())
                         .unwrap_or(0);
                     if crate::validate::ticket(&value).is_err() {
-                        *this.last_error.borrow_mut() =
-                            Some("BAD_RESPONSE: its answer held no valid ticket".into());
+                        *this.last_error.borrow_mut() = Some((
+                            "BAD_RESPONSE",
+                            "its answer held no valid ticket".into(),
+                            now_ms(),
+                        ));
                         return;
                     }
                     let previous = field(&top, "previous")
@@ -206,7 +214,8 @@ impl OwnerReader {
                     this.last_error.borrow_mut().take();
                 }
                 Err(e) => {
-                    *this.last_error.borrow_mut() = Some(format!("{}: {}", e.code(), e.message()));
+                    *this.last_error.borrow_mut() =
+                        Some((e.code(), e.message().to_owned(), now_ms()));
                 }
             }
             if renewal {
@@ -313,13 +322,17 @@ impl OwnerReader {
             "refreshing",
             JsValue::from_bool(self.read.running() || self.renewal.running()),
         );
-        set(
-            "lastError",
-            self.last_error
-                .borrow()
-                .as_deref()
-                .map_or(JsValue::NULL, JsValue::from_str),
-        );
+        let error = match self.last_error.borrow().as_ref() {
+            Some((code, message, at)) => {
+                let e = Object::new();
+                let _ = Reflect::set(&e, &"code".into(), &JsValue::from_str(code));
+                let _ = Reflect::set(&e, &"message".into(), &JsValue::from_str(message));
+                let _ = Reflect::set(&e, &"at".into(), &JsValue::from_f64(*at as f64));
+                e.into()
+            }
+            None => JsValue::NULL,
+        };
+        set("lastError", error);
         o.into()
     }
 }
@@ -380,6 +393,7 @@ impl TicketManager {
             timeout_ms,
             options::schedule(options)?,
             None,
+            options::io(options)?,
         );
         Ok(TicketManager {
             manager: Rc::new(manager),

@@ -5,13 +5,13 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Reflect};
+use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::describe_type;
+use super::boundary::{define_value, describe_type, own_value};
 use super::flight::WaitUntil;
-use super::http::{error_name, within};
+use super::http::{error_name, within, Io};
 use super::options;
 use super::owner::OwnerReader;
 use super::tickets::{Manager, Store};
@@ -128,17 +128,48 @@ impl TicketSource {
         matches!(self, TicketSource::Managed(_) | TicketSource::Owner(_))
     }
 
-    /// `ticketStatus()`: ages, expiries and errors, never a value.
+    /// `ticketStatus()`: ages, expiries and errors, never a value; the same
+    /// keys whatever the source (`null`, `0` or `false` where a source has
+    /// nothing to say).
     pub fn status_js(&self) -> JsValue {
-        match self {
+        let status: JsValue = match self {
             TicketSource::Managed(m) => m.status_js(),
             TicketSource::Owner(o) => o.status_js(),
             other => {
                 let o = Object::new();
-                let _ = Reflect::set(&o, &"source".into(), &other.name().into());
+                define_value(&o, "source", &other.name().into());
+                let known = matches!(other, TicketSource::Fixed(_));
+                define_value(
+                    &o,
+                    "hasTicket",
+                    &if known { JsValue::TRUE } else { JsValue::NULL },
+                );
                 o.into()
             }
+        };
+        for (key, default) in [
+            ("hasTicket", JsValue::NULL),
+            ("ticketAgeMs", JsValue::NULL),
+            ("ticketExpiresInMs", JsValue::NULL),
+            ("tokenAgeMs", JsValue::NULL),
+            ("tokenExpiresInMs", JsValue::NULL),
+            ("nextRefreshInMs", JsValue::NULL),
+            ("lastRefreshAt", JsValue::NULL),
+            ("refreshes", JsValue::from(0)),
+            ("refreshing", JsValue::FALSE),
+            ("abandonedRefreshes", JsValue::from(0)),
+            ("failures", JsValue::from(0)),
+            ("retryInMs", JsValue::from(0)),
+            ("cachedAgeMs", JsValue::NULL),
+            ("lastError", JsValue::NULL),
+            ("storeError", JsValue::NULL),
+            ("storeReadAgeMs", JsValue::NULL),
+        ] {
+            if own_value(&status, key).is_ok_and(|v| v.is_undefined()) {
+                define_value(&status, key, &default);
+            }
         }
+        status
     }
 }
 
@@ -148,6 +179,7 @@ pub(super) fn ticket_source(
     options: &JsValue,
     config: &Config,
     timeout_ms: u32,
+    io: &Io,
 ) -> Result<TicketSource, Error> {
     let names = ["ticket", "ticketProvider", "secret", "ticketOwner"];
     let mut given = Vec::new();
@@ -203,6 +235,7 @@ pub(super) fn ticket_source(
                 timeout_ms,
                 schedule,
                 store,
+                io.clone(),
             ))))
         }
         Some(_) => {

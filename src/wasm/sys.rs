@@ -34,7 +34,7 @@ extern "C" {
 
     /// `controller.signal`.
     #[wasm_bindgen(method, getter)]
-    pub fn signal(this: &AbortController) -> JsValue;
+    pub fn signal(this: &AbortController) -> AbortSignal;
 
     /// `controller.abort()`.
     #[wasm_bindgen(method)]
@@ -50,4 +50,33 @@ extern "C" {
     /// `response.text()`.
     #[wasm_bindgen(method, catch)]
     pub fn text(this: &Response) -> Result<Promise, JsValue>;
+
+    /// `AbortSignal`.
+    #[derive(Clone)]
+    pub type AbortSignal;
+
+    /// `AbortSignal.any(signals)`: aborts when any of them does.
+    #[wasm_bindgen(static_method_of = AbortSignal, js_name = any, catch)]
+    pub fn any(signals: &js_sys::Array) -> Result<AbortSignal, JsValue>;
+
+    /// `AbortSignal.timeout(ms)`: aborts with a `TimeoutError` after `ms`.
+    #[wasm_bindgen(static_method_of = AbortSignal, js_name = timeout, catch)]
+    pub fn timeout(ms: u32) -> Result<AbortSignal, JsValue>;
+
+    /// `signal.aborted`.
+    #[wasm_bindgen(method, getter)]
+    pub fn aborted(this: &AbortSignal) -> bool;
+
+    /// `signal.reason`.
+    #[wasm_bindgen(method, getter)]
+    pub fn reason(this: &AbortSignal) -> JsValue;
+
+    /// `signal.addEventListener(type, listener, options)`.
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    pub fn add_event_listener(
+        this: &AbortSignal,
+        kind: &str,
+        listener: &js_sys::Function,
+        options: &JsValue,
+    );
 }

@@ -15,7 +15,7 @@ use wasm_bindgen_futures::JsFuture;
 use super::boundary::describe_type;
 use super::flight::{run, Flight, WaitUntil};
 use super::http::{
-    call_method, error_name, field, now_ms, parse_object, send, sleep, within, Outgoing,
+    call_method, error_name, field, now_ms, parse_object, send, sleep, within, Io, Outgoing,
 };
 use crate::error::Error;
 use crate::tickets::{
@@ -142,6 +142,8 @@ pub struct Manager {
     /// Digest of the last ticket the service refused: never adopted again
     /// from the store.
     refused: RefCell<Option<String>>,
+    /// The caller's `fetch` and `onEvent`.
+    io: Io,
 }
 
 impl Manager {
@@ -153,6 +155,7 @@ impl Manager {
         timeout_ms: u32,
         schedule: Schedule,
         store: Option<Store>,
+        io: Io,
     ) -> Manager {
         Manager {
             app_id: app_id.to_owned(),
@@ -164,6 +167,7 @@ impl Manager {
             flight: Flight::default(),
             store,
             refused: RefCell::new(None),
+            io,
         }
     }
 
@@ -514,9 +518,28 @@ impl Manager {
         self.state.borrow_mut().refreshed(token, ticket, now_ms());
     }
 
+    /// [`Manager::mint`], reported to the event hook as a `refresh`.
+    async fn fetch(&self, id: u64) -> Result<(Credential, Credential), Error> {
+        let started = now_ms();
+        let outcome = self.mint(id).await;
+        let mut fields = vec![
+            ("source", JsValue::from_str("secret")),
+            (
+                "durationMs",
+                JsValue::from_f64(now_ms().saturating_sub(started) as f64),
+            ),
+            ("ok", JsValue::from_bool(outcome.is_ok())),
+        ];
+        if let Err(e) = &outcome {
+            fields.push(("error", JsValue::from_str(e.code())));
+        }
+        self.io.emit("refresh", &fields);
+        outcome
+    }
+
     /// A new access token (or the one an unfinished refresh minted), then a
     /// SIGN ticket minted from it.
-    async fn fetch(&self, id: u64) -> Result<(Credential, Credential), Error> {
+    async fn mint(&self, id: u64) -> Result<(Credential, Credential), Error> {
         let minted = self
             .state
             .borrow()
@@ -597,7 +620,7 @@ impl Manager {
             body: None,
             path,
         };
-        parse_object(&send(&out, self.timeout_ms).await?)
+        parse_object(&send(&out, self.timeout_ms, &self.io, None).await?)
     }
 
     /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s).

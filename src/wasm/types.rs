@@ -53,6 +53,12 @@ export interface FaceIdClientOptions {
   kycUrl?: string;
   /** Replaces `https://{optimalDomain}` in the face page URL that `startFace` builds (a private deployment, a simulator). */
   loginUrl?: string;
+  /** Used instead of the global `fetch` for every request (a service binding, a proxy, a test double). */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** Told of each request, retry, file poll, ticket refresh, result and failure, with timings and codes; never a secret. A hook that throws is ignored. */
+  onEvent?: (event: FaceIdEvent) => void;
+  /** Every call's deadline, retries and file polls included (a call's own `deadlineMs` wins). None by default. */
+  deadlineMs?: number;
   /** Deadline per request, body included; default 10000. */
   timeoutMs?: number;
   /** Retries after a busy code (999999/999998/999997); default 2. */
@@ -92,6 +98,10 @@ export interface CallContextOptions {
    * the client goes away.
    */
   ctx?: WaitUntilContext;
+  /** Aborts the whole call (its attempts, retries and file polls): it rejects with `ABORTED`. */
+  signal?: AbortSignal;
+  /** The whole call's deadline, retries and file polls included (besides `timeoutMs` per attempt): past it, `TIMEOUT`. Default: the client's `deadlineMs`. */
+  deadlineMs?: number;
 }
 
 /** Options of `idCardOcrResult` and `bankCardOcrResult`: `getFile: true` returns the images. */
@@ -137,9 +147,7 @@ export interface CodeInfo {
 }
 
 /** Every query resolves to this, whatever the business code. */
-export interface QueryResult<T> {
-  /** `code === "0"`. */
-  ok: boolean;
+interface QueryResultBase<T> {
   /** The business code, verbatim. */
   code: string;
   /** The service's message, verbatim. */
@@ -155,6 +163,11 @@ export interface QueryResult<T> {
   /** Files were asked for, the verdict is there, but the files were still missing after polling. */
   filesPending: boolean;
 }
+
+/** Every query resolves to this, whatever the business code: narrow on `ok`. */
+export type QueryResult<T> =
+  | (QueryResultBase<T> & { ok: true; code: "0" })
+  | (QueryResultBase<Partial<T>> & { ok: false });
 
 /** A decoded photo or video. */
 export interface MediaFile {
@@ -319,30 +332,41 @@ export interface DurableObjectNamespaceLike {
 /** What `client.ticketStatus()` and `TicketManager.status()` show: never a ticket, token or secret. */
 export interface TicketStatus {
   source: "ticket" | "ticketProvider" | "secret" | "secret+store" | "ticketOwner";
-  hasTicket?: boolean;
-  ticketAgeMs?: number | null;
-  ticketExpiresInMs?: number | null;
-  tokenAgeMs?: number | null;
-  tokenExpiresInMs?: number | null;
-  nextRefreshInMs?: number | null;
+  /** A usable SIGN ticket is at hand (`null`: unknown, for a `ticketProvider`). */
+  hasTicket: boolean | null;
+  ticketAgeMs: number | null;
+  ticketExpiresInMs: number | null;
+  tokenAgeMs: number | null;
+  tokenExpiresInMs: number | null;
+  nextRefreshInMs: number | null;
   /** Epoch ms of the last successful refresh. */
-  lastRefreshAt?: number | null;
-  refreshes?: number;
-  /** A refresh is running (and not past its deadline). */
-  refreshing?: boolean;
+  lastRefreshAt: number | null;
+  refreshes: number;
+  /** A refresh (or, with `ticketOwner`, a read of the owner) is running and not past its deadline. */
+  refreshing: boolean;
   /** Refreshes that did not finish within their deadline and were replaced (their request ended early, say). */
-  abandonedRefreshes?: number;
-  failures?: number;
+  abandonedRefreshes: number;
+  failures: number;
   /** After failures: milliseconds before the next attempt is allowed (0: now). */
-  retryInMs?: number;
+  retryInMs: number;
   /** ticketOwner: age of the isolate's copy. */
-  cachedAgeMs?: number | null;
-  lastError?: { code: string; message: string; at: number } | string | null;
+  cachedAgeMs: number | null;
+  lastError: { code: string; message: string; at: number } | null;
   /** With a store: why the last refresh could not be written there (its ticket is still used here), or null. */
-  storeError?: { code: string; message: string; at: number } | null;
+  storeError: { code: string; message: string; at: number } | null;
   /** With a store: age of the last read of it. */
-  storeReadAgeMs?: number | null;
+  storeReadAgeMs: number | null;
 }
+
+/** What `onEvent` is told. Paths never carry a query string; nothing here is secret. */
+export type FaceIdEvent =
+  | { type: "request"; method: string; path: string; status: number | null; durationMs: number; error?: FaceIdErrorCode }
+  | { type: "retry"; endpoint: string; orderNo: string; code: string; attempt: number; delayMs: number }
+  | { type: "poll"; endpoint: string; orderNo: string; attempt: number; delayMs: number }
+  | { type: "renew"; endpoint: string; orderNo: string; code: string }
+  | { type: "refresh"; source: "secret"; ok: boolean; durationMs: number; error?: FaceIdErrorCode }
+  | { type: "result"; endpoint: string; orderNo: string; ok: boolean; code: string; durationMs: number }
+  | { type: "failure"; endpoint: string; orderNo: string; error: FaceIdErrorCode; durationMs: number };
 
 /** Options of `new TicketManager(...)` (the engine of the `TicketOwner` Durable Object). */
 export interface TicketManagerOptions {
@@ -352,6 +376,10 @@ export interface TicketManagerOptions {
   serverUrl?: string;
   timeoutMs?: number;
   refreshIntervalMs?: number;
+  /** As `FaceIdClientOptions.fetch`. */
+  fetch?: (url: string, init: RequestInit) => Promise<Response>;
+  /** As `FaceIdClientOptions.onEvent` (ticket refreshes and their requests). */
+  onEvent?: (event: FaceIdEvent) => void;
 }
 
 /** Input of `client.startFace`. */

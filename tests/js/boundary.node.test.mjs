@@ -261,7 +261,14 @@ process.stdout.write(JSON.stringify(out));
     assert.equal(leaks(stdout), false, "the ticket shows in an error");
 
     assert.deepEqual(r.fixed, { value: {
-      code: "0", status: { source: "ticket" },
+      code: "0",
+      // One shape whatever the source; nothing read from the prototype.
+      status: {
+        source: "ticket", hasTicket: true, ticketAgeMs: null, ticketExpiresInMs: null, tokenAgeMs: null,
+        tokenExpiresInMs: null, nextRefreshInMs: null, lastRefreshAt: null, refreshes: 0, refreshing: false,
+        abandonedRefreshes: 0, failures: 0, retryInMs: 0, cachedAgeMs: null, lastError: null, storeError: null,
+        storeReadAgeMs: null,
+      },
       summary: { appId: sim.appId, version: "1.0.0", serverUrl: sim.url, kycUrl: sim.url, ticketSource: "ticket" },
     } }, JSON.stringify(r.fixed));
     assert.deepEqual(r.defaults, { value: {

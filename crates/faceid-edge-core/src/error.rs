@@ -103,6 +103,8 @@ pub enum Error {
     /// Edge handler: the request body is not what the route takes
     /// (malformed JSON, a missing field, a wrong content type).
     InvalidBody(String),
+    /// The call's `signal` fired before it finished.
+    Aborted(String),
 }
 
 impl Error {
@@ -139,6 +141,7 @@ impl Error {
             Error::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Error::BodyTooLarge(_) => "BODY_TOO_LARGE",
             Error::InvalidBody(_) => "INVALID_BODY",
+            Error::Aborted(_) => "ABORTED",
         }
     }
 
@@ -172,7 +175,8 @@ impl Error {
             | Error::NotFound(m)
             | Error::MethodNotAllowed { message: m, .. }
             | Error::BodyTooLarge(m)
-            | Error::InvalidBody(m) => m,
+            | Error::InvalidBody(m)
+            | Error::Aborted(m) => m,
         }
     }
 
@@ -211,6 +215,8 @@ impl Error {
             | Error::Rejected { .. } => 502,
             Error::TicketUnavailable(_) => 503,
             Error::RandomUnavailable(_) | Error::NotInitialized(_) => 500,
+            // The client went away: nobody reads the answer.
+            Error::Aborted(_) => 499,
             _ => 400,
         }
     }
@@ -245,6 +251,7 @@ impl Error {
         "METHOD_NOT_ALLOWED",
         "BODY_TOO_LARGE",
         "INVALID_BODY",
+        "ABORTED",
     ];
 }
 
@@ -303,6 +310,7 @@ mod tests {
             },
             Error::BodyTooLarge(String::new()),
             Error::InvalidBody(String::new()),
+            Error::Aborted(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
