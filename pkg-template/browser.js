@@ -22,7 +22,7 @@ export default function init(input) {
         loaded = true;
       },
       (error) => {
-        throw input === undefined ? notFound(url, error) : error;
+        throw input == null ? notFound(url, error) : error;
       },
     );
   }
@@ -33,14 +33,11 @@ export default function init(input) {
 function notFound(url, cause) {
   // Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/
   // without the .wasm, and answers that URL with its HTML page.
-  const vite = /\/\.vite\/deps[^/]*\//.test(url.pathname)
-    ? ` Vite's dependency pre-bundling moved faceid-edge away from its .wasm: add \`optimizeDeps: { exclude: ["faceid-edge"] }\` to vite.config.js.`
-    : "";
-  return new Error(
-    `faceid-edge: could not load its WebAssembly from ${url.href} (${cause && cause.message}).${vite} ` +
-      "A bundler must ship faceid_edge_bg.wasm beside this module, or pass its URL: await init(url).",
-    { cause },
-  );
+  const hint = /\/\.vite\/deps[^/]*\//.test(url.pathname)
+    ? "Vite's dependency pre-bundling moved faceid-edge away from its .wasm: add " +
+      '`optimizeDeps: { exclude: ["faceid-edge"] }` to vite.config.js.'
+    : "A bundler must put faceid_edge_bg.wasm beside this module, or pass its URL: await init(url).";
+  return new Error(`faceid-edge: could not load its WebAssembly from ${url.href} (${cause && cause.message}). ${hint}`, { cause });
 }
 
 function notLoaded(name) {
