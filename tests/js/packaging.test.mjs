@@ -21,9 +21,12 @@ const pkg = installedPackage();
 const BIN = join(repoRoot, "node_modules", ".bin");
 const bin = (name) => join(BIN, name);
 const TYPE_ROOTS = [join(repoRoot, "node_modules", "@types")];
-// wrangler offline: no metrics, its logs and settings in the temporary root.
+// wrangler offline: no metrics or error reports, no banner (its update check
+// asks the registry), its logs and settings in the temporary root.
 const WRANGLER_ENV = () => ({
   WRANGLER_SEND_METRICS: "false",
+  WRANGLER_SEND_ERROR_REPORTS: "false",
+  WRANGLER_HIDE_BANNER: "true",
   WRANGLER_LOG_PATH: join(pkg.root, "wrangler-logs"),
   XDG_CONFIG_HOME: join(pkg.root, "wrangler-config"),
 });
