@@ -1,5 +1,6 @@
 # faceid-edge: every target runs `setup` first, which installs what is missing.
-#   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium)
+#   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium,
+#                and through publint, attw, tsc, wrangler, Vite and esbuild)
 #   make pkg     the npm package in pkg/
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
