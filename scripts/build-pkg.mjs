@@ -27,7 +27,8 @@ rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
 // table (InitOutput), initSync and the default init. The entries export none
 // of them but InitInput, and they name DOM-only types (RequestInfo,
 // BufferSource, WebAssembly.*), which a Node.js project with Node's types and
-// no DOM library lacks: replace them with an InitInput that names none.
+// no DOM library lacks: replace them with an InitInput that names none. (And
+// no `any` from wasm-bindgen should reach users' type checks.)
 {
   const dts = join(pkg, "faceid_edge.d.ts");
   const text = readFileSync(dts, "utf8");
@@ -35,7 +36,7 @@ rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
   if (tail < 0 || !/export function initSync/.test(text.slice(tail))) {
     throw new Error("faceid_edge.d.ts: wasm-bindgen's loader types (InitInput … initSync) not found at its end");
   }
-  writeFileSync(dts, `${text.slice(0, tail)}/**
+  writeFileSync(dts, `${text.slice(0, tail).replace(/\bany\b(?=[,)\];])/g, "unknown")}/**
  * What \`init()\` loads the WebAssembly from: its URL (a string, \`URL\` or
  * \`Request\`), a \`Response\`, its bytes, or a compiled \`WebAssembly.Module\`.
  */
