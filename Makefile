@@ -1,5 +1,6 @@
 # faceid-edge: every target runs `setup` first, which installs what is missing.
-#   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium)
+#   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium,
+#                and through publint, attw, tsc, wrangler, Vite and esbuild)
 #   make test-docs  the repository checks alone (words, Markdown links, error codes); no build needed
 #   make pkg     the npm package in pkg/
 #   make demo    the demo page and worker

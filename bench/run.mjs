@@ -38,4 +38,4 @@ const glue = ["faceid_edge.js", "node.cjs", "workerd.js", "browser.js"]
   .map((f) => `${f} ${gzipSync(readFileSync(join(pkgDir, f)), { level: 9 }).length}`)
   .join(", ");
 console.log(`faceid_edge_bg.wasm: ${wasm.length} bytes, ${gz} bytes gzip (the first stage's target was at most 40960, before FaceIdClient)`);
-console.log(`JavaScript (gzip bytes): ${glue}`);
+console.log(`JavaScript (gzip bytes): ${glue} (node.cjs carries the .wasm inlined, for bundles of Node apps)`);

@@ -15,12 +15,29 @@ let loaded = false;
  * Safe to call more than once: later calls return the first promise.
  */
 export default function init(input) {
-  ready ??= initWasm({
-    module_or_path: input ?? new URL("./faceid_edge_bg.wasm", import.meta.url),
-  }).then(() => {
-    loaded = true;
-  });
+  if (!ready) {
+    const url = input ?? new URL("./faceid_edge_bg.wasm", import.meta.url);
+    ready = initWasm({ module_or_path: url }).then(
+      () => {
+        loaded = true;
+      },
+      (error) => {
+        throw input == null ? notFound(url, error) : error;
+      },
+    );
+  }
   return ready;
+}
+
+/** Why the .wasm beside this module did not load, and what to do. */
+function notFound(url, cause) {
+  // Vite's dev server pre-bundles dependencies into node_modules/.vite/deps/
+  // without the .wasm, and answers that URL with its HTML page.
+  const hint = /\/\.vite\/deps[^/]*\//.test(url.pathname)
+    ? "Vite's dependency pre-bundling moved faceid-edge away from its .wasm: add " +
+      '`optimizeDeps: { exclude: ["faceid-edge"] }` to vite.config.js.'
+    : "A bundler must put faceid_edge_bg.wasm beside this module, or pass its URL: await init(url).";
+  return new Error(`faceid-edge: could not load its WebAssembly from ${url.href} (${cause && cause.message}). ${hint}`, { cause });
 }
 
 function notLoaded(name) {

@@ -1,6 +1,7 @@
 /// <reference lib="esnext.disposable" />
 // (wasm-bindgen classes declare [Symbol.dispose]; this keeps default `lib` settings working.)
-// Types of every faceid-edge entry (workerd, node, browser).
+// Types of the faceid-edge entries for Node.js (import; index.d.cts is the copy for require),
+// browsers and bundlers; workerd.d.ts re-exports them for the workerd entry.
 import type { FaceIdErrorCode, InitInput } from "./faceid_edge.js";
 
 export {
@@ -67,6 +68,18 @@ export declare function createRedisTicketStore(
 ): TicketStore;
 
 /**
+ * The Durable Object brand of the Workers runtime types (`Rpc.DurableObjectBranded`)
+ * when the program has them (`wrangler types`, or `@cloudflare/workers-types`),
+ * so that `DurableObjectNamespace<TicketOwner>` and `ctx.exports` accept the
+ * class a Worker re-exports; nothing in programs without them (Node.js,
+ * browsers). With `"customConditions": ["workerd"]`, the `workerd` entry's
+ * own types apply instead: there `TicketOwner` extends `DurableObject`.
+ */
+type DurableObjectBrand = typeof globalThis extends { Rpc: { __DURABLE_OBJECT_BRAND: infer B extends PropertyKey } }
+  ? { readonly [K in B]: never }
+  : {};
+
+/**
  * The Durable Object (workerd) that owns the token and SIGN ticket of
  * one App ID (in workerd it extends `DurableObject` from
  * `cloudflare:workers`). Re-export it from your Worker and bind it; clients
@@ -82,6 +95,7 @@ export declare class TicketOwner {
   /** Shows the App ID only: never the token, tickets or environment. */
   toJSON(): { TicketOwner: string | null };
 }
+export interface TicketOwner extends DurableObjectBrand {}
 
 /**
  * The error every faceid-edge function throws. Branch on `code`, which is
@@ -106,3 +120,6 @@ export declare class FaceIdError extends Error {
 export default function init(
   input?: InitInput | Promise<InitInput>,
 ): Promise<void>;
+
+// Only what is exported above is public (declaration files otherwise export every declaration).
+export {};

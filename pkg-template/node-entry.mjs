@@ -1,13 +1,13 @@
 // Source of node.cjs (bundled to CommonJS by scripts/build-pkg.mjs, not
-// shipped as is). Reads the .wasm beside it and instantiates it synchronously,
-// so `require("faceid-edge")` and `import` both work on Node 20 and share one
-// instance.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+// shipped as is). The .wasm's bytes are inlined (esbuild's binary loader) and
+// instantiated synchronously, so `require("faceid-edge")` and `import` both
+// work on Node 20 and share one instance, and a bundle of a Node app (esbuild,
+// webpack…, ESM or CommonJS) carries the WebAssembly with it: no file, no
+// node:fs, no __dirname.
+import wasmBytes from "./faceid_edge_bg.wasm";
 import { FaceIdClient, initSync } from "./faceid_edge.js";
 
-// eslint-disable-next-line no-undef
-initSync({ module: readFileSync(join(__dirname, "faceid_edge_bg.wasm")) });
+initSync({ module: wasmBytes });
 
 // util.inspect(client) shows the settings (never the ticket), not a pointer.
 FaceIdClient.prototype[Symbol.for("nodejs.util.inspect.custom")] = function inspect() {

@@ -1,7 +1,8 @@
 // Builds the npm package into pkg/ from the release .wasm:
 //   wasm-bindgen --target web --omit-default-module-path  (the glue)
 //   wasm-opt -Oz                                          (size)
-//   pkg-template/ merged in; errors.js and node.cjs generated.
+//   pkg-template/ merged in; errors.js, node.cjs (the .wasm inlined) and the
+//   CommonJS copies of the types (index.d.cts, faceid_edge.d.cts) generated.
 // Usage: node scripts/build-pkg.mjs <path to faceid_edge.wasm> [output dir, default pkg/]
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -22,11 +23,28 @@ mkdirSync(pkg);
 
 run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--out-dir", pkg, input]);
 rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
-// The raw export table (InitOutput) is typed with `any` by wasm-bindgen: it is
-// internal, but no `any` should reach users' type checks.
+// wasm-bindgen ends the types with its loader's: InitInput, the raw export
+// table (InitOutput), initSync and the default init. The entries export none
+// of them but InitInput, and they name DOM-only types (RequestInfo,
+// BufferSource, WebAssembly.*), which a Node.js project with Node's types and
+// no DOM library lacks: replace them with an InitInput that names none. (And
+// no `any` from wasm-bindgen should reach users' type checks.)
 {
   const dts = join(pkg, "faceid_edge.d.ts");
-  writeFileSync(dts, readFileSync(dts, "utf8").replace(/\bany\b(?=[,)\];])/g, "unknown"));
+  const text = readFileSync(dts, "utf8");
+  const tail = text.indexOf("export type InitInput");
+  if (tail < 0 || !/export function initSync/.test(text.slice(tail))) {
+    throw new Error("faceid_edge.d.ts: wasm-bindgen's loader types (InitInput … initSync) not found at its end");
+  }
+  writeFileSync(dts, `${text.slice(0, tail).replace(/\bany\b(?=[,)\];])/g, "unknown")}/**
+ * What \`init()\` loads the WebAssembly from: its URL (a string, \`URL\` or
+ * \`Request\`), a \`Response\`, its bytes, or a compiled \`WebAssembly.Module\`.
+ */
+export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;
+
+/** \`WebAssembly.Module\` where the program declares it (DOM or Workers types); nothing elsewhere. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+`);
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 
@@ -59,17 +77,32 @@ writeFileSync(
   `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
 );
 
-for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "index.d.ts", "package.json"]) {
+for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "index.d.ts", "workerd.d.ts", "package.json"]) {
   cpSync(join(template, file), join(pkg, file));
+}
+
+// The types for `require` (the `node.require` export condition): the same
+// declarations as CommonJS files (.d.cts), so that TypeScript's node16/nodenext
+// resolution in a CommonJS project does not read them as an ES module.
+writeFileSync(join(pkg, "faceid_edge.d.cts"), readFileSync(join(pkg, "faceid_edge.d.ts"), "utf8"));
+{
+  const esm = readFileSync(join(pkg, "index.d.ts"), "utf8");
+  const cjs = esm.replaceAll('"./faceid_edge.js"', '"./faceid_edge.cjs"');
+  if (cjs === esm || /from\s+"\.\/(?!faceid_edge\.cjs")/.test(cjs)) {
+    throw new Error("index.d.ts: expected its only relative imports to be ./faceid_edge.js");
+  }
+  writeFileSync(join(pkg, "index.d.cts"), `// The types of require("faceid-edge"): generated from index.d.ts by scripts/build-pkg.mjs.\n${cjs}`);
 }
 cpSync(join(template, "README.md"), join(pkg, "README.md"));
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 
-// node.cjs: the web glue and the Node entry bundled as CommonJS.
+// node.cjs: the web glue and the Node entry bundled as CommonJS, with the
+// .wasm inlined (esbuild's binary loader: base64, decoded once on load), so
+// that bundles of a Node app (esbuild, webpack…) carry it without a file beside them.
 cpSync(join(template, "node-entry.mjs"), join(pkg, "node-entry.mjs"));
 run(bin("esbuild"), [
   join(pkg, "node-entry.mjs"), "--bundle", "--format=cjs", "--platform=node",
-  "--target=node20", "--log-level=warning",
+  "--target=node20", "--log-level=warning", "--loader:.wasm=binary",
   // wasm-bindgen lists the snippet module twice in its imports object (same namespace, harmless).
   "--log-override:duplicate-object-key=silent", `--outfile=${join(pkg, "node.cjs")}`,
 ]);

@@ -27,6 +27,22 @@ export function tempDir(prefix) {
   return mkdtempSync(join(installedPackage().root, `${prefix}-`));
 }
 
+/**
+ * A new project under the temporary root, `npm install`ed with the packed
+ * tarball (offline: the package has no dependencies), then `files`
+ * ({ "src/index.ts": text }) written into it. Returns its directory.
+ */
+export function newProject(prefix, manifest = {}, files = {}) {
+  const dir = tempDir(prefix);
+  writeFileSync(join(dir, "package.json"), JSON.stringify({ name: `faceid-edge-${prefix}`, private: true, ...manifest }, null, 2));
+  npm(["install", installedPackage().tarball, "--no-audit", "--no-fund", "--ignore-scripts", "--offline"], dir);
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), text);
+  }
+  return dir;
+}
+
 function npm(args, cwd) {
   return execFileSync("npm", [...args, "--no-update-notifier"], {
     cwd,
