@@ -268,6 +268,8 @@ for (const block of tagged(blocks, "worker")) {
       "wrangler.jsonc": json({ ...config, main }),
       [main]: block.code,
       "tsconfig.json": workerTsconfig([main]),
+      // The secrets the README has the reader put (wrangler types reads their names from here).
+      ".dev.vars": "FACEID_SECRET=local-secret\nORDER_TOKEN_KEY=local-order-token-key-of-32-bytes-or-more\n",
     });
 
     await t.test("wrangler types + tsc --strict", async () => {
@@ -308,6 +310,8 @@ declare const signTicket: string;
 declare const nonceTicket: string;
 declare const code: string;
 declare const newSign: string;
+declare const client: import("faceid-edge").FaceIdClient;
+declare const request: Request;
 `;
 
 const CONTEXT_TSCONFIG = {
