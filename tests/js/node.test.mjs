@@ -180,6 +180,43 @@ const n: number = nonce();
 // @ts-expect-error not a FaceIdErrorCode
 const bad: FaceIdErrorCode = "NOT_A_CODE";
 
+// The whole surface: client, queries, the H5 flow, the edge handler, the store, the owner, events.
+import { FaceIdClient, TicketManager, TicketOwner, createEdgeHandler, createRedisTicketStore } from "${PACKAGE_NAME}";
+import type { EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant } from "${PACKAGE_NAME}";
+const events: FaceIdEvent[] = [];
+const client = new FaceIdClient({ appId: "a", secret: "s", onEvent: (e) => events.push(e), deadlineMs: 5000,
+  fetch: (url, init) => fetch(url, init) });
+const r: QueryResult<FaceResult> = await client.faceResult("o1", { getFile: "photo", signal: AbortSignal.timeout(1000), deadlineMs: 2000 });
+if (r.ok) {
+  const code: "0" = r.code;
+} else {
+  // @ts-expect-error a failed result's code is not narrowed to "0"
+  const zero: "0" = r.code;
+}
+for (const e of events) {
+  if (e.type === "retry") { const d: number = e.delayMs; }
+  if (e.type === "failure") { const c: FaceIdErrorCode = e.error; }
+}
+const status: TicketStatus = client.ticketStatus();
+const has: boolean | null = status.hasTicket;
+const started: StartFaceResult = await client.startFace({ userId: "u", name: "n", idNo: "1", callbackUrl: "https://x.example/cb" });
+const verdict: CallbackVerdict = await client.verifyCallback(new URL(started.url));
+const handler: EdgeHandler = createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done",
+  identity: async (request: Request) => (request.headers.get("x") ? { userId: "u", name: "n", idNo: "1" } : null) });
+const response: Response = await handler(new Request("https://x.example/faceid/result"), {}, { waitUntil: () => {} });
+const grant: OrderTokenGrant = handler.issueOrderToken("bankcard", "o1", { userId: "u" });
+// @ts-expect-error not an order kind
+handler.issueOrderToken("passport", "o1");
+// @ts-expect-error identity returns an identity or null
+createEdgeHandler({ client, orderTokenKey: "k", returnUrl: "/", identity: () => 5 });
+const store: TicketStore = createRedisTicketStore({ get: async () => null, set: async () => "OK", eval: async () => 0 });
+const viaStore = new FaceIdClient({ appId: "a", secret: "s", store });
+const manager = new TicketManager({ appId: "a", secret: "s", onEvent: (e: FaceIdEvent) => {} });
+const ticket: { value: string; expiresAt: number; previous?: string } = await manager.signTicket(undefined);
+const owner = new TicketOwner({}, { FACEID_APP_ID: "a" });
+// @ts-expect-error signal must be an AbortSignal
+client.faceResult("o1", { signal: "stop" });
+
 // Exactly these value exports: a missing or an extra name fails to compile.
 const names: Record<keyof typeof ns, true> = { ${names} };
 `);
