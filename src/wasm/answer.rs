@@ -2,7 +2,7 @@
 //! of the core applied to the engine's parsed JSON, into a `QueryResult`
 //! object built from own data properties only; and `codeInfo`.
 
-use js_sys::{JsString, Object, Reflect};
+use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -93,10 +93,10 @@ pub fn code_info_js(code: &str) -> JsValue {
         None => JsValue::NULL,
         Some(info) => {
             let o = Object::new();
-            let _ = Reflect::set(&o, &"kind".into(), &info.kind.into());
-            let _ = Reflect::set(&o, &"en".into(), &info.en.into());
-            let _ = Reflect::set(&o, &"zh".into(), &info.zh.into());
-            let _ = Reflect::set(&o, &"retryable".into(), &info.retryable.into());
+            define_value(&o, "kind", &info.kind.into());
+            define_value(&o, "en", &info.en.into());
+            define_value(&o, "zh", &info.zh.into());
+            define_value(&o, "retryable", &info.retryable.into());
             o.into()
         }
     }

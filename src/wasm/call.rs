@@ -4,9 +4,10 @@
 
 use std::rc::Rc;
 
-use js_sys::{JsString, Object, Reflect};
+use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
 
+use super::boundary::define_value;
 use super::http::{headers_object, Outgoing};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
@@ -146,10 +147,10 @@ pub(super) fn request_js(prepared: &Prepared) -> JsValue {
     let request = &prepared.request;
     let out = Object::new();
     let headers = headers_object(&request.headers);
-    let _ = Reflect::set(&out, &"url".into(), &request.url.as_str().into());
-    let _ = Reflect::set(&out, &"method".into(), &request.method.as_str().into());
-    let _ = Reflect::set(&out, &"headers".into(), &headers);
+    define_value(&out, "url", &request.url.as_str().into());
+    define_value(&out, "method", &request.method.as_str().into());
+    define_value(&out, "headers", &headers);
     let body = prepared.body.clone().unwrap_or(JsValue::NULL);
-    let _ = Reflect::set(&out, &"body".into(), &body);
+    define_value(&out, "body", &body);
     out.into()
 }

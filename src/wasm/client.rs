@@ -9,7 +9,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Object, Promise, Reflect};
+use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::future_to_promise;
@@ -660,19 +660,15 @@ impl FaceIdClient {
     pub fn to_json(&self) -> JsValue {
         let c = &self.inner.config;
         let o = Object::new();
-        let _ = Reflect::set(&o, &"appId".into(), &c.app_id().into());
-        let _ = Reflect::set(&o, &"version".into(), &c.version().into());
-        let _ = Reflect::set(
+        define_value(&o, "appId", &c.app_id().into());
+        define_value(&o, "version", &c.version().into());
+        define_value(
             &o,
-            &"serverUrl".into(),
+            "serverUrl",
             &c.base(crate::endpoints::Host::Server).into(),
         );
-        let _ = Reflect::set(
-            &o,
-            &"kycUrl".into(),
-            &c.base(crate::endpoints::Host::Kyc).into(),
-        );
-        let _ = Reflect::set(&o, &"ticketSource".into(), &self.inner.ticket.name().into());
+        define_value(&o, "kycUrl", &c.base(crate::endpoints::Host::Kyc).into());
+        define_value(&o, "ticketSource", &self.inner.ticket.name().into());
         o.into()
     }
 }

@@ -19,7 +19,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 use super::boundary::describe_type;
-use super::http::{call_method, now_ms, within};
+use super::http::{now_ms, within};
+use super::sys::WaitUntilJs;
 use crate::error::Error;
 use crate::flight::{Flights, Join};
 
@@ -49,13 +50,8 @@ impl WaitUntil {
     /// Hands `promise` to `ctx.waitUntil`; best effort (a context that has
     /// ended may refuse it, and the work then runs as it would without).
     fn keep_alive(&self, promise: &Promise) {
-        let _ = call_method(
-            &self.0,
-            "waitUntil",
-            std::slice::from_ref(promise),
-            "ctx",
-            Error::InvalidOption,
-        );
+        let ctx: &WaitUntilJs = self.0.unchecked_ref();
+        let _ = ctx.wait_until(promise);
     }
 }
 

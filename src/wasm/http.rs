@@ -2,18 +2,13 @@
 //! by the engine, timers. Messages name the method and path only: URLs can
 //! carry the secret, a token or a signature.
 
-use std::cell::Cell;
-use std::rc::Rc;
-
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::{define_value, describe_type, own_value};
-use super::sys::{
-    clear_timeout, fetch, set_timeout, set_timeout_with_arg, AbortController, AbortSignal, Response,
-};
+use super::sys::{clear_timeout, fetch, set_timeout, AbortController, AbortSignal, Response};
 use crate::error::Error;
 
 #[wasm_bindgen]
@@ -63,53 +58,38 @@ pub async fn sleep(ms: u32) {
     let _ = JsFuture::from(promise).await;
 }
 
-/// A timer that runs a callback after `ms` milliseconds unless it is dropped
-/// first. Dropping it clears the timer (a pending timer would keep a Node.js
-/// process alive) and frees the callback, whether it ran or not: nothing is
-/// left behind per call.
-pub struct Deadline {
-    timer: JsValue,
-    // Dropped after `drop` has cleared the timer, so the timer can never
-    // call a freed callback.
-    _callback: Closure<dyn FnMut()>,
-}
-
-impl Deadline {
-    /// Starts the timer.
-    pub fn start(ms: u32, on_expiry: impl FnOnce() + 'static) -> Deadline {
-        let callback = Closure::once(on_expiry);
-        let timer = set_timeout(callback.as_ref().unchecked_ref(), ms);
-        Deadline {
-            timer,
-            _callback: callback,
+/// Runs `future` for at most `ms` milliseconds: `None` when the time ran
+/// out first (the future is then dropped, never polled again), else its
+/// output. The one deadline of the crate: the timer resolves a promise
+/// directly (no Rust closure is made, so nothing is left to free) and is
+/// cleared either way (a pending timer would keep a Node.js process alive).
+pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Output> {
+    use core::future::Future as _;
+    use core::task::Poll;
+    let mut timer = JsValue::UNDEFINED;
+    let deadline = Promise::new(&mut |resolve, _reject| {
+        timer = set_timeout(&resolve, ms);
+    });
+    let mut deadline = core::pin::pin!(JsFuture::from(deadline));
+    let mut future = core::pin::pin!(future);
+    let outcome = core::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = future.as_mut().poll(cx) {
+            return Poll::Ready(Some(out));
         }
-    }
-}
-
-impl Drop for Deadline {
-    fn drop(&mut self) {
-        clear_timeout(&self.timer);
-    }
+        if deadline.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await;
+    clear_timeout(&timer);
+    outcome
 }
 
 /// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
-/// `None` when it did not settle in time, else its outcome. The timer is
-/// cleared either way (a pending timer would keep a Node.js process alive),
-/// and no Rust closure is made (nothing to free): the timer calls the race's
-/// own `resolve` with a marker.
+/// `None` when it did not settle in time, else its outcome.
 pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
-    let marker = Object::new();
-    let mut timer = JsValue::UNDEFINED;
-    let deadline = Promise::new(&mut |resolve, _reject| {
-        timer = set_timeout_with_arg(&resolve, ms, &marker);
-    });
-    let race = Promise::race(&Array::of2(&Promise::resolve(value), &deadline));
-    let outcome = JsFuture::from(race).await;
-    clear_timeout(&timer);
-    match outcome {
-        Ok(v) if Object::is(&v, &marker) => None,
-        other => Some(other),
-    }
+    race(JsFuture::from(Promise::resolve(value)), ms).await
 }
 
 /// What a caller plugs into every exchange: its own `fetch` (a service
@@ -292,7 +272,7 @@ async fn send_once(
     let init = Object::new();
     let set = |k: &str, v: &JsValue| {
         // Setting a property on a fresh plain object cannot fail.
-        let _ = Reflect::set(&init, &JsValue::from_str(k), v);
+        define_value(&init, k, v);
     };
     set("method", &JsValue::from_str(request.method));
     set("headers", &headers_object(request.headers));
@@ -306,25 +286,20 @@ async fn send_once(
     };
     set("signal", &signal);
 
-    let timed_out = Rc::new(Cell::new(false));
-    let deadline = {
-        let timed_out = timed_out.clone();
-        let controller: AbortController = JsValue::clone(&controller).unchecked_into();
-        Deadline::start(timeout_ms, move || {
-            timed_out.set(true);
-            controller.abort();
-        })
-    };
-    let outcome = exchange(request, &init, io).await;
-    drop(deadline);
+    let outcome = race(exchange(request, &init, io), timeout_ms).await;
+    if outcome.is_none() {
+        // Stops the request and its body, wherever they are.
+        controller.abort();
+    }
 
     let what = || format!("{} {}", request.method, request.path);
+    let Some(outcome) = outcome else {
+        return Err(Error::Timeout(format!(
+            "{} got no complete answer within {timeout_ms} ms (timeoutMs)",
+            what()
+        )));
+    };
     match outcome {
-        Err(e) if timed_out.get() => Err(Error::Timeout(format!(
-            "{} got no complete answer within {timeout_ms} ms (timeoutMs); {}",
-            what(),
-            e.message()
-        ))),
         Err(_) if stop.is_some_and(|s| s.check().is_err()) => Err(check(stop)
             .err()
             .unwrap_or_else(|| Error::Aborted("aborted".into()))),
@@ -395,32 +370,11 @@ pub fn parse_object(body: &JsValue) -> Result<Object, Error> {
     Ok(parsed.unchecked_into())
 }
 
-/// `target[method](...args)`; `err` builds the error (naming `who`) when it
-/// is not a function or throws.
-pub fn call_method(
-    target: &JsValue,
-    method: &str,
-    args: &[JsValue],
-    who: &str,
-    err: fn(String) -> Error,
-) -> Result<JsValue, Error> {
-    let f: Function = Reflect::get(target, &JsValue::from_str(method))
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .ok_or_else(|| err(format!("{who}.{method} is not a function")))?;
-    let array = Array::new();
-    for a in args {
-        array.push(a);
-    }
-    f.apply(target, &array)
-        .map_err(|e| err(format!("{who}.{method} threw {}", error_name(&e))))
-}
-
 /// A plain object of request headers.
 pub fn headers_object(headers: &[(&'static str, &'static str)]) -> Object {
     let o = Object::new();
     for (name, value) in headers {
-        let _ = Reflect::set(&o, &JsValue::from_str(name), &JsValue::from_str(value));
+        define_value(&o, name, &JsValue::from_str(value));
     }
     o
 }

@@ -1,9 +1,9 @@
 //! `decodeMedia`: the photos and videos of a result, decoded in wasm.
 
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 
-use super::boundary::{ascii_bytes, describe_type, own_value, string_length, to_js};
+use super::boundary::{ascii_bytes, define_value, describe_type, own_value, string_length, to_js};
 use super::http::is_plain_object;
 use crate::endpoints::MEDIA_FIELDS;
 use crate::error::Error;
@@ -48,9 +48,9 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
             None => decode(field, &value.as_string().unwrap_or_default())?,
         };
         let file = Object::new();
-        let _ = Reflect::set(&file, &"field".into(), &JsValue::from_str(field));
-        let _ = Reflect::set(&file, &"mime".into(), &JsValue::from_str(sniff(&bytes)));
-        let _ = Reflect::set(&file, &"bytes".into(), &Uint8Array::from(bytes.as_slice()));
+        define_value(&file, "field", &JsValue::from_str(field));
+        define_value(&file, "mime", &JsValue::from_str(sniff(&bytes)));
+        define_value(&file, "bytes", &Uint8Array::from(bytes.as_slice()));
         out.push(&file);
     }
     Ok(out)

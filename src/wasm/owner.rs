@@ -16,10 +16,11 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
-use super::boundary::{describe_type, to_js};
+use super::boundary::{define_value, describe_type, to_js};
 use super::flight::{run, Flight, WaitUntil};
-use super::http::{call_method, error_name, field, now_ms, parse_object, within};
+use super::http::{error_name, field, is_plain_object, now_ms, own, parse_object, within};
 use super::options;
+use super::sys::{DurableObjectNamespaceJs, Response};
 use super::tickets::Manager;
 use crate::error::Error;
 use crate::request::Config;
@@ -30,14 +31,9 @@ const ISOLATE_CACHE_MS: u64 = 60_000;
 /// Base URL of requests to the owner (never leaves the Durable Object stub).
 const OWNER_ORIGIN: &str = "https://ticket-owner.faceid-edge.internal";
 
-fn call(target: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, Error> {
-    call_method(
-        target,
-        method,
-        args,
-        "ticketOwner",
-        Error::TicketUnavailable,
-    )
+/// What a failed call on the namespace, the stub or its answer means.
+fn threw(what: &str, e: &JsValue) -> Error {
+    Error::TicketUnavailable(format!("ticketOwner: {what} threw {}", error_name(e)))
 }
 
 struct Cached {
@@ -262,31 +258,31 @@ impl OwnerReader {
 
     /// One request to the owner, bounded by `timeoutMs`; its JSON answer.
     async fn ask(&self, path: &str) -> Result<Object, Error> {
-        let id = call(
-            &self.namespace,
-            "idFromName",
-            &[JsValue::from_str(&self.app_id)],
-        )?;
-        let stub = call(&self.namespace, "get", &[id])?;
-        let response = call(
-            &stub,
-            "fetch",
-            &[JsValue::from_str(&format!("{OWNER_ORIGIN}{path}"))],
-        )?;
+        let namespace: &DurableObjectNamespaceJs = self.namespace.unchecked_ref();
+        let id = namespace
+            .id_from_name(&self.app_id)
+            .map_err(|e| threw("idFromName", &e))?;
+        let stub = namespace.stub(&id).map_err(|e| threw("get", &e))?;
+        let response = stub
+            .stub_fetch(&format!("{OWNER_ORIGIN}{path}"))
+            .map_err(|e| threw("fetch", &e))?;
         let response = self.settled(&response, "the TicketOwner request").await?;
-        let status = Reflect::get(&response, &"status".into())
-            .ok()
-            .and_then(|s| s.as_f64())
-            .unwrap_or(0.0) as u16;
-        let text = call(&response, "text", &[])?;
+        if !response.is_object() {
+            return Err(Error::TicketUnavailable(
+                "ticketOwner: the stub's fetch did not answer with a Response".into(),
+            ));
+        }
+        let response: Response = response.unchecked_into();
+        let status = response.status();
+        let text = response.text().map_err(|e| threw("text", &e))?;
         let text = self
             .settled(&text, "reading the TicketOwner answer")
             .await?;
         let top = parse_object(&text)?;
         if status != 200 {
-            let message = Reflect::get(&top, &"error".into())
-                .ok()
-                .and_then(|e| e.dyn_into::<Object>().ok())
+            let message = Some(own(&top, "error"))
+                .filter(is_plain_object)
+                .map(|e| e.unchecked_into::<Object>())
                 .and_then(|e| field(&e, "message"))
                 .unwrap_or_else(|| format!("HTTP {status}"));
             return Err(Error::TicketUnavailable(format!(
@@ -301,7 +297,7 @@ impl OwnerReader {
         let now = now_ms();
         let o = Object::new();
         let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+            define_value(&o, k, &v);
         };
         let cache = self.cache.borrow();
         set("source", "ticketOwner".into());
@@ -325,9 +321,9 @@ impl OwnerReader {
         let error = match self.last_error.borrow().as_ref() {
             Some((code, message, at)) => {
                 let e = Object::new();
-                let _ = Reflect::set(&e, &"code".into(), &JsValue::from_str(code));
-                let _ = Reflect::set(&e, &"message".into(), &JsValue::from_str(message));
-                let _ = Reflect::set(&e, &"at".into(), &JsValue::from_f64(*at as f64));
+                define_value(&e, "code", &JsValue::from_str(code));
+                define_value(&e, "message", &JsValue::from_str(message));
+                define_value(&e, "at", &JsValue::from_f64(*at as f64));
                 e.into()
             }
             None => JsValue::NULL,
@@ -349,14 +345,10 @@ pub struct TicketManager {
 /// one replaced, for checking callbacks the service signed just before.
 fn ticket_js(value: &str, expires_at_ms: u64, previous: Option<&str>) -> JsValue {
     let o = Object::new();
-    let _ = Reflect::set(&o, &"value".into(), &value.into());
-    let _ = Reflect::set(
-        &o,
-        &"expiresAt".into(),
-        &JsValue::from_f64(expires_at_ms as f64),
-    );
+    define_value(&o, "value", &value.into());
+    define_value(&o, "expiresAt", &JsValue::from_f64(expires_at_ms as f64));
     if let Some(p) = previous {
-        let _ = Reflect::set(&o, &"previous".into(), &p.into());
+        define_value(&o, "previous", &p.into());
     }
     o.into()
 }

@@ -12,11 +12,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use super::boundary::describe_type;
+use super::boundary::{define_value, describe_type};
 use super::flight::{run, Flight, WaitUntil};
-use super::http::{
-    call_method, error_name, field, now_ms, parse_object, send, sleep, within, Io, Outgoing,
-};
+use super::http::{error_name, field, now_ms, parse_object, send, sleep, within, Io, Outgoing};
+use super::sys::TicketStoreJs;
 use crate::error::Error;
 use crate::tickets::{
     credential, digest, ticket_url, token_url, Credential, Failure, Plan, Schedule, TicketState,
@@ -52,20 +51,22 @@ impl Store {
         Ok(Store { object, cas })
     }
 
-    /// `store[method](...args)`, awaited for at most `timeout_ms`.
-    async fn call(
-        &self,
-        method: &str,
-        args: &[JsValue],
-        timeout_ms: u32,
-    ) -> Result<JsValue, Error> {
-        let value = call_method(
-            &self.object,
-            method,
-            args,
-            "store",
-            Error::TicketUnavailable,
-        )?;
+    /// One store call, awaited for at most `timeout_ms`.
+    async fn call(&self, op: StoreOp<'_>, timeout_ms: u32) -> Result<JsValue, Error> {
+        let store: &TicketStoreJs = self.object.unchecked_ref();
+        let method = op.name();
+        let value = match op {
+            StoreOp::Get(key) => store.store_get(key),
+            StoreOp::Set(key, value, ttl) => store.store_set(key, value, ttl),
+            StoreOp::Lock(key, lease) => store.store_lock(key, lease),
+            StoreOp::Unlock(key, token) => store.store_unlock(key, token),
+            StoreOp::CompareAndSet(key, expected, value, ttl) => {
+                store.store_compare_and_set(key, expected, value, ttl)
+            }
+        }
+        .map_err(|e| {
+            Error::TicketUnavailable(format!("store.{method} threw {}", error_name(&e)))
+        })?;
         match within(&value, timeout_ms).await {
             Some(Ok(v)) => Ok(v),
             Some(Err(e)) => Err(Error::TicketUnavailable(format!(
@@ -79,26 +80,43 @@ impl Store {
     }
 }
 
+/// A call to the store, with its arguments.
+enum StoreOp<'a> {
+    Get(&'a JsValue),
+    Set(&'a JsValue, &'a JsValue, &'a JsValue),
+    Lock(&'a JsValue, &'a JsValue),
+    Unlock(&'a JsValue, &'a JsValue),
+    CompareAndSet(&'a JsValue, &'a JsValue, &'a JsValue, &'a JsValue),
+}
+
+impl StoreOp<'_> {
+    fn name(&self) -> &'static str {
+        match self {
+            StoreOp::Get(..) => "get",
+            StoreOp::Set(..) => "set",
+            StoreOp::Lock(..) => "lock",
+            StoreOp::Unlock(..) => "unlock",
+            StoreOp::CompareAndSet(..) => "compareAndSet",
+        }
+    }
+}
+
 /// The JSON kept in the store: the token and the SIGN ticket with times.
 fn encode(token: &Credential, ticket: &Credential) -> JsValue {
     let c = |c: &Credential| {
         let o = Object::new();
-        let _ = Reflect::set(&o, &"value".into(), &c.value.as_str().into());
-        let _ = Reflect::set(
+        define_value(&o, "value", &c.value.as_str().into());
+        define_value(
             &o,
-            &"obtainedAt".into(),
+            "obtainedAt",
             &JsValue::from_f64(c.obtained_at_ms as f64),
         );
-        let _ = Reflect::set(
-            &o,
-            &"expiresAt".into(),
-            &JsValue::from_f64(c.expires_at_ms as f64),
-        );
+        define_value(&o, "expiresAt", &JsValue::from_f64(c.expires_at_ms as f64));
         o
     };
     let o = Object::new();
-    let _ = Reflect::set(&o, &"token".into(), &c(token));
-    let _ = Reflect::set(&o, &"ticket".into(), &c(ticket));
+    define_value(&o, "token", &c(token));
+    define_value(&o, "ticket", &c(ticket));
     js_sys::JSON::stringify(&o)
         .map(JsValue::from)
         .unwrap_or(JsValue::NULL)
@@ -393,7 +411,7 @@ impl Manager {
         loop {
             self.step(id)?;
             let held = store
-                .call("lock", &[lock.clone(), lease_js.clone()], self.timeout_ms)
+                .call(StoreOp::Lock(&lock, &lease_js), self.timeout_ms)
                 .await?;
             if held.is_truthy() {
                 let locked_at = now_ms();
@@ -401,7 +419,7 @@ impl Manager {
                 // Best effort: the lock expires by itself. The token names
                 // this holder, so no one else's lock is ever released.
                 let _ = store
-                    .call("unlock", &[lock.clone(), held], self.timeout_ms)
+                    .call(StoreOp::Unlock(&lock, &held), self.timeout_ms)
                     .await;
                 return outcome;
             }
@@ -430,9 +448,7 @@ impl Manager {
     ) -> Result<(), Error> {
         // Someone may have refreshed between our read and the lock.
         self.step(id)?;
-        let before = store
-            .call("get", std::slice::from_ref(key), self.timeout_ms)
-            .await?;
+        let before = store.call(StoreOp::Get(key), self.timeout_ms).await?;
         self.adopt_text(&before);
         if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
             return Ok(());
@@ -458,7 +474,7 @@ impl Manager {
                 JsValue::NULL
             };
             store
-                .call("compareAndSet", &[key.clone(), expected, text, ttl], self.timeout_ms)
+                .call(StoreOp::CompareAndSet(key, &expected, &text, &ttl), self.timeout_ms)
                 .await
                 .and_then(|ok| {
                     if ok.is_truthy() {
@@ -471,7 +487,7 @@ impl Manager {
                 })
         } else {
             store
-                .call("set", &[key.clone(), text, ttl], self.timeout_ms)
+                .call(StoreOp::Set(key, &text, &ttl), self.timeout_ms)
                 .await
                 .map(|_| ())
         };
@@ -481,10 +497,7 @@ impl Manager {
             .shared(written.as_ref().err().map(|e| (e, now)));
         if written.is_err() {
             // Whatever is newer there is taken; ours stays otherwise.
-            if let Ok(text) = store
-                .call("get", std::slice::from_ref(key), self.timeout_ms)
-                .await
-            {
+            if let Ok(text) = store.call(StoreOp::Get(key), self.timeout_ms).await {
                 self.adopt_text(&text);
             }
         }
@@ -494,7 +507,7 @@ impl Manager {
     /// Reads the store and adopts what it holds when it is newer.
     async fn read_and_adopt(&self, store: &Store) -> Result<(), Error> {
         let key = JsValue::from_str(&self.store_key("tickets"));
-        let text = store.call("get", &[key], self.timeout_ms).await?;
+        let text = store.call(StoreOp::Get(&key), self.timeout_ms).await?;
         self.adopt_text(&text);
         Ok(())
     }
@@ -668,16 +681,16 @@ impl Manager {
         let s = self.state.borrow().status(now_ms(), &self.schedule);
         let o = Object::new();
         let set = |k: &str, v: JsValue| {
-            let _ = Reflect::set(&o, &JsValue::from_str(k), &v);
+            define_value(&o, k, &v);
         };
         let num = |v: Option<u64>| v.map_or(JsValue::NULL, |n| JsValue::from_f64(n as f64));
         let failure = |f: Option<Failure>| match f {
             None => JsValue::NULL,
             Some(f) => {
                 let e = Object::new();
-                let _ = Reflect::set(&e, &"code".into(), &f.code.into());
-                let _ = Reflect::set(&e, &"message".into(), &f.message.as_str().into());
-                let _ = Reflect::set(&e, &"at".into(), &JsValue::from_f64(f.at_ms as f64));
+                define_value(&e, "code", &f.code.into());
+                define_value(&e, "message", &f.message.as_str().into());
+                define_value(&e, "at", &JsValue::from_f64(f.at_ms as f64));
                 e.into()
             }
         };
