@@ -61,14 +61,17 @@ pub async fn sleep(ms: u32) {
 /// Runs `future` for at most `ms` milliseconds: `None` when the time ran
 /// out first (the future is then dropped, never polled again), else its
 /// output. The one deadline of the crate: the timer resolves a promise
-/// directly (no Rust closure is made, so nothing is left to free) and is
-/// cleared either way (a pending timer would keep a Node.js process alive).
+/// directly (no Rust closure is made for it) and is cleared either way (a
+/// pending timer would keep a Node.js process alive); the promise is then
+/// settled by hand, so that nothing waiting on it is left behind.
 pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Output> {
     use core::future::Future as _;
     use core::task::Poll;
     let mut timer = JsValue::UNDEFINED;
+    let mut settle = None;
     let deadline = Promise::new(&mut |resolve, _reject| {
         timer = set_timeout(&resolve, ms);
+        settle = Some(resolve);
     });
     let mut deadline = core::pin::pin!(JsFuture::from(deadline));
     let mut future = core::pin::pin!(future);
@@ -83,6 +86,11 @@ pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Outp
     })
     .await;
     clear_timeout(&timer);
+    if let Some(resolve) = settle {
+        // Resolving twice is harmless; never resolving would keep the
+        // future's callbacks alive.
+        let _ = resolve.call0(&JsValue::UNDEFINED);
+    }
     outcome
 }
 

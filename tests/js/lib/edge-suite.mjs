@@ -73,12 +73,14 @@ export function edgeSuite(name, setup) {
         const pump = () => {
           // With a Content-Length, a server must answer from the header
           // alone: only the first megabyte is sent, then the client waits.
+          // Without one, `total` is sent (past the limit) and the client
+          // waits without ending the body: a server that waited for the
+          // end would never answer. No write is in flight when it does.
           const upTo = withLength ? 1 << 20 : total;
           while (!answered && sent < upTo) {
             sent += chunk.length;
             if (!req.write(chunk)) return void req.once("drain", pump);
           }
-          if (!answered && !withLength) req.end();
         };
         req.on("response", (res) => {
           answered = true;
@@ -329,10 +331,9 @@ export function edgeSuite(name, setup) {
       assert.equal(big.status, 413);
       assert.equal(big.json.error.code, "BODY_TOO_LARGE");
       // No Content-Length (chunked): an upload that goes on and on is cut at the limit.
-      const streamed = await upload("/faceid/ocr/idcard", { total: 256 << 20, withLength: false });
+      const streamed = await upload("/faceid/ocr/idcard", { total: 22 << 20, withLength: false });
       assert.equal(streamed.status, 413);
       assert.equal(streamed.json.error.code, "BODY_TOO_LARGE");
-      assert.ok(streamed.sent < 64 << 20, `sent ${streamed.sent} bytes before the answer`);
       const img = JPEG.toString("base64");
       for (const [body, headers, code] of [
         ["{", undefined, "INVALID_BODY"],
