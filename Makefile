@@ -5,10 +5,11 @@
 #   make pkg     the npm package in pkg/
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
+#   make soak    100 000 requests through the edge handler in workerd (figures for RELIABILITY.md)
 SHELL := /bin/bash
 WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
 
-.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench clean
+.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench soak clean
 
 setup:
 	@scripts/setup
@@ -41,6 +42,10 @@ demo: pkg
 
 bench: pkg
 	node bench/run.mjs
+
+# The long soak: 100 000 requests through the edge handler in workerd (see RELIABILITY.md).
+soak: pkg
+	node tests/soak.mjs
 
 clean:
 	rm -rf target pkg

@@ -55,6 +55,15 @@ extern "C" {
     #[wasm_bindgen(js_name = describeType)]
     pub fn describe_type(value: &JsValue) -> String;
 
+    /// Starts watching a promise: the returned record's state is read with
+    /// [`watched_state`], never by awaiting the promise (see `js/boundary.js`).
+    #[wasm_bindgen(js_name = watchPromise)]
+    pub fn watch_promise(p: &js_sys::Promise) -> JsValue;
+
+    /// 0 while the watched promise is pending, 1 fulfilled, 2 rejected.
+    #[wasm_bindgen(js_name = watchedState)]
+    pub fn watched_state(record: &JsValue) -> u8;
+
     /// `s.length`.
     #[wasm_bindgen(js_name = stringLength)]
     pub fn string_length(s: &JsValue) -> u32;

@@ -9,10 +9,10 @@
 
 use std::rc::Rc;
 
+use super::task;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::answer::Answer;
 use super::boundary::{define_value, to_js};
@@ -334,7 +334,7 @@ where
     F: FnOnce(Rc<Inner>, Call, Ctl) -> CallFuture + 'static,
 {
     let inner = inner.clone();
-    future_to_promise(async move {
+    task::promise(async move {
         let (call, ctl) = call.map_err(to_js)?;
         f(inner, call, ctl).await.map_err(to_js)
     })
@@ -584,7 +584,7 @@ impl FaceIdClient {
         let ctx = options::object(&options, "options", true)
             .and_then(|()| ctl_option(&options))
             .map(|c| c.ctx);
-        future_to_promise(async move {
+        task::promise(async move {
             let ctx = ctx.map_err(to_js)?;
             let user_id = user_id
                 .map_err(to_js)?
@@ -615,7 +615,7 @@ impl FaceIdClient {
             }
             Ok(i)
         });
-        future_to_promise(async move {
+        task::promise(async move {
             let (input, ctl) = input.map_err(to_js)?;
             let stop = inner.stop(&ctl).map_err(to_js)?;
             let ctx = ctl.ctx;
@@ -641,7 +641,7 @@ impl FaceIdClient {
     ) -> Promise {
         let inner = self.inner.clone();
         let callback = callback_input(params);
-        future_to_promise(async move {
+        task::promise(async move {
             let callback = callback.map_err(to_js)?;
             let valid = inner.verify_callback(&callback).await.map_err(to_js)?;
             Ok(verdict_js(&callback, valid))

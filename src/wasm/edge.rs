@@ -12,7 +12,9 @@ use std::rc::Rc;
 use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
+
+use super::task;
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
 use super::boundary::{define_value, describe_type, string_length, to_js};
@@ -161,7 +163,7 @@ impl FaceIdEdgeHandler {
     /// Answers one request. Never rejects.
     pub fn fetch(&self, request: JsValue, env: JsValue, ctx: JsValue) -> Promise {
         let inner = self.inner.clone();
-        future_to_promise(async move {
+        task::promise(async move {
             let request: Request = match request.dyn_into::<Request>() {
                 Ok(r) => r,
                 Err(v) => {

@@ -16,11 +16,13 @@ use std::future::Future;
 
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::describe_type;
-use super::http::{now_ms, within};
+use super::boundary::{watch_promise, watched_state};
+use super::http::{now_ms, sleep};
 use super::sys::WaitUntilJs;
+use super::task;
 use crate::error::Error;
 use crate::flight::{Flights, Join};
 
@@ -66,8 +68,8 @@ pub struct Flight {
 pub enum Joined {
     /// Nothing running: run flight `id` (see [`Flight::launch`]).
     Start(u64),
-    /// A flight is running: wait on this promise at most `ms`.
-    Wait(Promise, u32),
+    /// Flight `id` is running: wait for it (its promise) at most `ms`.
+    Wait(u64, Promise, u32),
 }
 
 impl Flight {
@@ -79,7 +81,7 @@ impl Flight {
             Join::Start(id) => Joined::Start(id),
             Join::Wait { id, deadline_ms } => match self.promise.borrow().as_ref() {
                 Some((pid, p)) if *pid == id => {
-                    Joined::Wait(p.clone(), deadline_ms.saturating_sub(now).max(1) as u32)
+                    Joined::Wait(id, p.clone(), deadline_ms.saturating_sub(now).max(1) as u32)
                 }
                 // Claimed but not launched yet (launch follows claim at once):
                 // take it over.
@@ -107,7 +109,7 @@ impl Flight {
     where
         F: Future<Output = ()> + 'static,
     {
-        let promise = future_to_promise(async move {
+        let promise = task::promise(async move {
             work.await;
             Ok(JsValue::UNDEFINED)
         });
@@ -144,17 +146,15 @@ impl Flight {
         self.flights.borrow().abandoned()
     }
 
-    /// A promise that settles when the current flight does (at once when
-    /// none runs); it never rejects.
-    pub fn idle(&self) -> Promise {
-        match self.promise.borrow().as_ref() {
-            Some((id, p)) if self.flights.borrow().running(now_ms()).map(|r| r.0) == Some(*id) => {
-                p.clone()
-            }
-            _ => Promise::resolve(&JsValue::UNDEFINED),
-        }
+    /// Whether flight `id` was launched and has not finished (nor been
+    /// replaced).
+    pub fn launched(&self, id: u64) -> bool {
+        matches!(self.promise.borrow().as_ref(), Some((pid, _)) if *pid == id)
     }
 }
+
+/// How often a waiter looks at a flight it joined.
+pub const WATCH_MS: u32 = 20;
 
 /// Joins or starts a flight on `flight` and waits until it settles: the
 /// shared loop of every single-flight caller. `launch(id)` starts flight
@@ -171,20 +171,37 @@ where
                 let _ = JsFuture::from(launch(id)).await;
                 return;
             }
-            Joined::Wait(promise, ms) => match within(&promise, ms).await {
-                Some(Ok(_)) => return,
-                // A flight's promise never rejects by itself: the runtime
-                // rejected it because the request that ran it has ended
-                // (workerd does so for a promise of a finished request). It
-                // will never finish: replace it now.
-                Some(Err(_)) => {
-                    let id = flight.replace(bound_ms);
-                    let _ = JsFuture::from(launch(id)).await;
-                    return;
+            Joined::Wait(id, promise, ms) => {
+                // Watched, never awaited: the promise belongs to the request
+                // that runs the flight (see `watchPromise` in js/boundary.js).
+                let record = watch_promise(&promise);
+                let until = now_ms() + u64::from(ms);
+                loop {
+                    let left = until.saturating_sub(now_ms());
+                    sleep(WATCH_MS.min(left.max(1) as u32)).await;
+                    match watched_state(&record) {
+                        1 => return,
+                        // A flight's promise never rejects by itself: the
+                        // runtime rejected it because the request that ran it
+                        // has ended (workerd does so). It will never finish:
+                        // replace it now.
+                        2 => {
+                            let id = flight.replace(bound_ms);
+                            let _ = JsFuture::from(launch(id)).await;
+                            return;
+                        }
+                        _ => {}
+                    }
+                    if !flight.launched(id) {
+                        // Finished (its outcome is in the state) or replaced.
+                        return;
+                    }
+                    if now_ms() >= until {
+                        // Past its deadline (or moved): ask again.
+                        break;
+                    }
                 }
-                // Its deadline passed (or moved): ask again.
-                None => {}
-            },
+            }
         }
     }
 }

@@ -21,5 +21,6 @@ mod options;
 pub mod owner;
 mod source;
 mod sys;
+mod task;
 mod tickets;
 mod types;

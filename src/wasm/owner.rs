@@ -14,7 +14,9 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
+use wasm_bindgen_futures::JsFuture;
+
+use super::task;
 
 use super::boundary::{define_value, describe_type, to_js};
 use super::flight::{run, Flight, WaitUntil};
@@ -401,7 +403,7 @@ impl TicketManager {
         #[wasm_bindgen(unchecked_param_type = "WaitUntilContext | undefined")] ctx: JsValue,
     ) -> Promise {
         let m = self.manager.clone();
-        future_to_promise(async move {
+        task::promise(async move {
             let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
             m.sign_ticket(ctx.as_ref()).await.map_err(to_js)?;
             m.current()
@@ -425,7 +427,7 @@ impl TicketManager {
         #[wasm_bindgen(unchecked_param_type = "WaitUntilContext | undefined")] ctx: JsValue,
     ) -> Promise {
         let m = self.manager.clone();
-        future_to_promise(async move {
+        task::promise(async move {
             let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
             let refused = match (&stale_digest, m.current()) {
                 (Some(d), Some((v, _))) if &digest(&v) == d => Some(v),
@@ -453,7 +455,7 @@ impl TicketManager {
     #[wasm_bindgen(js_name = nonceTicket, unchecked_return_type = "Promise<string>")]
     pub fn nonce_ticket(&self, #[wasm_bindgen(js_name = "userId")] user_id: String) -> Promise {
         let m = self.manager.clone();
-        future_to_promise(async move {
+        task::promise(async move {
             m.nonce_ticket(&user_id, None)
                 .await
                 .map(|t| JsValue::from_str(&t))

@@ -343,8 +343,16 @@ impl Manager {
     }
 
     /// A promise that settles when no refresh is running.
-    pub fn idle(&self) -> Promise {
-        self.flight.idle()
+    pub fn idle(self: &Rc<Self>) -> Promise {
+        // Watched on this caller's own timers, never by awaiting the
+        // flight's promise (it belongs to the request that runs it).
+        let this = self.clone();
+        super::task::promise(async move {
+            while this.flight.running() {
+                sleep(super::flight::WATCH_MS).await;
+            }
+            Ok(JsValue::UNDEFINED)
+        })
     }
 
     /// Joins the running sync (store read and, when wanted, refresh) or

@@ -243,3 +243,22 @@ export function writeString(s, ptr, cap) {
   const { read, written } = encoder.encodeInto(s, bytes.subarray(ptr, ptr + cap));
   return read === s.length ? written : -1;
 }
+
+// ---- Watching another task's promise -------------------------------------
+//
+// A flight's promise belongs to the request that runs it. Awaiting it from
+// another request would run the waiter's continuation in the first
+// request's context (workerd then cancels the waiter as hung, or refuses
+// its I/O). Waiters instead watch it: the reaction below only records the
+// outcome, and the waiter checks the record on its own timers.
+
+// { settled: 0 } now; 1 once `p` fulfils, 2 once it rejects.
+export function watchPromise(p) {
+  const record = { settled: 0 };
+  Promise.resolve(p).then(() => { record.settled = 1; }, () => { record.settled = 2; });
+  return record;
+}
+
+export function watchedState(record) {
+  return record.settled;
+}
