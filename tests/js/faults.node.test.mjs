@@ -62,7 +62,12 @@ async function outcome(fn) {
   }
 }
 
-/** A fetch that sends chosen requests elsewhere or holds them back (the client's `fetch` option). */
+/**
+ * A fetch (the client's `fetch` option) that, once per rule, sends a chosen
+ * request elsewhere (`to`), holds it back (`holdMs`, or `until` a promise
+ * settles; then sends it, unless its signal fired meanwhile), or answers it
+ * with an HTTP `status` itself.
+ */
 function steeredFetch() {
   const rules = [];
   const f = async (url, init) => {
@@ -71,7 +76,9 @@ function steeredFetch() {
     if (i >= 0) {
       const [r] = rules.splice(i, 1);
       if (r.holdMs) await sleep(r.holdMs);
+      if (r.until) await r.until;
       if (r.to) u = u.replace(sim.url, r.to);
+      if (r.status) return new Response(`${r.status} from a test proxy`, { status: r.status });
     }
     return fetch(u, init);
   };
@@ -270,13 +277,16 @@ const CELLS = [
     cell: "token dies mid-flight (grace ends)",
     options: { refreshIntervalMs: 1000, ticketErrorCodes: ["400104"] },
     async inject({ steer, orderNo, client }) {
-      steer.once(`order_no=${orderNo}`, { holdMs: 1700 });
+      let release;
+      steer.once(`order_no=${orderNo}`, { until: new Promise((resolve) => (release = resolve)) });
       return async () => {
-        const held = client.faceResult(orderNo);
+        const held = client.faceResult(orderNo); // signed with T1, held back
         await sleep(1050); // T1 is due now
         assert.equal((await client.faceResult(newOrder("due"))).ok, true);
         const t0 = Date.now();
         while (client.ticketStatus().refreshes < 2 && Date.now() - t0 < 2000) await sleep(10);
+        await sleep(GRACE_MS + 150); // T1 replaced and past its grace: dead
+        release();
         return held;
       };
     },
@@ -295,6 +305,22 @@ const CELLS = [
       sim.rotateSecret(originalSecret());
       await sleep(1100); // the refresh backoff (1 s)
     },
+  },
+  {
+    // A refresh whose token request times out: nothing reached the service;
+    // the next refresh (after the 1 s backoff) mints the one token.
+    cell: "refresh: access_token times out", warm: false, options: { timeoutMs: 300 },
+    inject: ({ steer }) => steer.once("/api/oauth2/access_token", { holdMs: 1000 }),
+    code: "TICKET_UNAVAILABLE", message: /TIMEOUT/, boundMs: 1500, edge: [503, "TICKET_UNAVAILABLE"],
+    recover: () => sleep(1100),
+  },
+  {
+    // The token is minted, the SIGN ticket request fails: the next refresh
+    // reuses that token (no token minted in vain).
+    cell: "refresh: api_ticket answers 503", warm: false,
+    inject: ({ steer }) => steer.once("type=SIGN", { status: 503 }),
+    code: "TICKET_UNAVAILABLE", message: /HTTP_STATUS|503/, boundMs: 1000, edge: [503, "TICKET_UNAVAILABLE"],
+    recover: () => sleep(1100),
   },
   {
     cell: "store answers late (past timeoutMs)", store: true, options: { timeoutMs: 400 }, cold: true,
@@ -337,7 +363,7 @@ const CELLS = [
 
 const edgeCells = CELLS.filter((c) => c.edge);
 
-/** Sets up a cell: a reset simulator, a warm client (one token, one SIGN ticket), the fault. */
+/** Sets up a cell: a reset simulator, a warm client (one token, one SIGN ticket) unless `warm: false`. */
 async function arrange(c, t) {
   sim.reset();
   const steer = steeredFetch();
@@ -368,6 +394,11 @@ async function arrange(c, t) {
     return client;
   };
   const warm = build();
+  if (c.warm === false) {
+    // The faulty call is the client's first: its first refresh meets the fault.
+    Object.assign(ctx, { client: warm, warm });
+    return ctx;
+  }
   assert.equal((await warm.faceResult(newOrder("warm"))).ok, true, "the warm-up call");
   // `cold`: the faulty call comes from a new client (another process or
   // isolate) that must get the ticket through the faulty source.
