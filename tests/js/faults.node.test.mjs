@@ -367,8 +367,9 @@ const edgeCells = CELLS.filter((c) => c.edge);
 async function arrange(c, t) {
   sim.reset();
   const steer = steeredFetch();
-  const ctx = { steer, orderNo: newOrder("f") };
-  const base = { fetch: steer, ...c.options };
+  const events = [];
+  const ctx = { steer, orderNo: newOrder("f"), events };
+  const base = { fetch: steer, onEvent: (e) => events.push(e), ...c.options };
   delete base.getFile;
   const clients = [];
   if (c.store) ctx.store = memoryStore();
@@ -453,7 +454,9 @@ describe("fault matrix: the client", { timeout: 60_000 }, () => {
       const next = await query(c, ctx.client, ctx.orderNo);
       assert.equal(next.ok, c.resultCode === "66660020" ? false : true, `${c.cell}: the next call: ${next.code} ${next.msg}`);
       assert.equal((await ctx.warm.faceResult(newOrder("after"))).ok, true, `${c.cell}: the warm client afterwards`);
-      assertNoLeak(c.cell, JSON.stringify(next), JSON.stringify(ctx.client.ticketStatus()), JSON.stringify(ctx.client));
+      assertNoLeak(c.cell, JSON.stringify(next), JSON.stringify(ctx.client.ticketStatus()), JSON.stringify(ctx.client),
+        JSON.stringify(ctx.events));
+      assert.ok(ctx.events.length > 0, "onEvent saw the calls");
       assertStats(c, c.cell);
       t.diagnostic(`${c.cell}: ${result.error ? result.error.code : `ok=${result.value.ok} ${result.value.code}`} in ${result.ms} ms`);
     });
