@@ -165,10 +165,15 @@ describe("hostile input: the public API", T, () => {
   });
 
   test("createRedisTicketStore with something that is not a Redis client: a FaceIdError (INVALID_ARGUMENT)",
-    { todo: "pkg-template/redis-store.js flavour() throws a plain TypeError" }, async () => {
+    { todo: "pkg-template/redis-store.js: flavour() throws a plain TypeError; a prefix that is not a string is used as is" }, async () => {
       const { bad, seen } = await sweep(Object.entries(WRONG).map(([name, v]) => [name, () => createRedisTicketStore(v)]));
       assert.deepEqual(bad, []);
       assert.equal(seen.object.code, "INVALID_ARGUMENT");
+      // A prefix that is not a string is refused, not turned into "5…" or "[object Object]…".
+      const redis = { isOpen: true, get: async () => null, set: async () => "OK", eval: async () => 0 };
+      for (const prefix of [5, {}, Symbol("s")]) {
+        assert.throws(() => createRedisTicketStore(redis, { prefix }), { code: "INVALID_OPTION" }, String(prefix?.toString?.()));
+      }
     });
 
   test("a revoked Proxy as any argument: a FaceIdError, not the engine's TypeError from Array.isArray",
