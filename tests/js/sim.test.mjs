@@ -806,6 +806,38 @@ describe("faults", () => {
     assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
   });
 
+  test("slowBody: the headers and half the body at once, the rest after delayMs", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "slowBody", delayMs: 400, times: 1 }, photoBytes: 20000 });
+    const t = performance.now();
+    const res = await fetch(queryUrl(sim, RESULT_PATHS.sync, orderNo, { getFile: "2" }));
+    const headersAfter = performance.now() - t;
+    assert.ok(headersAfter < 300, `headers after ${headersAfter} ms`);
+    assert.equal(res.status, 200);
+    const reader = res.body.getReader();
+    const first = await reader.read();
+    assert.ok(first.value.length > 0 && performance.now() - t < 300, "the first half at once");
+    const rest = [];
+    for (let r = await reader.read(); !r.done; r = await reader.read()) rest.push(r.value);
+    assert.ok(performance.now() - t >= 380, "the rest after delayMs");
+    const text = Buffer.concat([first.value, ...rest]).toString();
+    assert.equal(Number(res.headers.get("content-length")), Buffer.byteLength(text));
+    assertEnvelope(JSON.parse(text) && (await getResult(sim, "sync", orderNo)), orderNo);
+    assert.throws(() => sim.setOrder(orderNo, { fault: { type: "slowBody" } }), /slowBody fault needs delayMs/);
+  });
+
+  test("empty: HTTP 200, JSON content type, no body", async () => {
+    const orderNo = newOrder();
+    sim.setOrder(orderNo, { fault: { type: "empty", times: 1 } });
+    const r = await getResult(sim, "sync", orderNo);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get("content-type"), /application\/json/);
+    assert.equal(r.headers.get("content-length"), "0");
+    assert.equal(r.text, "");
+    assert.deepEqual(sim.requests({ orderNo }).map((e) => [e.verdict, e.status, e.fault]), [["ok", 200, "empty"]]);
+    assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
+  });
+
   test("busy: the busy code for `times` attempts, then the answer; faults in sequence", async () => {
     const orderNo = newOrder();
     sim.setOrder(orderNo, { fault: { type: "busy", code: "999998", times: 2 } });

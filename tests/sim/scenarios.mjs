@@ -40,7 +40,7 @@ export const KNOWN_CODES = {
   999997: "系统繁忙，请稍后重试",
 };
 const BUSY_CODES = ["999999", "999998", "999997"];
-const FAULT_TYPES = ["slow", "status", "html", "truncated", "reset", "busy"];
+const FAULT_TYPES = ["slow", "slowBody", "status", "html", "truncated", "empty", "reset", "busy"];
 
 /**
  * Validates a scenario (see README "Scenario fields") and fills in defaults.
@@ -114,12 +114,12 @@ export function normalizeScenario(input = {}) {
 
 function normalizeFault(f) {
   expect(isPlainObject(f) && FAULT_TYPES.includes(f.type), `fault.type must be one of ${FAULT_TYPES.join(", ")}`);
-  const allowed = { slow: ["delayMs"], status: ["status"], html: [], truncated: [], reset: [], busy: ["code"] }[f.type];
+  const allowed = { slow: ["delayMs"], slowBody: ["delayMs"], status: ["status"], html: [], truncated: [], empty: [], reset: [], busy: ["code"] }[f.type];
   for (const k of Object.keys(f)) expect(k === "type" || k === "times" || allowed.includes(k), `unknown field ${k} in a ${f.type} fault`);
   const out = { type: f.type, times: f.times ?? Infinity };
   expect(out.times === Infinity || (Number.isInteger(out.times) && out.times >= 0), "fault.times must be a non-negative integer");
-  if (f.type === "slow") {
-    expect(Number.isInteger(f.delayMs) && f.delayMs >= 0 && f.delayMs <= 600_000, "a slow fault needs delayMs, 0 to 600000");
+  if (f.type === "slow" || f.type === "slowBody") {
+    expect(Number.isInteger(f.delayMs) && f.delayMs >= 0 && f.delayMs <= 600_000, `a ${f.type} fault needs delayMs, 0 to 600000`);
     out.delayMs = f.delayMs;
   } else if (f.type === "status") {
     expect(Number.isInteger(f.status) && f.status >= 400 && f.status <= 599, "a status fault needs status, 400 to 599 (e.g. 500, 502, 503)");

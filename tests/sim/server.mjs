@@ -181,6 +181,8 @@ async function answer(sim, endpoint, call, req, res, entry) {
       return sendText(res, entry, fault.status, `${fault.status} ${STATUS_CODES[fault.status] ?? "Error"}`);
     case "html":
       return send(res, entry, 502, "text/html", [Buffer.from(HTML_502)]);
+    case "empty":
+      return send(res, entry, 200, JSON_TYPE, []);
     case "busy":
       return sendJson(res, entry, 200, errorBody(fault.code, KNOWN_CODES[fault.code], sim.now()));
     case "slow":
@@ -200,6 +202,7 @@ async function answer(sim, endpoint, call, req, res, entry) {
     return send(res, entry, 200, JSON_TYPE, cut(chunks, Math.floor(total / 2)));
   }
   if (fault?.type === "reset") return resetMidway(res, entry, chunks);
+  if (fault?.type === "slowBody") return sendSlowly(sim, res, entry, chunks, fault.delayMs);
   return send(res, entry, 200, JSON_TYPE, chunks);
 }
 
@@ -322,6 +325,31 @@ function cut(chunks, n) {
     n -= c.length;
   }
   return out;
+}
+
+/** Announces the full length, sends half the body, waits `delayMs`, then sends the rest. */
+async function sendSlowly(sim, res, entry, chunks, delayMs) {
+  entry.status = 200;
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  res.writeHead(200, { "Content-Type": JSON_TYPE, "Content-Length": length });
+  const half = Math.floor(length / 2);
+  for (const c of cut(chunks, half)) res.write(c);
+  try {
+    await sleep(delayMs, undefined, { signal: sim.signal });
+  } catch {
+    return void res.destroy(); // simulator stopping
+  }
+  if (res.destroyed || !res.socket || res.socket.destroyed) return void (entry.status = "client gone");
+  let skip = half;
+  for (const c of chunks) {
+    if (skip >= c.length) {
+      skip -= c.length;
+      continue;
+    }
+    res.write(skip ? c.subarray(skip) : c);
+    skip = 0;
+  }
+  res.end();
 }
 
 /** Announces the full length, sends half the body, then resets the connection. */
