@@ -11,6 +11,7 @@
 // lock, released only with that token, so two clients sharing this store
 // never release each other's lock). Writes of a refresh are compare-and-set
 // (a Lua script), so a late writer never overwrites a newer ticket.
+import { FaceIdError } from "./errors.js";
 
 const UNLOCK = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end";
 // KEYS[1]; ARGV: expected ('' with ARGV[4] = '1' for "must be empty"), value, ttl ms, empty flag.
@@ -19,11 +20,15 @@ const CAS = "local v = redis.call('get', KEYS[1]) " +
   "redis.call('set', KEYS[1], ARGV[2], 'PX', ARGV[3]) return 1 else return 0 end";
 
 function flavour(redis) {
-  if (redis && typeof redis.set === "function" && typeof redis.get === "function") {
-    // node-redis 4+ takes options objects; ioredis takes positional tokens.
-    return "isOpen" in redis || typeof redis.sendCommand === "function" && !("status" in redis) ? "node-redis" : "ioredis";
+  try {
+    if (redis && typeof redis.set === "function" && typeof redis.get === "function") {
+      // node-redis 4+ takes options objects; ioredis takes positional tokens.
+      return "isOpen" in redis || typeof redis.sendCommand === "function" && !("status" in redis) ? "node-redis" : "ioredis";
+    }
+  } catch {
+    // A getter or a proxy that throws: not a client either.
   }
-  throw new TypeError("createRedisTicketStore(redis): pass a connected node-redis (4+) or ioredis client");
+  throw new FaceIdError("INVALID_ARGUMENT", "createRedisTicketStore(redis): pass a connected node-redis (4+) or ioredis client");
 }
 
 /**
@@ -33,7 +38,15 @@ function flavour(redis) {
  */
 export function createRedisTicketStore(redis, options) {
   // An own property only: never a prefix added to Object.prototype elsewhere.
-  const prefix = options != null && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : "";
+  let prefix;
+  try {
+    prefix = options != null && Object.hasOwn(options, "prefix") && options.prefix !== undefined ? options.prefix : "";
+  } catch {
+    throw new FaceIdError("INVALID_OPTION", "createRedisTicketStore(redis, options): reading options.prefix threw");
+  }
+  if (typeof prefix !== "string" || prefix.length > 256) {
+    throw new FaceIdError("INVALID_OPTION", "createRedisTicketStore(redis, { prefix }): prefix must be a string of at most 256 characters");
+  }
   const kind = flavour(redis);
   const k = (key) => prefix + key;
   const evaluate = (script, keys, args) => kind === "node-redis"

@@ -64,6 +64,14 @@ extern "C" {
     #[wasm_bindgen(js_name = watchedState)]
     pub fn watched_state(record: &JsValue) -> u8;
 
+    /// `Array.isArray(v)`, `false` where it would throw (a revoked Proxy).
+    #[wasm_bindgen(js_name = isArray)]
+    pub fn is_array(v: &JsValue) -> bool;
+
+    /// `false` for a string with a lone surrogate.
+    #[wasm_bindgen(js_name = wellFormed)]
+    pub fn well_formed(s: &JsValue) -> bool;
+
     /// `s.length`.
     #[wasm_bindgen(js_name = stringLength)]
     pub fn string_length(s: &JsValue) -> u32;

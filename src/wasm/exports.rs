@@ -78,7 +78,7 @@ fn unpack_list(packed: &str) -> Result<Vec<&str>, JsValue> {
 
 /// Says which element of a `values` array is wrong.
 fn explain_values(values: &JsValue, function: &str) -> Error {
-    if !Array::is_array(values) {
+    if !super::boundary::is_array(values) {
         return Error::InvalidArgument(format!(
             "{function}() takes an array of strings as its first argument; got {}",
             describe_type(values)
@@ -95,6 +95,11 @@ fn explain_values(values: &JsValue, function: &str) -> Error {
         }
         if v.is_string() {
             total += string_length(&v) as usize;
+            if !super::boundary::well_formed(&v) {
+                return Error::InvalidValue(format!(
+                    "values[{i}] has a lone surrogate (half of a UTF-16 pair): it cannot be signed as UTF-8"
+                ));
+            }
         }
     }
     if total > SIGN_VALUES_MAX {
@@ -107,7 +112,7 @@ fn explain_values(values: &JsValue, function: &str) -> Error {
 
 /// Says which field of a `sign()` options object is wrong.
 fn explain_sign_options(options: &JsValue) -> Error {
-    if !options.is_object() || options.is_null() || Array::is_array(options) {
+    if !options.is_object() || options.is_null() || super::boundary::is_array(options) {
         return Error::InvalidArgument(format!(
             "sign() takes an options object {{ appId, orderNo, ticket, nonce, version? }}; got {}",
             describe_type(options)

@@ -389,7 +389,7 @@ pub fn headers_object(headers: &[(&'static str, &'static str)]) -> Object {
 
 /// A non-null, non-array object.
 pub fn is_plain_object(value: &JsValue) -> bool {
-    value.is_object() && !value.is_null() && !Array::is_array(value)
+    value.is_object() && !value.is_null() && !super::boundary::is_array(value)
 }
 
 /// The text of a scalar JSON value: strings as they are, numbers and

@@ -60,6 +60,10 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
 /// a code this version does not know.
 #[wasm_bindgen(js_name = codeInfo, unchecked_return_type = "CodeInfo | null")]
 pub fn code_info(#[wasm_bindgen(unchecked_param_type = "string")] code: &JsValue) -> JsValue {
+    // Codes are a few characters: anything long is unknown, and is not copied.
+    if !code.is_string() || string_length(code) > 64 {
+        return JsValue::NULL;
+    }
     match code.as_string() {
         Some(code) => super::answer::code_info_js(&code),
         None => JsValue::NULL,

@@ -8,6 +8,7 @@
 use wasm_bindgen::prelude::*;
 
 use super::boundary::{describe_type, own_value, string_length};
+
 use crate::error::Error;
 
 /// The own property `obj[key]`, or `undefined` when it is not an own
@@ -49,6 +50,11 @@ pub fn bounded(
         return Ok(None);
     }
     crate::validate::check_len(field, string_length(value) as usize, err)?;
+    if !super::boundary::well_formed(value) {
+        return Err(err(format!(
+            "{field} has a lone surrogate (half of a UTF-16 pair): it cannot be sent as UTF-8"
+        )));
+    }
     Ok(value.as_string())
 }
 
@@ -100,7 +106,7 @@ pub fn string_list(obj: &JsValue, key: &str) -> Result<Option<Vec<String>>, Erro
         return Ok(None);
     }
     let wrong = || Error::InvalidOption(format!("{key} must be an array of strings"));
-    if !js_sys::Array::is_array(&value) {
+    if !super::boundary::is_array(&value) {
         return Err(wrong());
     }
     // Element by element as own properties: a hole is not filled from the

@@ -610,7 +610,7 @@ impl Manager {
     async fn fetch_ticket(&self, url: &str, what: &str) -> Result<Credential, Error> {
         let top = self.get_json(url, TICKET_PATH).await?;
         let tickets = Reflect::get(&top, &"tickets".into()).unwrap_or(JsValue::UNDEFINED);
-        let first: Option<Object> = js_sys::Array::is_array(&tickets)
+        let first: Option<Object> = super::boundary::is_array(&tickets)
             .then(|| js_sys::Array::from(&tickets))
             .filter(|a| a.length() == 1)
             .and_then(|a| a.get(0).dyn_into().ok());

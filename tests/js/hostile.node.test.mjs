@@ -165,7 +165,7 @@ describe("hostile input: the public API", T, () => {
   });
 
   test("createRedisTicketStore with something that is not a Redis client: a FaceIdError (INVALID_ARGUMENT)",
-    { todo: "pkg-template/redis-store.js: flavour() throws a plain TypeError; a prefix that is not a string is used as is" }, async () => {
+    async () => {
       const { bad, seen } = await sweep(Object.entries(WRONG).map(([name, v]) => [name, () => createRedisTicketStore(v)]));
       assert.deepEqual(bad, []);
       assert.equal(seen.object.code, "INVALID_ARGUMENT");
@@ -177,7 +177,7 @@ describe("hostile input: the public API", T, () => {
     });
 
   test("a revoked Proxy as any argument: a FaceIdError, not the engine's TypeError from Array.isArray",
-    { todo: "Array.isArray throws on a revoked Proxy: describeType (src/wasm/js/boundary.js) and Array::is_array (src/wasm/exports.rs, options.rs, http.rs)" },
+
     async () => {
       // handler(revoked) has its own test (in a child process: it throws outside any promise).
       const { bad } = await sweep(entryPoints(WRONG.revokedProxy).filter(([label]) => !/^createRedisTicketStore\(v\)|^handler\(v\)/.test(label)));
@@ -185,7 +185,7 @@ describe("hostile input: the public API", T, () => {
     });
 
   test("the edge handler given a revoked Proxy as its request: a 400, no uncaught exception, no hang",
-    { todo: "src/wasm/edge.rs FaceIdEdgeHandler::fetch: describe_type() of the non-Request throws inside the future (Array.isArray on a revoked Proxy): the promise never settles and an uncaughtException ends a Node process" },
+
     async () => {
       const file = join(tempDir("revoked"), "run.mjs");
       writeFileSync(file, `import { FaceIdClient, createEdgeHandler } from ${JSON.stringify(packageEntryUrl())};
@@ -222,7 +222,7 @@ process.stdout.write(JSON.stringify({ status: answer ? answer.status : "hang" })
   });
 
   test("codeInfo with a 10 MB string: null in under 100 ms (refused by length, not copied)",
-    { todo: "codeInfo copies any string into wasm memory before looking it up (src/wasm/answer.rs code_info_js, its export)" }, async () => {
+    async () => {
       codeInfo("0");
       const t0 = Date.now();
       const r = codeInfo(HUGE);
@@ -242,7 +242,7 @@ process.stdout.write(JSON.stringify({ status: answer ? answer.status : "hang" })
   });
 
   test("lone surrogates in signValues / verifySign and startFace's name: refused, not replaced by U+FFFD",
-    { todo: "strings are converted to UTF-8 lossily: \"x\\uD800\" is signed, verified and sent as \"x\\uFFFD\"" }, async () => {
+    async () => {
     const name = await probe(() => secretClient().startFace({ ...ALICE, name: `张${LONE}`, callbackUrl: "https://h5.example.com/back" }));
     assert.equal(name.code, "INVALID_IDENTITY", `startFace sent the name as ${JSON.stringify(sim.requests({ endpoint: "getAdvFaceId" }).at(-1)?.body?.name)}`);
     const r = await probe(() => signValues(["a", `x${LONE}`]));

@@ -87,7 +87,7 @@ export function packValues(list, max) {
     let total = 0;
     for (let i = 0; i < list.length; i++) {
       const v = list[i];
-      if (typeof v === "string" && (total += v.length) > max) return undefined;
+      if (typeof v === "string" && ((total += v.length) > max || !wellFormed(v))) return undefined;
     }
     let out = "";
     for (let i = 0; i < list.length; i++) {
@@ -104,8 +104,25 @@ export function packValues(list, max) {
 
 export function describeType(v) {
   if (v === null) return "null";
-  if (Array.isArray(v)) return "array";
+  if (isArray(v)) return "array";
   return typeof v;
+}
+
+// Array.isArray that never throws (it throws on a revoked Proxy).
+export function isArray(v) {
+  try {
+    return Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+// Whether `s` is a string with no lone surrogate (which no UTF-8 text can
+// carry: it would be replaced by U+FFFD, silently changing a signature).
+export function wellFormed(s) {
+  if (typeof s !== "string") return true;
+  if (typeof s.isWellFormed === "function") return s.isWellFormed();
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/.test(s);
 }
 
 // ---- The sign() fast lane ------------------------------------------------
