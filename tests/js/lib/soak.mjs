@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import http from "node:http";
 import { startSimulator } from "../../sim/index.mjs";
-import { installedPackage, repoRoot } from "./package.mjs";
+import { installedPackage, repoRoot, tempDir } from "./package.mjs";
 import { startWorkerd } from "./workerd.mjs";
 
 const ORDER_TOKEN_KEY = "soak-order-token-key-0123456789abcdef";
@@ -42,6 +42,8 @@ export async function runSoak({ requests = 100_000, durationMs = Infinity, concu
       { name: "ORDER_TOKEN_KEY", text: ORDER_TOKEN_KEY },
     ],
     durableObjects: [{ className: "TicketOwner", binding: "TICKET_OWNER", uniqueKey: "faceid-edge-ticket-owner" }],
+    // On disk, as deployed: the owner's alarm (its refresh on schedule) needs stored state.
+    durableObjectStorage: { localDisk: tempDir("soak-do") },
     readyPath: "/done.html",
   });
   // node:http with kept-alive connections, one per concurrent caller.
