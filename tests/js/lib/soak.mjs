@@ -123,7 +123,6 @@ export async function runSoak({ requests = 100_000, durationMs = Infinity, concu
       rssSamplesMB: samples,
       errorSamples: stats.errorSamples,
       workerdErrors: stats.serverErrors ? wd.output().split("\n").filter((l) => /error|exception|panic|unreachable/i.test(l)).slice(0, 12) : [],
-      ...(process.env.SOAK_DUMP && stats.serverErrors ? { dumped: (await import("node:fs")).writeFileSync(process.env.SOAK_DUMP, wd.output()) ?? process.env.SOAK_DUMP } : {}),
     };
   } finally {
     agent.destroy();
