@@ -185,11 +185,14 @@ where
                         // runtime rejected it because the request that ran it
                         // has ended (workerd does so). It will never finish:
                         // replace it now.
-                        2 => {
+                        // (Another waiter may have replaced it already: then
+                        // join that one instead of replacing it in turn.)
+                        2 if flight.launched(id) => {
                             let id = flight.replace(bound_ms);
                             let _ = JsFuture::from(launch(id)).await;
                             return;
                         }
+                        2 => break,
                         _ => {}
                     }
                     if !flight.launched(id) {
