@@ -5,10 +5,13 @@
 #   make pkg     the npm package in pkg/
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
+#   make fuzz    every cargo-fuzz target of fuzz/ for FUZZ_SECONDS (default 60) each, at low priority
+#                (nightly; not part of `make test`, which replays the fuzz corpus on the host)
 SHELL := /bin/bash
 WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench clean
+.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench fuzz clean
 
 setup:
 	@scripts/setup
@@ -41,6 +44,9 @@ demo: pkg
 
 bench: pkg
 	node bench/run.mjs
+
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf target pkg
