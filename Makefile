@@ -6,10 +6,13 @@
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
 #   make soak    100 000 requests through the edge handler in workerd (figures for RELIABILITY.md)
+#   make fuzz    every cargo-fuzz target of fuzz/ for FUZZ_SECONDS (default 60) each, at low priority
+#                (nightly; not part of `make test`, which replays the fuzz corpus on the host)
 SHELL := /bin/bash
 WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
+FUZZ_SECONDS ?= 60
 
-.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench soak clean
+.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench soak fuzz clean
 
 setup:
 	@scripts/setup
@@ -46,6 +49,9 @@ bench: pkg
 # The long soak: 100 000 requests through the edge handler in workerd (see RELIABILITY.md).
 soak: pkg
 	node tests/soak.mjs
+
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
 	rm -rf target pkg

@@ -165,8 +165,10 @@ impl OrderTokens {
         }
         let rest = token.strip_prefix(PREFIX).ok_or_else(malformed)?;
         let (expiry, mac) = rest.split_once('.').ok_or_else(malformed)?;
+        // Any `u64` (at most 20 digits) that `mint` may have written; a
+        // larger number fails to parse below.
         if expiry.is_empty()
-            || expiry.len() > 16
+            || expiry.len() > 20
             || !expiry.bytes().all(|b| b.is_ascii_digit())
             || (expiry.len() > 1 && expiry.starts_with('0'))
         {
@@ -291,6 +293,39 @@ mod tests {
         assert!(ts
             .check(&good, TokenKind::Face, "bad order", None, NOW)
             .is_err());
+    }
+
+    /// Found while writing the round trip of the `order_token` fuzz target:
+    /// `mint` took any expiry, but `check` refused one of more than 16
+    /// digits as malformed, so a token minted to expire after 10^16 ms never
+    /// opened its own order.
+    #[test]
+    fn a_token_opens_its_own_order_until_any_expiry() {
+        let ts = tokens();
+        for exp in [10_000_000_000_000_000, 12_345_678_901_234_567_890, u64::MAX] {
+            let t = mint(TokenKind::Live, "order001", Some("u1"), exp);
+            assert!(ts
+                .check(&t, TokenKind::Live, "order001", Some("u1"), NOW)
+                .is_ok());
+            assert!(ts
+                .check(&t, TokenKind::Live, "order001", Some("u1"), exp - 1)
+                .is_ok());
+            let e = ts
+                .check(&t, TokenKind::Live, "order001", Some("u1"), exp)
+                .unwrap_err();
+            assert!(e.message().contains("expired"));
+        }
+        // Past u64: malformed, not a panic.
+        let e = ts
+            .check(
+                "v1.18446744073709551616.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                TokenKind::Live,
+                "order001",
+                None,
+                NOW,
+            )
+            .unwrap_err();
+        assert!(e.message().contains("malformed"));
     }
 
     #[test]
