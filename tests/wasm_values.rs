@@ -102,15 +102,26 @@ fn values_that_look_like_packing() {
 }
 
 #[wasm_bindgen_test]
-fn lone_surrogates_do_not_break_the_boundary() {
-    // JS strings may hold lone surrogates; they cross as U+FFFD. Whatever the
-    // bytes, the call must not throw or desynchronise the other values.
+fn lone_surrogates_are_refused_without_breaking_the_boundary() {
+    // JS strings may hold lone surrogates, which no UTF-8 text can carry: a
+    // value with one is refused (it used to be signed as U+FFFD, a silently
+    // different value), and the next call is not desynchronised.
     let lone: JsValue = JsString::from_char_code(&[0xD83D]).into();
     let low: JsValue = JsString::from_char_code(&[0xDE00]).into();
-    let out = signed(&arr(&[lone.clone(), low.clone(), s("a")]));
-    assert_eq!(out, reference(&["\u{FFFD}", "\u{FFFD}", "a"]));
-    let out = signed(&arr(&[s("x"), lone, s("1:y")]));
-    assert_eq!(out, reference(&["x", "\u{FFFD}", "1:y"]));
+    expect_code(
+        sign_values(&arr(&[lone.clone(), low, s("a")])),
+        "INVALID_VALUE",
+    );
+    expect_code(
+        sign_values(&arr(&[s("x"), lone, s("1:y")])),
+        "INVALID_VALUE",
+    );
+    let pair: JsValue = JsString::from_char_code(&[0xD83D, 0xDE00]).into();
+    assert_eq!(
+        signed(&arr(&[pair, s("a")])),
+        reference(&["\u{1F600}", "a"])
+    );
+    assert_eq!(signed(&arr(&[s("x"), s("1:y")])), reference(&["x", "1:y"]));
 }
 
 #[wasm_bindgen_test]
