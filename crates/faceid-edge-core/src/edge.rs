@@ -148,9 +148,20 @@ pub fn allowed_origin(value: &str) -> Result<String> {
         .strip_prefix("https://")
         .or_else(|| lower.strip_prefix("http://"));
     let ok = rest.is_some_and(|r| {
-        !r.is_empty()
-            && r.bytes()
+        // host[:port], the port 1 to 5 digits (a bracketed IPv6 host keeps its colons).
+        let (host, port) = match r.rfind(':') {
+            Some(i) if !r.get(i..).is_some_and(|t| t.contains(']')) => {
+                (r.get(..i).unwrap_or(""), r.get(i + 1..))
+            }
+            _ => (r, None),
+        };
+        !host.is_empty()
+            && host
+                .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'))
+            && port.map_or(true, |p| {
+                !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit())
+            })
     }) && crate::h5::browser_url(&lower, "allowedOrigins").is_ok();
     if ok {
         Ok(lower)
@@ -442,6 +453,14 @@ mod tests {
             assert!(allowed_origin(bad).is_err(), "{bad}");
         }
         assert!(allowed_origin("http://localhost:5173").is_ok());
+        assert!(allowed_origin("http://[::1]:8080").is_ok());
+        for bad in [
+            "http://localhost:abc",
+            "https://h5.example.com:",
+            "https://h5.example.com:123456",
+        ] {
+            assert!(allowed_origin(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -147,13 +147,16 @@ fn host_of(authority: &str) -> &str {
 }
 
 fn is_local(host: &str) -> bool {
+    let octet = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 3
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && (p == "0" || !p.starts_with('0'))
+            && p.parse::<u16>().is_ok_and(|n| n <= 255)
+    };
     host.eq_ignore_ascii_case("localhost")
         || host == "[::1]"
-        || (host.starts_with("127.")
-            && host.split('.').count() == 4
-            && host
-                .split('.')
-                .all(|p| !p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit())))
+        || (host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(octet))
 }
 
 /// Checks the `optimalDomain` the service answered with: a host name (and
