@@ -22,7 +22,7 @@ use super::call::StartInput;
 use super::client::{FaceIdClient, Inner};
 use super::flight::WaitUntil;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
-use super::inputs::callback_input;
+use super::inputs::{callback_input, short_option};
 use super::options;
 use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
@@ -123,12 +123,7 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
     for field in &reveal {
         policy::reveal_field(field)?;
     }
-    let short = |key: &str, default: &str| -> Result<String, Error> {
-        let v =
-            options::string(options, key, Error::InvalidOption)?.unwrap_or_else(|| default.into());
-        h5::login_option(&v, key)?;
-        Ok(v)
-    };
+    let short = |key: &str, default: &str| short_option(options, key, default);
     let handler = Handler {
         client,
         tokens,

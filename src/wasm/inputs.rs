@@ -187,17 +187,11 @@ pub(super) fn source_photo_option(
     photo: &JsValue,
     photo_type: &str,
 ) -> Result<(String, String), Error> {
-    let too_large = |size: usize| {
-        Error::ImageTooLarge(format!(
-            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
-            size.div_ceil(1024)
-        ))
-    };
     let text = if photo.is_string() {
         let len = string_length(photo) as usize;
         // Base64 of 500 KB is 683 KB; folded into lines a little more.
         if len > h5::SOURCE_PHOTO_MAX / 3 * 4 * 2 {
-            return Err(too_large(len / 4 * 3));
+            return Err(h5::photo_too_large(len / 4 * 3));
         }
         let text = photo.as_string().unwrap_or_default();
         h5::source_photo_base64(&SourcePhoto {
@@ -206,7 +200,7 @@ pub(super) fn source_photo_option(
         })?
     } else if let Some(bytes) = photo.dyn_ref::<Uint8Array>() {
         if bytes.length() as usize > h5::SOURCE_PHOTO_MAX {
-            return Err(too_large(bytes.length() as usize));
+            return Err(h5::photo_too_large(bytes.length() as usize));
         }
         h5::source_photo_base64(&SourcePhoto {
             image: Image::Bytes(&bytes.to_vec()),

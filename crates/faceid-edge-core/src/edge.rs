@@ -149,12 +149,7 @@ pub fn allowed_origin(value: &str) -> Result<String> {
         .or_else(|| lower.strip_prefix("http://"));
     let ok = rest.is_some_and(|r| {
         // host[:port], the port 1 to 5 digits (a bracketed IPv6 host keeps its colons).
-        let (host, port) = match r.rfind(':') {
-            Some(i) if !r.get(i..).is_some_and(|t| t.contains(']')) => {
-                (r.get(..i).unwrap_or(""), r.get(i + 1..))
-            }
-            _ => (r, None),
-        };
+        let (host, port) = crate::request::split_host_port(r);
         !host.is_empty()
             && host
                 .bytes()

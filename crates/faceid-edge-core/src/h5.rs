@@ -19,7 +19,7 @@
 use crate::endpoints::Kind;
 use crate::error::{Error, Result};
 use crate::media;
-use crate::request::{json_object, Config, Image, SignedRequest};
+use crate::request::{is_loopback, json_object, split_host_port, Config, Image, SignedRequest};
 use crate::sign::{sign_values, verify_sign};
 use crate::validate;
 
@@ -122,41 +122,17 @@ pub fn browser_url(value: &str, field: &str) -> Result<()> {
             "{field} must not contain a user name or password"
         )));
     }
-    let host = host_of(authority);
+    let (host, _) = split_host_port(authority);
     if host.is_empty() {
         return Err(Error::InvalidUrl(format!("{field} has no host")));
     }
-    if !secure && !is_local(host) {
+    if !secure && !is_loopback(host) {
         return Err(Error::InvalidUrl(format!(
             "{field} must use https:// for host {}",
             validate::quote(host)
         )));
     }
     Ok(())
-}
-
-fn host_of(authority: &str) -> &str {
-    if authority.starts_with('[') {
-        authority
-            .find(']')
-            .and_then(|i| authority.get(..=i))
-            .unwrap_or(authority)
-    } else {
-        authority.split(':').next().unwrap_or("")
-    }
-}
-
-fn is_local(host: &str) -> bool {
-    let octet = |p: &str| {
-        !p.is_empty()
-            && p.len() <= 3
-            && p.bytes().all(|b| b.is_ascii_digit())
-            && (p == "0" || !p.starts_with('0'))
-            && p.parse::<u16>().is_ok_and(|n| n <= 255)
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host == "[::1]"
-        || (host.starts_with("127.") && host.split('.').count() == 4 && host.split('.').all(octet))
 }
 
 /// Checks the `optimalDomain` the service answered with: a host name (and
@@ -228,12 +204,17 @@ pub fn source_photo_base64(photo: &SourcePhoto<'_>) -> Result<String> {
     Ok(text)
 }
 
+/// The error for a comparison photo of `size` bytes, past 500 KB.
+pub fn photo_too_large(size: usize) -> Error {
+    Error::ImageTooLarge(format!(
+        "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
+        size.div_ceil(1024)
+    ))
+}
+
 fn check_photo(size: usize, head: &[u8]) -> Result<()> {
     if size > SOURCE_PHOTO_MAX {
-        return Err(Error::ImageTooLarge(format!(
-            "sourcePhoto is {} KB; the service takes at most 500 KB: resize or recompress it",
-            size.div_ceil(1024)
-        )));
+        return Err(photo_too_large(size));
     }
     match media::sniff(head) {
         "image/jpeg" | "image/png" => Ok(()),

@@ -94,7 +94,7 @@ fn base_url(url: &str, name: &str) -> Result<String> {
 
 /// Splits `host[:port]` (the host may be a bracketed IPv6 address); the port
 /// is `Some` when anything follows the host.
-fn split_host_port(authority: &str) -> (&str, Option<&str>) {
+pub(crate) fn split_host_port(authority: &str) -> (&str, Option<&str>) {
     let host_end = if authority.starts_with('[') {
         authority.find(']').map_or(authority.len(), |i| i + 1)
     } else {
@@ -112,7 +112,7 @@ fn split_host_port(authority: &str) -> (&str, Option<&str>) {
 /// `localhost`, `[::1]`, or a dotted-quad address in `127.0.0.0/8` (four
 /// decimal numbers from 0 to 255 without leading zeros, so that no octal or
 /// shortened form slips through).
-fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     if host.eq_ignore_ascii_case("localhost") || host == "[::1]" {
         return true;
     }

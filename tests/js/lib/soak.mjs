@@ -10,11 +10,10 @@
 // included) and workerd's memory (RSS) after the first quarter (warm-up) and
 // at the end, with samples in between.
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import http from "node:http";
 import { startSimulator } from "../../sim/index.mjs";
-import { installedPackage, repoRoot, tempDir } from "./package.mjs";
-import { startWorkerd } from "./workerd.mjs";
+import { startEdgeWorkerd } from "./edge-workerd.mjs";
+import { tempDir } from "./package.mjs";
 
 const ORDER_TOKEN_KEY = "soak-order-token-key-0123456789abcdef";
 
@@ -30,21 +29,11 @@ function rss(pid) {
  */
 export async function runSoak({ requests = 100_000, durationMs = Infinity, concurrency = 50, refreshMs = 15_000, orders = 200, log = () => {} } = {}) {
   const sim = await startSimulator({ nonceTicket: "SoakNonceTicket".padEnd(64, "s") });
-  const wd = await startWorkerd({
-    projectDir: installedPackage().projectDir,
-    workerSource: readFileSync(join(repoRoot, "tests/js/fixtures/edge-app.mjs"), "utf8"),
-    bindings: [
-      { name: "FACEID_APP_ID", text: sim.appId },
-      { name: "FACEID_SECRET", text: sim.secret },
-      { name: "FACEID_SERVER_URL", text: sim.url },
-      { name: "FACEID_REFRESH_INTERVAL_MS", text: String(refreshMs) },
-      { name: "SIM_URL", text: sim.url },
-      { name: "ORDER_TOKEN_KEY", text: ORDER_TOKEN_KEY },
-    ],
-    durableObjects: [{ className: "TicketOwner", binding: "TICKET_OWNER", uniqueKey: "faceid-edge-ticket-owner" }],
+  const wd = await startEdgeWorkerd(sim, {
+    orderTokenKey: ORDER_TOKEN_KEY,
+    env: { FACEID_REFRESH_INTERVAL_MS: String(refreshMs) },
     // On disk, as deployed: the owner's alarm (its refresh on schedule) needs stored state.
     durableObjectStorage: { localDisk: tempDir("soak-do") },
-    readyPath: "/done.html",
   });
   // node:http with kept-alive connections, one per concurrent caller.
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
