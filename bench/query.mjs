@@ -31,6 +31,7 @@ export async function startSim() {
   });
   return {
     url,
+    pid: child.pid,
     appId: APP_ID,
     secret: SECRET,
     async setOrder(orderNo, scenario) {
