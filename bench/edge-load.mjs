@@ -69,7 +69,8 @@ export async function run(log = console.log, { seconds = 9, rounds = 3, connecti
       projectDir: installedPackage().projectDir,
       workerSource: readFileSync(join(here, "edge-worker.js"), "utf8"),
       bindings,
-      workers: [{ name: "plain", workerSource: readFileSync(join(here, "plain-edge-worker.js"), "utf8"), bindings }],
+      workers: [{ name: "plain", workerSource: readFileSync(join(here, "plain-edge-worker.js"), "utf8"), bindings,
+        modules: [{ name: "plain-trim.js", path: join(here, "plain-trim.js") }] }],
       readyPath: "/ready",
     });
     const sides = { handler: wd.urls.main, plain: wd.urls.plain };

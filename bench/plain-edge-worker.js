@@ -10,10 +10,12 @@
 //     cached in the isolate like a FaceIdClient made with `secret` caches it;
 //   - a fresh 32-character nonce, the five-value SHA-1 signature
 //     (crypto.subtle.digest), the `sync` query with a 5 s timeout;
-//   - the same trimming and masking as the handler (crates/faceid-edge-core/src/edge.rs),
-//     the same JSON body and the same response headers.
+//   - the same trimming and masking as the handler (bench/plain-trim.js), the
+//     same JSON body and the same response headers.
 //
 // Bindings: FACEID_APP_ID, FACEID_SECRET, SIM_URL, ORDER_TOKEN_KEY.
+
+import { trim } from "./plain-trim.js";
 
 const VERSION = "1.0.0";
 const TIMEOUT_MS = 5000;
@@ -108,42 +110,6 @@ async function sign(values) {
   let hex = "";
   for (const b of new Uint8Array(digest)) hex += b.toString(16).padStart(2, "0");
   return hex.toUpperCase();
-}
-
-const text = (v) => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? JSON.stringify(v) : undefined);
-const utf8Length = (s) => encoder.encode(s).length;
-
-// Masks, as the handler's: names keep their first character, ID numbers their
-// first and last four (at least 10 characters), anything else becomes stars.
-function maskName(s) {
-  const c = Array.from(s);
-  return c.length > 1 ? `${c[0]}*` : "*".repeat(Math.min(c.length, 1));
-}
-function maskId(s) {
-  const c = Array.from(s);
-  return c.length >= 10 ? c.slice(0, 4).join("") + "*".repeat(c.length - 8) + c.slice(-4).join("") : "*".repeat(c.length);
-}
-const RULES = [["name", maskName], ["idNo", maskId], ["idType"], ["liveRate"], ["similarity"], ["occurredTime"]];
-
-/** `{ ok, code, msg, orderNo, result }` with the face result trimmed, as the handler answers. */
-function trim(top, orderNo) {
-  const result = top.result && typeof top.result === "object" && !Array.isArray(top.result) ? top.result : undefined;
-  const pick = (k) => text(Object.hasOwn(top, k) ? top[k] : undefined) ?? text(result && Object.hasOwn(result, k) ? result[k] : undefined);
-  const code = pick("code");
-  if (code === undefined) return null;
-  const msg = pick("msg") ?? "";
-  if (code !== "0") return { ok: false, code, msg };
-  const fromResult = (k) => (result && Object.hasOwn(result, k) ? result[k] : undefined);
-  const fromTop = (k) => (Object.hasOwn(top, k) && !["code", "msg", "bizSeqNo", "transactionTime", "result", "success"].includes(k) ? top[k] : undefined);
-  const trimmed = {};
-  for (const [field, mask] of RULES) {
-    const v = result && Object.hasOwn(result, field) ? result[field] : fromTop(field);
-    if (v === undefined) continue;
-    trimmed[field] = !mask ? v : typeof v === "string" && utf8Length(v) <= 256 ? mask(v) : null;
-  }
-  const answeredNo = text(fromResult("orderNo")) ?? text(Object.hasOwn(top, "orderNo") ? top.orderNo : undefined)
-    ?? text(Object.hasOwn(top, "order_no") ? top.order_no : undefined) ?? orderNo;
-  return { ok: true, code, msg, orderNo: answeredNo, result: trimmed };
 }
 
 async function result(request, env) {

@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { run as runEdgeLoad } from "./edge-load.mjs";
+import { run as runLarge } from "./large.mjs";
 import { run as runOwner } from "./owner.mjs";
 import { run as runQuery } from "./query.mjs";
 import { run as runSign } from "./sign.mjs";
@@ -29,6 +31,14 @@ await runTickets(lib);
 console.log("");
 console.log("== the TicketOwner Durable Object in workerd ==");
 await runOwner();
+
+console.log("");
+console.log("== the edge handler under load in workerd ==");
+await runEdgeLoad();
+
+console.log("");
+console.log("== a 10 MB result through the handler's trimming ==");
+await runLarge();
 
 console.log("");
 console.log("== size ==");
