@@ -23,7 +23,7 @@ console.log("== speed (median of 9 interleaved rounds) ==");
 figures.sign = runSign(lib);
 
 console.log("");
-console.log("== signing in each runtime: sign() against WebCrypto's SHA-1 (median of 9 interleaved rounds) ==");
+console.log("== signing in each runtime: sign() against WebCrypto's SHA-1 (median of 15 interleaved rounds) ==");
 figures.runtimes = await runRuntimes();
 
 console.log("");

@@ -184,7 +184,7 @@ async function inChromium(pkg, opts) {
  * Runs the signing benchmark in Node, workerd and Chromium; logs one line per
  * runtime and returns the figures ({ node, workerd, chromium }).
  */
-export async function run(log = console.log, { rounds = 9 } = {}) {
+export async function run(log = console.log, { rounds = 15 } = {}) {
   const pkg = installedPackage();
   const figures = {};
   const line = (name, r) => log(`${name.padEnd(8)} sign() ${fmt(r.opsPerSec.wasm)} ops/s | WebCrypto ${fmt(r.opsPerSec.plain)} ops/s | ratio ${r.ratio.toFixed(1)}x (rounds ${r.spread.ratio.map((x) => x.toFixed(1)).join("–")}x)`);
