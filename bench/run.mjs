@@ -1,13 +1,15 @@
 // `make bench`: speed and size of the built package (pkg/), each figure side
 // by side with the plain-JavaScript way in the same process.
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { run as runColdstart } from "./coldstart.mjs";
 import { run as runEdgeLoad } from "./edge-load.mjs";
 import { run as runLarge } from "./large.mjs";
 import { run as runOwner } from "./owner.mjs";
 import { run as runQuery } from "./query.mjs";
+import { run as runRuntimes } from "./runtimes.mjs";
 import { run as runSign } from "./sign.mjs";
 import { run as runTickets } from "./tickets.mjs";
 
@@ -17,28 +19,38 @@ const lib = await import(pathToFileURL(join(pkgDir, "node.mjs")).href);
 
 console.log(`faceid-edge ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version} on Node ${process.version}`);
 console.log("");
+// Every section's figures, written to bench/results/latest.json at the end.
+const figures = {};
 console.log("== speed (median of 9 interleaved rounds) ==");
-runSign(lib);
+figures.sign = runSign(lib);
+
+console.log("");
+console.log("== signing in each runtime: sign() against WebCrypto's SHA-1 (median of 15 interleaved rounds) ==");
+figures.runtimes = await runRuntimes();
+
+console.log("");
+console.log("== cold start: loading the package to the first signature, in fresh processes ==");
+figures.coldstart = await runColdstart();
 
 console.log("");
 console.log("== result queries against the loopback simulator ==");
-await runQuery(lib);
+figures.query = await runQuery(lib);
 
 console.log("");
 console.log("== tokens and tickets (client made from appId + secret) ==");
-await runTickets(lib);
+figures.tickets = await runTickets(lib);
 
 console.log("");
 console.log("== the TicketOwner Durable Object in workerd ==");
-await runOwner();
+figures.owner = await runOwner();
 
 console.log("");
 console.log("== the edge handler under load in workerd ==");
-await runEdgeLoad();
+figures.edgeLoad = await runEdgeLoad();
 
 console.log("");
 console.log("== a 10 MB result through the handler's trimming ==");
-await runLarge();
+figures.large = await runLarge();
 
 console.log("");
 console.log("== size ==");
@@ -49,3 +61,7 @@ const glue = ["faceid_edge.js", "node.cjs", "workerd.js", "browser.js"]
   .join(", ");
 console.log(`faceid_edge_bg.wasm: ${wasm.length} bytes, ${gz} bytes gzip (the first stage's target was at most 40960, before FaceIdClient)`);
 console.log(`JavaScript (gzip bytes): ${glue} (node.cjs carries the .wasm inlined, for bundles of Node apps)`);
+figures.size = { wasmBytes: wasm.length, wasmGzipBytes: gz };
+
+mkdirSync(join(root, "bench", "results"), { recursive: true });
+writeFileSync(join(root, "bench", "results", "latest.json"), JSON.stringify({ date: new Date().toISOString(), node: process.version, figures }, null, 2) + "\n");

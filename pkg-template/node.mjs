@@ -1,5 +1,6 @@
-// faceid-edge for Node.js, as an ES module: the same instance as node.cjs.
-import cjs from "./node.cjs";
+// faceid-edge for Node.js, as an ES module: the same instance as node.cjs
+// (through node-load.cjs, which spares Node a scan of node.cjs's source).
+import cjs from "./node-load.cjs";
 
 export const {
   FaceIdClient,

@@ -77,7 +77,7 @@ writeFileSync(
   `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
 );
 
-for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "index.d.ts", "workerd.d.ts", "package.json"]) {
+for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "node-load.cjs", "index.d.ts", "workerd.d.ts", "package.json"]) {
   cpSync(join(template, file), join(pkg, file));
 }
 
