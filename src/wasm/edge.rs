@@ -226,21 +226,29 @@ fn headers(extra: &[(&str, String)]) -> Headers {
 }
 
 fn response(body: Option<&str>, status: u16, extra: &[(&str, String)]) -> Response {
+    let body = body.map_or(JsValue::NULL, JsValue::from_str);
+    response_with(&body, status, extra)
+}
+
+fn response_with(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(&headers(extra));
-    Response::new_with_opt_str_and_init(body, &init)
+    super::sys::Response::with_body(body, &init)
+        .map(JsCast::unchecked_into)
         .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into())
 }
 
+/// A JSON answer. The text `JSON.stringify` makes goes to the `Response` as a
+/// JavaScript string: a 10 MB result never passes through wasm memory (which
+/// never shrinks).
 fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
     let text = js_sys::JSON::stringify(body)
-        .ok()
-        .and_then(|s| s.as_string())
-        .unwrap_or_else(|| "{}".into());
+        .map(JsValue::from)
+        .unwrap_or_else(|_| JsValue::from_str("{}"));
     let mut all = vec![("content-type", "application/json; charset=utf-8".to_owned())];
     all.extend(extra.iter().cloned());
-    response(Some(&text), status, &all)
+    response_with(&text, status, &all)
 }
 
 fn error_body(e: &Error) -> JsValue {

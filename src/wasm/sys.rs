@@ -39,6 +39,12 @@ extern "C" {
     /// A fetch `Response`.
     pub type Response;
 
+    /// `new Response(body, init)` with a body that stays a JavaScript value
+    /// (the string `JSON.stringify` made): a large answer is never copied
+    /// into wasm memory, which would grow it for good.
+    #[wasm_bindgen(constructor, catch)]
+    pub fn with_body(body: &JsValue, init: &JsValue) -> Result<Response, JsValue>;
+
     /// `response.status`.
     #[wasm_bindgen(method, getter)]
     pub fn status(this: &Response) -> u16;

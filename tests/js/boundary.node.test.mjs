@@ -70,6 +70,35 @@ describe("memory per call", T, () => {
     assert.ok(r.wasmGrowth <= 64 * 1024, `wasm memory grew by ${r.wasmGrowth} bytes over 18 000 calls`);
     assert.ok(r.heapGrowth < 4 * MB, `the JS heap grew by ${r.heapGrowth} bytes over 18 000 calls`);
   });
+
+  // The handler's JSON answer used to be copied into wasm memory on its way
+  // to the Response (up to 3 bytes per character once the text holds one
+  // non-ASCII character): a revealed 10 MB result grew the memory by 40 MB,
+  // for good (wasm memory never shrinks; a Worker has 128 MB).
+  test("an edge handler answering an 8 MB revealed result keeps its wasm memory flat", async () => {
+    const orderNo = newOrder("bigReveal");
+    sim.setOrder(orderNo, { videoBytes: 6 * MB, photoBytes: 2 * MB });
+    const r = await inFreshInstance(`
+      const client = new faceid.FaceIdClient({ appId: input.appId, ticket: input.ticket, serverUrl: input.url, kycUrl: input.url });
+      const handler = faceid.createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done.html", reveal: ["photo", "video"],
+        identity: () => ({ userId: "alice" }) });
+      const token = handler.issueOrderToken("face", input.orderNo, { userId: "alice" });
+      const call = async () => {
+        const res = await handler(new Request("https://edge.example/faceid/result?orderNo=" + input.orderNo,
+          { headers: { authorization: "Bearer " + token.orderToken } }));
+        return { status: res.status, bytes: (await res.arrayBuffer()).byteLength };
+      };
+      const first = await call();
+      const base = memoryBytes();
+      const again = [await call(), await call()];
+      return { first, again, growth: memoryBytes() - base, total: memoryBytes() };
+    `, { input: { url: sim.url, appId: sim.appId, ticket: TICKET, orderNo } });
+    assert.equal(r.first.status, 200, JSON.stringify(r));
+    assert.ok(r.first.bytes > 8 * MB, `the answer carries the files: ${r.first.bytes} bytes`);
+    assert.deepEqual(r.again.map((a) => a.status), [200, 200]);
+    assert.ok(r.growth <= 1 * MB, `wasm memory grew by ${r.growth} bytes over two 8 MB answers`);
+    assert.ok(r.total < 8 * MB, `wasm memory is ${r.total} bytes after 8 MB answers`);
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -155,6 +184,56 @@ describe("answers are built from own data properties", T, () => {
       sim.setOrder(o2, scenario);
       assertOwnKeys(await c.queryFaceRecord(o2), `${label}, queryFaceRecord`);
     }
+  });
+
+  test("setters on Object.prototype for the answer's keys never run: every key is an own data property", async () => {
+    // What a hostile or careless library could install: accessors whose
+    // setters would see (and could change) every value an answer carries. In
+    // a child process (the simulator here must not see them), with the edge
+    // handler's answers too.
+    const orderNo = newOrder("setter");
+    sim.setOrder(orderNo, {});
+    const failed = newOrder("setterFailed");
+    sim.setOrder(failed, { code: "66660017" });
+    const file = join(pkg.projectDir, "setters.mjs");
+    writeFileSync(file, `import * as f from "${PACKAGE_NAME}";
+const { url, appId, ticket, orderNo, failed } = JSON.parse(process.env.FACEID_SETTERS_INPUT);
+const KEYS = ["ok", "code", "msg", "bizSeqNo", "transactionTime", "result", "orderNo", "liveRate", "similarity",
+  "occurredTime", "success", "requestId", "retryable", "photo", "video", "appId", "error", "message", "token"];
+const seen = [];
+const install = () => { for (const k of KEYS) Object.defineProperty(Object.prototype, k, { configurable: true, enumerable: false,
+  get() { return undefined; }, set() { seen.push(k); } }); };
+const remove = () => { for (const k of KEYS) delete Object.prototype[k]; };
+const plain = (o) => Object.keys(o).every((k) => { const d = Object.getOwnPropertyDescriptor(o, k); return "value" in d && d.writable && d.enumerable && d.configurable; });
+// Node's own HTTP client assigns "code" on its errors: the accessors are
+// lifted while it runs, and back in place before the package reads the answer.
+const cleanFetch = async (input, init) => {
+  remove();
+  try {
+    const r = await fetch(input, init);
+    return new Response(await r.text(), { status: r.status, headers: r.headers });
+  } finally {
+    install();
+  }
+};
+const c = new f.FaceIdClient({ appId, ticket, serverUrl: url, kycUrl: url, fetch: cleanFetch });
+install();
+const ok = await c.faceResult(orderNo);
+const missing = await c.faceResult(failed);
+const info = f.codeInfo("66660017");
+remove();
+process.stdout.write(JSON.stringify({ seen, ok: [ok.ok, ok.code, ok.result.orderNo], missing: [missing.ok, missing.code],
+  plain: [plain(ok), plain(ok.result), plain(missing), plain(info)] }));
+`);
+    const { stdout } = await promisify(execFile)(process.execPath, [file], {
+      cwd: pkg.projectDir, timeout: 60_000, maxBuffer: 1 << 20,
+      env: { ...process.env, FACEID_SETTERS_INPUT: JSON.stringify({ url: sim.url, appId: sim.appId, ticket: TICKET, orderNo, failed }) },
+    });
+    const r = JSON.parse(stdout);
+    assert.deepEqual(r.seen, [], "a setter on Object.prototype ran");
+    assert.deepEqual(r.ok, [true, "0", orderNo]);
+    assert.deepEqual(r.missing, [false, "66660017"]);
+    assert.deepEqual(r.plain, [true, true, true, true], "an answer key is not a plain own data property");
   });
 
   test("decodeMedia reads own properties only", () => {

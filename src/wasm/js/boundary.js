@@ -46,10 +46,24 @@ export function ownValue(o, k) {
 }
 
 // Defines k on o as an own writable, enumerable, configurable data property.
-// The descriptor has no prototype, so a polluted Object.prototype.get cannot
-// turn it into an accessor.
+// When neither o nor its prototypes have k (o is an object this package just
+// made, whose prototype is Object.prototype or null), a plain assignment
+// creates exactly that and runs no setter: no polluted Object.prototype key
+// can intercept it, since such a key would be "in" o. Otherwise (k is
+// "__proto__", or a key someone added to Object.prototype) defineProperty
+// with a descriptor that has no prototype, so that a polluted
+// Object.prototype.get cannot turn it into an accessor. The descriptor is
+// reused: defineProperty copies it, and this function is on the path of
+// every answer (a dozen or more properties each).
+const valueDescriptor = { __proto__: null, value: undefined, writable: true, enumerable: true, configurable: true };
 export function defineValue(o, k, v) {
-  Object.defineProperty(o, k, { __proto__: null, value: v, writable: true, enumerable: true, configurable: true });
+  if (!(k in o)) {
+    o[k] = v;
+    return;
+  }
+  valueDescriptor.value = v;
+  Object.defineProperty(o, k, valueDescriptor);
+  valueDescriptor.value = undefined;
 }
 
 // appId, orderNo, ticket, nonce[, version], joined by U+0000 (which no valid
