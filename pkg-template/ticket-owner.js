@@ -25,7 +25,7 @@
 // tickets and environment are kept in private fields: JSON.stringify or
 // util.inspect of the object show none of them.
 import { FaceIdError } from "./errors.js";
-import { TicketManager } from "./faceid_edge.js";
+import { TicketManager, whenRemade } from "./faceid_edge.js";
 
 const STATE_KEY = "tickets";
 const APP_KEY = "appId";
@@ -99,6 +99,12 @@ export function defineTicketOwner(Base) {
         serverUrl: env[`FACEID_SERVER_URL_${appId}`] || env.FACEID_SERVER_URL || undefined,
         refreshIntervalMs: number(env.FACEID_REFRESH_INTERVAL_MS),
         timeoutMs: number(env.FACEID_TIMEOUT_MS),
+      });
+      // After a WebAssembly trap the manager is remade empty: it takes back
+      // the stored token and ticket instead of fetching new ones (which
+      // would end the ones the isolates hold).
+      whenRemade(this.#manager, (manager) => {
+        if (this.#saved) manager.importState(this.#saved);
       });
       this.#appId = appId;
     }

@@ -48,6 +48,69 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 
+// Recovery from a WebAssembly trap (src/wasm/js/recover.js, RELIABILITY.md
+// "Wasm traps"): its code, minified, goes into the glue right after the
+// imports, and the glue is rewired to it. Each change must match
+// wasm-bindgen's output exactly, or the build stops here.
+{
+  const file = join(pkg, "faceid_edge.js");
+  let text = readFileSync(file, "utf8");
+  const fail = (what) => {
+    throw new Error(`faceid_edge.js: ${what}: wasm-bindgen's glue changed; update the trap recovery patch in scripts/build-pkg.mjs`);
+  };
+  const count = (re) => (text.match(re) ?? []).length;
+  /** Replaces every match of `re` (global), expecting exactly `times` of them. */
+  const patch = (re, replacement, times, what) => {
+    const found = count(re);
+    if (found !== times) fail(`${what}: found ${found} times, expected ${times}`);
+    text = text.replace(re, replacement);
+  };
+  const classes = count(/^export class \w+ \{$/gm);
+  const constructors = count(/^ {4}constructor\(/gm);
+  const methods = count(/^ {8}(?:const ret = |)wasm\.\w+\(this\.__wbg_ptr\b/gm);
+  if (classes === 0 || constructors === 0 || methods === 0) fail("no exported class, constructor or method found");
+  if (count(/\bFinalizationRegistry\b/g) !== count(/= \(typeof FinalizationRegistry === 'undefined'\)\n {4}\? \{ register: \(\) => \{\}, unregister: \(\) => \{\} \}\n {4}: new FinalizationRegistry\(/g) * 2) {
+    fail("a FinalizationRegistry used other than as `typeof … ? { register, unregister } : new FinalizationRegistry(…)`");
+  }
+
+  // Every export called through the trap guard.
+  patch(/\n {4}wasm = instance\.exports;\n/g, "\n    wasm = guarded(instance.exports);\n", 1, "`wasm = instance.exports;` in __wbg_finalize_init");
+  // Methods use the object's pointer in the current instance (remade if stale).
+  patch(/^( {8}(?:const ret = |)wasm\.\w+\()this\.__wbg_ptr\b/gm, "$1live(this)", methods, "method calls");
+  // Constructors record how to remake the object: the same call, same options.
+  patch(/( {4}constructor\((\w+)\) \{\n {8}const ret = (wasm\.\w+)\(\2\);\n[^]*?\w+Finalization\.register\(this, this\.__wbg_ptr, this)\);/g,
+    "$1, () => $3($2));", constructors, "constructors (one options argument)");
+  // free() of a stale object only forgets its pointer (it died with the old instance).
+  patch(/^( {4}free\(\) \{\n)( {8}const ptr = this\.__destroy_into_raw\(\);\n)/gm,
+    "$1        if (stale(this)) return void this.__destroy_into_raw();\n$2", classes, "free()");
+  // The edge handler's state, made by FaceIdClient.edgeHandler: remade by it.
+  patch(/^( {8}\w+Finalization\.register\(obj, obj\.__wbg_ptr, obj\);\n)/gm, "$1        wrapped = obj;\n", 1, "__wrap (only the edge handler's state)");
+  patch(/^( {8})(const ret = wasm\.faceidclient_edgeHandler\(live\(this\), options\);\n)/gm,
+    "$1wrapped = null;\n$1$2$1remakeWrapped(() => this.edgeHandler(options));\n", 1, "FaceIdClient.edgeHandler");
+  // Closures of an older generation do nothing (their pointers are into the dead instance).
+  if (count(/CLOSURE_DTORS\.register\(/g) !== 1) fail("a closure factory other than makeMutClosure");
+  patch(/^( {4}const real = \(\.\.\.args\) => \{\n)/gm, "$1        if (stale(state)) return;\n", 1, "makeMutClosure's call");
+  patch(/^( {4}real\._wbg_cb_unref = \(\) => \{\n)/gm, "$1        if (stale(state)) return;\n", 1, "makeMutClosure's unref");
+  // Where this.__wbg_ptr may still be read: nowhere that calls into wasm.
+  const rest = text.match(/.*this\.__wbg_ptr.*/g).map((l) => l.trim()).filter((l) => ![
+    "const ptr = this.__wbg_ptr;", "this.__wbg_ptr = 0;", "this.__wbg_ptr = ret[0];",
+  ].includes(l) && !/^\w+Finalization\.register\(this, this\.__wbg_ptr, this, \(\) => wasm\.\w+\(\w+\)\);$/.test(l));
+  if (rest.length) fail(`unexpected uses of this.__wbg_ptr: ${rest.join(" | ")}`);
+
+  // The recovery itself, after the imports (with FaceIdError,
+  // instanceTrapped and instanceReplaced from the boundary snippet).
+  const head = /^(\/\*[^\n]*\*\/\n)?((?:import [^\n]*\n)+)/.exec(text);
+  const snippet = /^import \{[^}]*\} from '(\.\/snippets\/[^']+\/boundary\.js)';$/m.exec(head?.[2] ?? "");
+  if (!head || !snippet) fail("the imports (of the boundary snippet) are not where expected");
+  const recover = execFileSync(bin("esbuild"), ["--minify-whitespace", "--minify-syntax", "--loader=js", "--log-level=warning"], {
+    cwd: root, input: readFileSync(join(root, "src/wasm/js/recover.js"), "utf8"), encoding: "utf8",
+  });
+  text = `${head[0]}import { FaceIdError, instanceReplaced, instanceTrapped } from '${snippet[1]}';\n` +
+    `// Recovery from a WebAssembly trap: src/wasm/js/recover.js, spliced in by scripts/build-pkg.mjs.\n${recover}` +
+    text.slice(head[0].length);
+  writeFileSync(file, text);
+}
+
 const wasm = join(pkg, "faceid_edge_bg.wasm");
 const before = statSync(wasm).size;
 run(bin("wasm-opt"), [

@@ -85,6 +85,12 @@ extern "C" {
     /// `TextEncoder.encodeInto`: bytes written, or -1 if it did not fit.
     #[wasm_bindgen(js_name = writeString)]
     pub fn write_string(s: &JsValue, ptr: u32, cap: u32) -> i32;
+
+    /// `[promise, resolve, reject]` for a task: the promise is rejected
+    /// with `INTERNAL` if the instance traps before the task settles it
+    /// (see `taskPromise` in `js/boundary.js`).
+    #[wasm_bindgen(js_name = taskPromise)]
+    pub fn task_promise() -> js_sys::Array;
 }
 
 thread_local! {

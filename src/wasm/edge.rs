@@ -3,8 +3,9 @@
 //! the core ([`crate::edge`], [`crate::order_token`], [`crate::h5`]); this
 //! module adapts `Request` and `Response` around it and calls the client.
 //!
-//! Every answer is a `Response`: the promise never rejects and nothing
-//! panics. Error bodies are `{ error: { code, message } }`; no ticket,
+//! Every answer is a `Response`: the promise never rejects (except with
+//! `INTERNAL` when the WebAssembly instance traps, see `js/recover.js`) and
+//! nothing panics. Error bodies are `{ error: { code, message } }`; no ticket,
 //! token, secret, photo or full ID number is ever in a response.
 
 use std::rc::Rc;
@@ -155,7 +156,8 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
 
 #[wasm_bindgen]
 impl FaceIdEdgeHandler {
-    /// Answers one request. Never rejects.
+    /// Answers one request. Never rejects, except with `INTERNAL` when the
+    /// WebAssembly instance traps.
     pub fn fetch(&self, request: JsValue, env: JsValue, ctx: JsValue) -> Promise {
         let inner = self.inner.clone();
         task::promise(async move {

@@ -64,7 +64,8 @@ export type FaceIdErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "BODY_TOO_LARGE"
   | "INVALID_BODY"
-  | "ABORTED";
+  | "ABORTED"
+  | "INTERNAL";
 "#;
 
 /// The longest `sign()` options accepted before packing: the fields'

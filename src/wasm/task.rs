@@ -26,6 +26,9 @@ use std::task::{Context, Wake, Waker};
 
 use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::boundary::task_promise;
 
 type Boxed = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -129,17 +132,18 @@ pub fn promise<F>(future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
-    let mut settle: Option<(Function, Function)> = None;
-    let promise = Promise::new(&mut |resolve, reject| {
-        settle = Some((resolve, reject));
+    // Made in JavaScript, which keeps `reject` until it settles: if the
+    // instance traps, the package rejects every task promise of the dead
+    // instance instead of leaving its callers waiting forever.
+    let parts = task_promise();
+    let promise: Promise = parts.get(0).unchecked_into();
+    let resolve: Function = parts.get(1).unchecked_into();
+    let reject: Function = parts.get(2).unchecked_into();
+    spawn(async move {
+        let _ = match future.await {
+            Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
+            Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
+        };
     });
-    if let Some((resolve, reject)) = settle {
-        spawn(async move {
-            let _ = match future.await {
-                Ok(value) => resolve.call1(&JsValue::UNDEFINED, &value),
-                Err(error) => reject.call1(&JsValue::UNDEFINED, &error),
-            };
-        });
-    }
     promise
 }

@@ -105,6 +105,11 @@ pub enum Error {
     InvalidBody(String),
     /// The call's `signal` fired before it finished.
     Aborted(String),
+    /// The WebAssembly instance trapped (a bug: a panic or an allocation
+    /// failure), and the package replaced it with a fresh one: the call that
+    /// met the trap, and every call still in flight in the old instance, fail
+    /// with this; the next call runs on the new instance.
+    Internal(String),
 }
 
 impl Error {
@@ -142,6 +147,7 @@ impl Error {
             Error::BodyTooLarge(_) => "BODY_TOO_LARGE",
             Error::InvalidBody(_) => "INVALID_BODY",
             Error::Aborted(_) => "ABORTED",
+            Error::Internal(_) => "INTERNAL",
         }
     }
 
@@ -176,7 +182,8 @@ impl Error {
             | Error::MethodNotAllowed { message: m, .. }
             | Error::BodyTooLarge(m)
             | Error::InvalidBody(m)
-            | Error::Aborted(m) => m,
+            | Error::Aborted(m)
+            | Error::Internal(m) => m,
         }
     }
 
@@ -214,7 +221,7 @@ impl Error {
             | Error::InvalidMedia(_)
             | Error::Rejected { .. } => 502,
             Error::TicketUnavailable(_) => 503,
-            Error::RandomUnavailable(_) | Error::NotInitialized(_) => 500,
+            Error::RandomUnavailable(_) | Error::NotInitialized(_) | Error::Internal(_) => 500,
             // The client went away: nobody reads the answer.
             Error::Aborted(_) => 499,
             _ => 400,
@@ -252,6 +259,7 @@ impl Error {
         "BODY_TOO_LARGE",
         "INVALID_BODY",
         "ABORTED",
+        "INTERNAL",
     ];
 }
 
@@ -311,6 +319,7 @@ mod tests {
             Error::BodyTooLarge(String::new()),
             Error::InvalidBody(String::new()),
             Error::Aborted(String::new()),
+            Error::Internal(String::new()),
         ];
         let codes: Vec<&str> = all.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES);
