@@ -22,6 +22,7 @@ export async function run(log = console.log) {
   const ms = (v) => `${v.toFixed(3)} ms`;
   log(`query median through workerd: fixed ticket ${ms(r.queryMedianMs.fixed)} | ticketOwner, isolate cache ${ms(r.queryMedianMs.ownerCached)} (adds ${ms(r.addedByOwnerCachedMs)}) | ticketOwner read on every query ${ms(r.queryMedianMs.ownerEveryQuery)} (adds ${ms(r.addedByOwnerReadMs)})`);
   log(`per signedRequest inside one request: fixed ${ms(r.perSignedRequestMs.fixed)} | cached ${ms(r.perSignedRequestMs.ownerCached)} | Durable Object read ${ms(r.perSignedRequestMs.ownerReadEveryCall)}`);
+  return r;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

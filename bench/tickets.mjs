@@ -42,6 +42,7 @@ async function plainQuery(sim, appId, secret, orderNo) {
 
 export async function run(lib, log = console.log) {
   const sim = await startSim();
+  const figures = { perConcurrency: {} };
   try {
     const appId = sim.appId;
     const simSecret = sim.secret;
@@ -54,16 +55,19 @@ export async function run(lib, log = console.log) {
         if (!r.ok) throw new Error(`query failed: ${r.code} ${r.msg}`);
       });
       const s = await stats(sim);
+      figures.perConcurrency[concurrency] = { queries: QUERIES, ...s, seconds: (performance.now() - t0) / 1000 };
       log(`${QUERIES} queries at ${concurrency} concurrent: ${s.tokens} access_token + ${s.tickets} SIGN api_ticket requests, ${s.overlaps} overlapping (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     }
     await reset(sim);
     const plainN = 300;
     await runConcurrent(plainN, 10, (i) => plainQuery(sim, appId, simSecret, `bench${i % 50}`));
     const p = await stats(sim);
+    figures.plain = { queries: plainN, ...p };
     log(`the plain way (a token and a ticket per query): ${p.tokens} + ${p.tickets} requests for ${plainN} queries = ${Math.round(((p.tokens + p.tickets) * QUERIES) / plainN)} per ${QUERIES}`);
   } finally {
     sim.stop();
   }
+  return figures;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

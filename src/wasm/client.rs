@@ -217,6 +217,9 @@ impl Inner {
     ) -> Result<JsValue, Error> {
         let started = now_ms();
         let outcome = self.attempts(call, ctx, stop).await;
+        if !self.io.listening() {
+            return outcome;
+        }
         let mut fields = vec![
             ("endpoint", JsValue::from_str(call.kind().name())),
             ("orderNo", JsValue::from_str(call.order_no())),
@@ -255,6 +258,9 @@ impl Inner {
         let mut polls = 0;
         let mut renewed = false;
         let event = |kind_: &str, extra: Vec<(&str, JsValue)>| {
+            if !self.io.listening() {
+                return;
+            }
             let mut fields = vec![
                 ("endpoint", JsValue::from_str(kind.name())),
                 ("orderNo", JsValue::from_str(call.order_no())),

@@ -112,6 +112,12 @@ pub struct Io {
 }
 
 impl Io {
+    /// Whether an `onEvent` hook listens: callers skip building an event's
+    /// fields (strings crossed into JavaScript) when none does.
+    pub fn listening(&self) -> bool {
+        self.on_event.is_some()
+    }
+
     /// Reports an event `{ type, ...fields }`. A hook that throws never
     /// breaks the call.
     pub fn emit(&self, kind: &str, fields: &[(&str, JsValue)]) {
@@ -251,6 +257,9 @@ pub async fn send(
     check(stop)?;
     let started = js_sys::Date::now();
     let result = send_once(request, timeout_ms, io, stop).await;
+    if !io.listening() {
+        return result.map(|(_, text)| text);
+    }
     let mut fields = vec![
         ("method", JsValue::from_str(request.method)),
         ("path", JsValue::from_str(request.path)),
