@@ -87,6 +87,11 @@ rmSync(join(pkg, ".gitignore"), { force: true });
   patch(/^( {8}\w+Finalization\.register\(obj, obj\.__wbg_ptr, obj\);\n)/gm, "$1        wrapped = obj;\n", 1, "__wrap (only the edge handler's state)");
   patch(/^( {8})(const ret = wasm\.faceidclient_edgeHandler\(live\(this\), options\);\n)/gm,
     "$1wrapped = null;\n$1$2$1remakeWrapped(() => this.edgeHandler(options));\n", 1, "FaceIdClient.edgeHandler");
+  // Async methods: a trap in their synchronous part rejects their promise,
+  // as every other error of theirs does, instead of throwing.
+  patch(/(^ {5}\* @returns \{Promise<[^\n]*\n {5}\*\/\n {4}\w+\([^)\n]*\) \{\n)((?:(?: {8}[^\n]*)?\n)*?)( {4}\}\n)/gm,
+    (_, head, body, tail) => `${head}        try {\n${body.replace(/^(?=.)/gm, "    ")}        } catch (e) {\n            return asyncLost(e);\n        }\n${tail}`,
+    count(/^ {5}\* @returns \{Promise</gm), "async methods (`@returns {Promise…}`)");
   // Closures of an older generation do nothing (their pointers are into the dead instance).
   if (count(/CLOSURE_DTORS\.register\(/g) !== 1) fail("a closure factory other than makeMutClosure");
   patch(/^( {4}const real = \(\.\.\.args\) => \{\n)/gm, "$1        if (stale(state)) return;\n", 1, "makeMutClosure's call");

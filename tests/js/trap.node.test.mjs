@@ -148,6 +148,32 @@ test("a trap in a call: that call throws FaceIdError INTERNAL, and everything wo
   await assertAllWorks(cjs);
 });
 
+test("a trap in the synchronous part of an async method: the method returns a promise rejected with INTERNAL, never throws", T, async () => {
+  const client = new esm.FaceIdClient(settings());
+  for (const [label, call] of [
+    ["faceResult", (victim) => victim.faceResult(newOrder("asyncTrap"))],
+    ["startFace", (victim) => victim.startFace({ userId: "u1", name: "张三", idNo: "11010519491231002X", returnUrl: "https://h5.example/done" })],
+    ["TicketManager.signTicket", () => {
+      const manager = new esm.TicketManager({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url });
+      manager.__wbg_ptr = BAD_POINTER;
+      return manager.signTicket();
+    }],
+  ]) {
+    const victim = new esm.FaceIdClient(settings());
+    victim.__wbg_ptr = BAD_POINTER;
+    let returned;
+    const thrown = syncError(() => {
+      returned = call(victim);
+    });
+    assert.equal(thrown, undefined, `${label} threw instead of rejecting: ${thrown?.stack ?? thrown}`);
+    assert.ok(returned instanceof Promise, `${label} returned ${typeof returned}`);
+    const o = await outcome(returned);
+    assert.equal(o.hung, undefined, `${label} never settled`);
+    assertInternal(o.error);
+    await assertAllWorks(esm, { client });
+  }
+});
+
 test("a trap through require(): the same instance recovers for both entries", T, async () => {
   const client = new cjs.FaceIdClient(settings());
   assert.equal(cjs.FaceIdError, esm.FaceIdError, "one instance, one error class");

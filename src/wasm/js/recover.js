@@ -81,6 +81,17 @@ function lostToTrap(cause) {
   return error;
 }
 
+/**
+ * What an async method returns when its synchronous part was lost to a trap
+ * (`guard` threw INTERNAL before the method had its promise): a promise
+ * rejected with that error, as every other error of an async method is.
+ * Anything else is thrown as before.
+ */
+function asyncLost(error) {
+  if (error instanceof FaceIdError && error.code === "INTERNAL") return Promise.reject(error);
+  throw error;
+}
+
 /** The exports with every function called through `guard`. */
 function guarded(exports) {
   const out = {};
