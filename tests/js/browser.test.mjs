@@ -23,6 +23,37 @@ const PAGE = `<!doctype html>
 <script type="module" onerror="window.__result = Promise.resolve({ failure: 'the module graph failed to load' })">
   import init, * as faceid from "${PACKAGE_NAME}";
   const probe = (${probe});
+  // A trap the way a memory-safety bug would make one: a pointer overwritten,
+  // the next method reads out of bounds. Then the instance must be a new one.
+  async function trapAndRecover(f) {
+    const settings = { appId: "IDAXXXXX", ticket: "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS" };
+    const survivor = new f.FaceIdClient(settings);
+    const victim = new f.FaceIdClient(settings);
+    victim.__wbg_ptr = 0xFFFFFFF0;
+    let sync;
+    try {
+      victim.toJSON();
+      sync = "no error";
+    } catch (e) {
+      sync = { isFaceIdError: e instanceof f.FaceIdError, code: e.code, causeIsTrap: e.cause instanceof WebAssembly.RuntimeError };
+    }
+    const asyncVictim = new f.FaceIdClient(settings);
+    asyncVictim.__wbg_ptr = 0xFFFFFFF0;
+    let rejected;
+    try {
+      rejected = await asyncVictim.faceResult("order1").then(() => "resolved", (e) => ({ code: e.code }));
+    } catch (e) {
+      rejected = { threw: e.code };
+    }
+    return {
+      sync, rejected,
+      sign: f.sign({ appId: "appId001", orderNo: "aabc1457895464", nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+        ticket: "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S" }),
+      nonce: /^[A-Za-z0-9]{32}$/.test(f.nonce()),
+      survivor: JSON.stringify(survivor),
+      errors: [...window.__errors],
+    };
+  }
   window.__result = (async () => {
     let early;
     try {
@@ -34,7 +65,8 @@ const PAGE = `<!doctype html>
     const first = init();
     const second = init();
     await first;
-    return { early, sameInitPromise: first === second, probe: await probe(faceid) };
+    const probed = await probe(faceid);
+    return { early, sameInitPromise: first === second, probe: probed, trap: await trapAndRecover(faceid) };
   })().catch((e) => ({ failure: String(e && e.stack || e), errors: window.__errors }));
 </script>
 `;
@@ -68,6 +100,17 @@ after(async () => {
 test("the page loaded the package and published its results", () => {
   assert.equal(result.failure, undefined, JSON.stringify(result));
   assert.equal(result.sameInitPromise, true, "init() twice gives the same promise");
+});
+
+test("a wasm trap in Chromium: the call fails with INTERNAL, an async one rejects, and the fresh instance answers", () => {
+  assert.deepEqual(result.trap.sync, { isFaceIdError: true, code: "INTERNAL", causeIsTrap: true });
+  assert.deepEqual(result.trap.rejected, { code: "INTERNAL" });
+  assert.equal(result.trap.sign, "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
+  assert.equal(result.trap.nonce, true);
+  // A client made before the trap is remade on its next use; its JSON still shows no ticket.
+  assert.match(result.trap.survivor, /"appId":"IDAXXXXX"/);
+  assert.doesNotMatch(result.trap.survivor, /XO99Qfxlti9iTVg/);
+  assert.deepEqual(result.trap.errors, [], "an error or unhandled rejection reached the page");
 });
 
 test("a call before init() is a FaceIdError NOT_INITIALIZED, not a TypeError", () => {
