@@ -19,7 +19,7 @@ const MB = 1024 * 1024;
 /** Starts the simulator in a child process; resolves { url, stop }. */
 export async function startSim() {
   const child = spawn(process.execPath, [join(root, "tests/sim/index.mjs"), "--port", "0",
-    "--app-id", APP_ID, "--ticket", TICKET, "--secret", SECRET], { stdio: ["ignore", "pipe", "inherit"] });
+    "--app-id", APP_ID, "--ticket", TICKET, "--secret", SECRET, "--keep-alive-ms", "30000"], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise((ok, fail) => {
     let out = "";
     child.stdout.on("data", (d) => {
