@@ -10,9 +10,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startSimulator } from "../sim/index.mjs";
-import { installedPackage, tempDir } from "./lib/package.mjs";
+import { startOwnerWorkerd } from "./lib/edge-workerd.mjs";
+import { tempDir } from "./lib/package.mjs";
 import { leaksIn } from "./lib/tickets-fixtures.mjs";
-import { startWorkerd } from "./lib/workerd.mjs";
 
 const WORKER = `import { FaceIdClient, FaceIdError, TicketOwner as Base } from "faceid-edge";
 
@@ -76,14 +76,9 @@ const answers = [];
 
 before(async () => {
   sim = await startSimulator();
-  wd = await startWorkerd({
-    projectDir: installedPackage().projectDir,
+  wd = await startOwnerWorkerd(sim, {
     workerSource: WORKER,
-    bindings: [
-      { name: "FACEID_APP_ID", text: sim.appId }, { name: "SIM_URL", text: sim.url },
-      { name: "FACEID_SECRET", text: sim.secret }, { name: "FACEID_SERVER_URL", text: sim.url },
-    ],
-    durableObjects: [{ className: "TicketOwner", binding: "TICKET_OWNER", uniqueKey: "faceid-edge-fault-matrix" }],
+    uniqueKey: "faceid-edge-fault-matrix",
     // On disk, as in production: a reset object finds its storage again.
     durableObjectStorage: { localDisk: tempDir("do-faults") },
   });

@@ -15,9 +15,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startSimulator } from "../sim/index.mjs";
 import { expectedFace, referenceSign } from "./lib/client-fixtures.mjs";
-import { installedPackage, tempDir } from "./lib/package.mjs";
+import { startOwnerWorkerd } from "./lib/edge-workerd.mjs";
+import { tempDir } from "./lib/package.mjs";
 import { leaksIn } from "./lib/tickets-fixtures.mjs";
-import { startWorkerd } from "./lib/workerd.mjs";
 
 const WORKER = `import {
   FaceIdClient, FaceIdError, TicketManager, TicketOwner as Base, codeInfo, createEdgeHandler, decodeMedia,
@@ -135,14 +135,9 @@ const answers = [];
 
 before(async () => {
   sim = await startSimulator();
-  wd = await startWorkerd({
-    projectDir: installedPackage().projectDir,
+  wd = await startOwnerWorkerd(sim, {
     workerSource: WORKER,
-    bindings: [
-      { name: "FACEID_APP_ID", text: sim.appId }, { name: "SIM_URL", text: sim.url },
-      { name: "FACEID_SECRET", text: sim.secret }, { name: "FACEID_SERVER_URL", text: sim.url },
-    ],
-    durableObjects: [{ className: "TicketOwner", binding: "TICKET_OWNER", uniqueKey: "faceid-edge-trap" }],
+    uniqueKey: "faceid-edge-trap",
     durableObjectStorage: { localDisk: tempDir("do-trap") },
   });
 });
