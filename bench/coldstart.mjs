@@ -30,10 +30,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
-import { pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 import { installedPackage, PACKAGE_NAME, repoRoot } from "../tests/js/lib/package.mjs";
 import { capnpText, COMPATIBILITY_DATE, WORKERD } from "../tests/js/lib/workerd.mjs";
+import { runWhenMain } from "./lib.mjs";
 import { plainSign } from "./sign.mjs";
 
 const INPUT = { appId: "IDAXXXXX", orderNo: "order20261125000001", ticket: "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS", nonce: "kHSIL1bcmMMp6gHVG0xTaJ8eqzyQfZN2" };
@@ -261,9 +261,4 @@ export async function run(log = console.log, { nodeReps = 20, workerdReps = 12 }
   return figures;
 }
 
-if (import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const t0 = performance.now();
-  const figures = await run();
-  if (process.argv.includes("--json")) console.log(JSON.stringify(figures, null, 2));
-  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-}
+await runWhenMain(import.meta.url, run);

@@ -16,15 +16,16 @@
 // autocannon's response events, in ms with sub-ms precision), and the CPU
 // time workerd and the simulator spend per request (from /proc).
 import { readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { installedPackage } from "../tests/js/lib/package.mjs";
 import { startWorkerd } from "../tests/js/lib/workerd.mjs";
+import { runWhenMain } from "./lib.mjs";
 import { startSim } from "./query.mjs";
+import { ORDER_TOKEN_KEY } from "./shared.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ORDER_TOKEN_KEY = "bench-order-token-key-0123456789abcdef";
 const CLK_TCK = 100; // Linux USER_HZ
 
 /** CPU seconds (user + system) a process has used so far (Linux). */
@@ -65,12 +66,14 @@ export async function run(log = console.log, { seconds = 9, rounds = 3, connecti
       { name: "SIM_URL", text: sim.url },
       { name: "ORDER_TOKEN_KEY", text: ORDER_TOKEN_KEY },
     ];
+    const shared = { name: "shared.js", path: join(here, "shared.js") };
     wd = await startWorkerd({
       projectDir: installedPackage().projectDir,
       workerSource: readFileSync(join(here, "edge-worker.js"), "utf8"),
       bindings,
+      modules: [shared],
       workers: [{ name: "plain", workerSource: readFileSync(join(here, "plain-edge-worker.js"), "utf8"), bindings,
-        modules: [{ name: "plain-trim.js", path: join(here, "plain-trim.js") }] }],
+        modules: [{ name: "plain-trim.js", path: join(here, "plain-trim.js") }, shared] }],
       readyPath: "/ready",
     });
     const sides = { handler: wd.urls.main, plain: wd.urls.plain };
@@ -158,7 +161,4 @@ export async function run(log = console.log, { seconds = 9, rounds = 3, connecti
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await run();
-  if (process.argv.includes("--json")) console.log(JSON.stringify(figures));
-}
+await runWhenMain(import.meta.url, run);

@@ -6,8 +6,7 @@
 //
 // Bindings: FACEID_APP_ID, FACEID_SECRET, SIM_URL, ORDER_TOKEN_KEY.
 import { FaceIdClient, createEdgeHandler } from "faceid-edge";
-
-const USERS = { alice: { userId: "alice", name: "张三丰", idNo: "11010519491231002X" } };
+import { USERS } from "./shared.js";
 
 let handler; // one per isolate
 

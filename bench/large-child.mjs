@@ -18,22 +18,12 @@ import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { trim } from "./plain-trim.js";
+import { APP_ID, HEADERS, ORDER_TOKEN_KEY as KEY, TICKET, USERS } from "./shared.js";
 
 const [way, base, bigOrder, repeats = "5"] = process.argv.slice(2);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = pathToFileURL(join(process.env.FACEID_PKG_DIR ?? join(root, "pkg"), "node.mjs")).href;
-const APP_ID = "IDAbench01";
-const TICKET = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
-const KEY = "bench-order-token-key-0123456789abcdef";
-const USERS = { alice: { userId: "alice", name: "张三丰", idNo: "11010519491231002X" } };
 const REVEAL = ["photo", "video"];
-const HEADERS = {
-  "cache-control": "no-store",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  vary: "Origin",
-  "content-type": "application/json; charset=utf-8",
-};
 
 // The wasm memory, seen when the package instantiates its module.
 let wasmMemory;

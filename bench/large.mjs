@@ -13,12 +13,13 @@ import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runWhenMain } from "./lib.mjs";
 import { startSim } from "./query.mjs";
+import { TICKET } from "./shared.js";
 import { plainNonce } from "./sign.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MB = 1024 * 1024;
-const TICKET = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
 const ORDER = "benchBig10MB";
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -84,7 +85,4 @@ export async function run(log = console.log, { runs = 3, repeats = 5 } = {}) {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const figures = await run();
-  if (process.argv.includes("--json")) console.log(JSON.stringify(figures));
-}
+await runWhenMain(import.meta.url, run);

@@ -1,5 +1,7 @@
 // Tiny benchmark helpers: interleaved rounds, median ops/s.
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { pathToFileURL } from "node:url";
 
 /** Runs `fn(i)` `n` times and returns ops per second. */
 export function opsPerSec(fn, n) {
@@ -29,3 +31,16 @@ export function compare(candidates, { n = 100_000, rounds = 9, warmup = 50_000 }
 }
 
 export const fmt = (x) => Math.round(x).toLocaleString("en-US");
+
+/**
+ * When the module at `moduleUrl` is the script node was started with, runs
+ * `run()` (its section alone), prints its figures as JSON with `--json`, then
+ * the time it took.
+ */
+export async function runWhenMain(moduleUrl, run) {
+  if (!process.argv[1] || moduleUrl !== pathToFileURL(resolve(process.argv[1])).href) return;
+  const t0 = performance.now();
+  const figures = await run();
+  if (process.argv.includes("--json")) console.log(JSON.stringify(figures, null, 2));
+  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+}

@@ -16,18 +16,11 @@
 // Bindings: FACEID_APP_ID, FACEID_SECRET, SIM_URL, ORDER_TOKEN_KEY.
 
 import { trim } from "./plain-trim.js";
+import { HEADERS, USERS } from "./shared.js";
 
 const VERSION = "1.0.0";
 const TIMEOUT_MS = 5000;
 const encoder = new TextEncoder();
-const USERS = { alice: { userId: "alice", name: "张三丰", idNo: "11010519491231002X" } };
-const HEADERS = {
-  "cache-control": "no-store",
-  "x-content-type-options": "nosniff",
-  "referrer-policy": "no-referrer",
-  vary: "Origin",
-  "content-type": "application/json; charset=utf-8",
-};
 const ALNUM = /^[A-Za-z0-9]{1,32}$/;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 

@@ -8,11 +8,10 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { performance } from "node:perf_hooks";
 import { fmt } from "./lib.mjs";
+import { APP_ID, TICKET } from "./shared.js";
 import { plainNonce } from "./sign.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const TICKET = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS";
-const APP_ID = "IDAbench01";
 const SECRET = "BenchSecretIDAbench01xxxxxxxxxxxx";
 const MB = 1024 * 1024;
 

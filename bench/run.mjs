@@ -19,40 +19,25 @@ const lib = await import(pathToFileURL(join(pkgDir, "node.mjs")).href);
 
 console.log(`faceid-edge ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version} on Node ${process.version}`);
 console.log("");
-// Every section's figures, written to bench/results/latest.json at the end.
+// Each section prints its figures; all of them are written to
+// bench/results/latest.json at the end.
+const SECTIONS = [
+  ["sign", "speed (median of 9 interleaved rounds)", () => runSign(lib)],
+  ["runtimes", "signing in each runtime: sign() against WebCrypto's SHA-1 (median of 15 interleaved rounds)", runRuntimes],
+  ["coldstart", "cold start: loading the package to the first signature, in fresh processes", runColdstart],
+  ["query", "result queries against the loopback simulator", () => runQuery(lib)],
+  ["tickets", "tokens and tickets (client made from appId + secret)", () => runTickets(lib)],
+  ["owner", "the TicketOwner Durable Object in workerd", runOwner],
+  ["edgeLoad", "the edge handler under load in workerd", runEdgeLoad],
+  ["large", "a 10 MB result through the handler's trimming", runLarge],
+];
 const figures = {};
-console.log("== speed (median of 9 interleaved rounds) ==");
-figures.sign = runSign(lib);
+for (const [key, title, run] of SECTIONS) {
+  console.log(`== ${title} ==`);
+  figures[key] = await run();
+  console.log("");
+}
 
-console.log("");
-console.log("== signing in each runtime: sign() against WebCrypto's SHA-1 (median of 15 interleaved rounds) ==");
-figures.runtimes = await runRuntimes();
-
-console.log("");
-console.log("== cold start: loading the package to the first signature, in fresh processes ==");
-figures.coldstart = await runColdstart();
-
-console.log("");
-console.log("== result queries against the loopback simulator ==");
-figures.query = await runQuery(lib);
-
-console.log("");
-console.log("== tokens and tickets (client made from appId + secret) ==");
-figures.tickets = await runTickets(lib);
-
-console.log("");
-console.log("== the TicketOwner Durable Object in workerd ==");
-figures.owner = await runOwner();
-
-console.log("");
-console.log("== the edge handler under load in workerd ==");
-figures.edgeLoad = await runEdgeLoad();
-
-console.log("");
-console.log("== a 10 MB result through the handler's trimming ==");
-figures.large = await runLarge();
-
-console.log("");
 console.log("== size ==");
 const wasm = readFileSync(join(pkgDir, "faceid_edge_bg.wasm"));
 const gz = gzipSync(wasm, { level: 9 }).length;

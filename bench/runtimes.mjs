@@ -18,13 +18,13 @@
 //   dwarfs the round trip (about 1 ms on loopback).
 // Each figure is the median of interleaved rounds (wasm, plain, …, after a
 // warm-up round); the spread is the lowest and highest round.
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { installedPackage, tempDir } from "../tests/js/lib/package.mjs";
 import { newSession, startChromedriver, startStaticServer } from "../tests/js/lib/webdriver.mjs";
 import { startWorkerd } from "../tests/js/lib/workerd.mjs";
-import { fmt } from "./lib.mjs";
+import { fmt, runWhenMain } from "./lib.mjs";
 import { plainSign as nodeCryptoSign } from "./sign.mjs";
 import * as kernel from "./webcrypto-kernel.mjs";
 
@@ -200,9 +200,4 @@ export async function run(log = console.log, { rounds = 15 } = {}) {
   return figures;
 }
 
-if (import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  const t0 = performance.now();
-  const figures = await run();
-  if (process.argv.includes("--json")) console.log(JSON.stringify(figures, null, 2));
-  console.log(`(${((performance.now() - t0) / 1000).toFixed(1)} s)`);
-}
+await runWhenMain(import.meta.url, run);
