@@ -97,6 +97,7 @@ export function defineTicketOwner(Base) {
         appId,
         secret,
         serverUrl: env[`FACEID_SERVER_URL_${appId}`] || env.FACEID_SERVER_URL || undefined,
+        hosts: env.FACEID_HOSTS || undefined,
         refreshIntervalMs: number(env.FACEID_REFRESH_INTERVAL_MS),
         timeoutMs: number(env.FACEID_TIMEOUT_MS),
       });

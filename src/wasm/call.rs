@@ -38,8 +38,10 @@ pub(super) enum Call {
 pub(super) struct StartInput {
     pub order_no: String,
     pub user_id: String,
-    pub name: String,
-    pub id_no: String,
+    /// Left out only with a comparison photo.
+    pub name: Option<String>,
+    /// Left out only with a comparison photo.
+    pub id_no: Option<String>,
     pub callback_url: String,
     /// The cleaned base64 of the comparison photo and its type.
     pub source_photo: Option<(String, String)>,
@@ -127,8 +129,8 @@ impl Call {
                 let start = FaceStart {
                     order_no: &input.order_no,
                     user_id: &input.user_id,
-                    name: &input.name,
-                    id_no: &input.id_no,
+                    name: input.name.as_deref(),
+                    id_no: input.id_no.as_deref(),
                     source_photo: input
                         .source_photo
                         .as_ref()

@@ -380,11 +380,13 @@ impl FaceIdClient {
         let version = options::string(options, "version", Error::InvalidVersion)?;
         let server_url = options::string(options, "serverUrl", Error::InvalidUrl)?;
         let kyc_url = options::string(options, "kycUrl", Error::InvalidUrl)?;
-        let config = Config::new(
+        let hosts = options::hosts(options)?;
+        let config = Config::with_hosts(
             &app_id,
             version.as_deref(),
             server_url.as_deref(),
             kyc_url.as_deref(),
+            hosts,
         )?;
         let d = Policy::default();
         let policy = Policy {

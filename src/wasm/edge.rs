@@ -433,8 +433,8 @@ impl Handler {
         let input = StartInput {
             order_no: crate::nonce::nonce()?,
             user_id: who.user_id.clone(),
-            name,
-            id_no,
+            name: Some(name),
+            id_no: Some(id_no),
             callback_url: format!("{}{}/callback", url.origin(), self.prefix),
             source_photo: None,
             result_type: self.result_type.clone(),
@@ -517,9 +517,17 @@ impl Handler {
         Ok(json_response(&self.trimmed(query, &answer), 200, &[]))
     }
 
+    /// Whether the operator reveals `field` (under either of its spellings).
+    fn reveals(&self, field: &str) -> bool {
+        let other = crate::endpoints::other_spelling(field);
+        self.reveal
+            .iter()
+            .any(|r| r == field || other == Some(r.as_str()))
+    }
+
     /// The files a result query asks for: only those the operator reveals.
     fn get_file(&self, kind: Kind) -> GetFile {
-        let wants = |f: &str| self.reveal.iter().any(|r| r == f);
+        let wants = |f: &str| self.reveals(f);
         if kind.face_files() {
             match (wants("photo"), wants("video")) {
                 (true, true) => GetFile::All,
@@ -545,16 +553,18 @@ impl Handler {
         let trimmed = Object::new();
         if is_plain_object(&result) {
             let result: Object = result.unchecked_into();
-            for field in policy::trimmed_fields(kind)
-                .iter()
-                .copied()
-                .chain(self.reveal.iter().map(String::as_str))
-            {
+            // A revealed field is looked up by each of its spellings (the
+            // bank card's original image has two).
+            for field in policy::trimmed_fields(kind).iter().copied().chain(
+                self.reveal.iter().flat_map(|r| {
+                    std::iter::once(r.as_str()).chain(crate::endpoints::other_spelling(r))
+                }),
+            ) {
                 let value = own(&result, field);
                 if value.is_undefined() {
                     continue;
                 }
-                let rule = if self.reveal.iter().any(|r| r == field) {
+                let rule = if self.reveals(field) {
                     Trim::Keep
                 } else {
                     policy::trim(kind, field)

@@ -140,19 +140,13 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
     };
     let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
         Error::InvalidUserId(
-            "userId is missing: your id for this user (at most 30 letters, digits, '_' or '-')"
+            "userId is missing: your id for this user (1 to 30 ASCII letters or digits; hash an e-mail address or UUID first)"
                 .into(),
         )
     })?;
     validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
-    let name = options::string(input, "name", Error::InvalidIdentity)?.ok_or_else(|| {
-        Error::InvalidIdentity("name is missing: the person's name as on the ID card".into())
-    })?;
-    h5::name(&name)?;
-    let id_no = options::string(input, "idNo", Error::InvalidIdentity)?.ok_or_else(|| {
-        Error::InvalidIdentity("idNo is missing: the person's ID card number".into())
-    })?;
-    h5::id_no(&id_no)?;
+    let name = options::string(input, "name", Error::InvalidIdentity)?;
+    let id_no = options::string(input, "idNo", Error::InvalidIdentity)?;
     let callback_url =
         options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
             Error::InvalidUrl(
@@ -167,6 +161,7 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
         let photo_type = short_option(input, "sourcePhotoType", "2")?;
         Some(source_photo_option(&photo, &photo_type)?)
     };
+    h5::identity(name.as_deref(), id_no.as_deref(), source_photo.is_some())?;
     let start = StartInput {
         order_no,
         user_id,
@@ -182,7 +177,7 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
 }
 
 /// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
-/// JPEG or PNG; its size is checked before it is copied.
+/// JPEG, PNG or BMP; its size is checked before it is copied.
 pub(super) fn source_photo_option(
     photo: &JsValue,
     photo_type: &str,

@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use super::boundary::{describe_type, own_value, string_length};
 
 use crate::error::Error;
+use crate::request::Hosts;
 
 /// The own property `obj[key]`, or `undefined` when it is not an own
 /// property or `obj` is not an object.
@@ -169,4 +170,13 @@ pub fn io(obj: &JsValue) -> Result<super::http::Io, Error> {
         )?,
         on_event: function(obj, "onEvent", "(event) => void")?,
     })
+}
+
+/// The `hosts` option: `"current"` (default) or `"legacy"`, the default
+/// hosts when `serverUrl` or `kycUrl` is not given.
+pub(super) fn hosts(options: &JsValue) -> Result<Hosts, Error> {
+    match string(options, "hosts", Error::InvalidOption)? {
+        Some(name) => Hosts::from_name(&name),
+        None => Ok(Hosts::Current),
+    }
 }

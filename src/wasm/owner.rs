@@ -357,7 +357,7 @@ fn ticket_js(value: &str, expires_at_ms: u64, previous: Option<&str>) -> JsValue
 
 #[wasm_bindgen]
 impl TicketManager {
-    /// `{ appId, secret, serverUrl?, timeoutMs?, refreshIntervalMs? }`.
+    /// `{ appId, secret, serverUrl?, hosts?, timeoutMs?, refreshIntervalMs? }`.
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "TicketManagerOptions")] options: &JsValue,
@@ -370,7 +370,13 @@ impl TicketManager {
         let app_id = options::string(options, "appId", Error::InvalidAppId)?
             .ok_or_else(|| Error::InvalidAppId("appId is missing".into()))?;
         let server_url = options::string(options, "serverUrl", Error::InvalidUrl)?;
-        let config = Config::new(&app_id, None, server_url.as_deref(), None)?;
+        let config = Config::with_hosts(
+            &app_id,
+            None,
+            server_url.as_deref(),
+            None,
+            options::hosts(options)?,
+        )?;
         let secret = options::string(options, "secret", Error::InvalidOption)?.unwrap_or_default();
         if secret.is_empty() || !secret.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(Error::InvalidOption(

@@ -47,9 +47,11 @@ export interface FaceIdClientOptions {
   ticketErrorCodes?: string[];
   /** API version; default `"1.0.0"`. */
   version?: string;
-  /** Default `https://idasc.webank.com` (result queries, tokens and tickets). `https://` only; plain `http://` is accepted for a local simulator on `localhost`, `127.x.x.x` or `[::1]`. No user name or password. */
+  /** The default hosts: `"current"` (default: `https://kyc1.qcloud.com` for every call, as the current official pages show) or `"legacy"` (`https://idasc.webank.com` and `https://miniprogram-kyc.tencentcloudapi.com`, as older pages show). `serverUrl` and `kycUrl` override either. */
+  hosts?: "current" | "legacy";
+  /** Tokens, tickets and the four GET result queries; default `https://kyc1.qcloud.com` (`hosts: "legacy"`: `https://idasc.webank.com`). `https://` only; plain `http://` is accepted for a local simulator on `localhost`, `127.x.x.x` or `[::1]`. No user name or password. */
   serverUrl?: string;
-  /** Default `https://miniprogram-kyc.tencentcloudapi.com` (idCardOcr, queryFaceRecord). Same rules as `serverUrl`. */
+  /** startFace (`getAdvFaceId`), idCardOcr, queryFaceRecord, and the face page when the service names no `optimalDomain`; default `https://kyc1.qcloud.com` (`hosts: "legacy"`: `https://miniprogram-kyc.tencentcloudapi.com`). Same rules as `serverUrl`. */
   kycUrl?: string;
   /** Replaces `https://{optimalDomain}` in the face page URL that `startFace` builds (a private deployment, a simulator). */
   loginUrl?: string;
@@ -116,7 +118,7 @@ export interface IdCardOcrInput extends CallContextOptions {
   cardType: "portrait" | "emblem";
   /** The image: bytes, or base64 (a `data:` prefix and line breaks are removed). At most 20 MB of base64. */
   image: Uint8Array | string;
-  /** ASCII letters, digits, `_` or `-`; at most 32. */
+  /** ASCII letters and digits only, at most 32 (hash an e-mail address or a UUID first). */
   userId?: string;
 }
 
@@ -140,7 +142,8 @@ export interface SignedRequestInit {
 
 /** What a known business code means. */
 export interface CodeInfo {
-  kind: "success" | "no_result" | "risk" | "expired" | "bad_video" | "not_live" | "ocr" | "busy";
+  /** `front_end`: a code of the face page itself (3001–3005, 300101), as a callback's `code`. */
+  kind: "success" | "no_result" | "risk" | "expired" | "bad_video" | "not_live" | "ocr" | "busy" | "front_end";
   en: string;
   zh: string;
   retryable: boolean;
@@ -240,6 +243,9 @@ export interface BankCardOcrResult {
   bankCardValidDate?: string;
   bankcardCropPhoto?: string;
   bankcardNoPhoto?: string;
+  /** The original image, as the official page spells it. */
+  orginBankcardPhoto?: string;
+  /** The original image, as some answers and integrations spell it: both are read. */
   originBankcardPhoto?: string;
   warnCode?: string;
   operateTime?: string;
@@ -374,6 +380,8 @@ export interface TicketManagerOptions {
   secret: string;
   /** As `FaceIdClientOptions.serverUrl`: `https://`, or `http://` on a loopback host only. */
   serverUrl?: string;
+  /** As `FaceIdClientOptions.hosts`. */
+  hosts?: "current" | "legacy";
   timeoutMs?: number;
   refreshIntervalMs?: number;
   /** As `FaceIdClientOptions.fetch`. */
@@ -384,7 +392,7 @@ export interface TicketManagerOptions {
 
 /** Input of `client.startFace`. */
 export interface StartFaceInput extends CallContextOptions {
-  /** Your id for the user: ASCII letters, digits, `_` or `-`; at most 30 (a NONCE ticket follows). */
+  /** Your id for the user: ASCII letters and digits only; at most 30 (a NONCE ticket follows). Hash an e-mail address or a UUID first. */
   userId: string;
   /** The person's name as on the ID card. */
   name: string;
@@ -437,7 +445,7 @@ export interface CallbackVerdict {
 
 /** The user the operator's identity hook names. */
 export interface FaceIdentity {
-  /** ASCII letters, digits, `_` or `-`; at most 30. */
+  /** ASCII letters and digits only; at most 30. */
   userId: string;
   /** Needed by `POST /start`. */
   name?: string;

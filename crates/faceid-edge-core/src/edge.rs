@@ -45,13 +45,15 @@ pub enum Route {
     Result(TokenKind),
     /// `POST /ocr/idcard`.
     OcrIdCard,
+    /// `POST /sdk/start`: start parameters for an App SDK.
+    SdkStart,
 }
 
 impl Route {
     /// The methods the route takes (the `Allow` header).
     pub fn allow(self) -> &'static str {
         match self {
-            Route::Start | Route::OcrIdCard => "POST",
+            Route::Start | Route::OcrIdCard | Route::SdkStart => "POST",
             Route::Callback | Route::Result(_) => "GET",
         }
     }
@@ -104,6 +106,7 @@ pub fn route_at(prefix: &str, path: &str) -> Option<Route> {
         "/ocr/idcard" => Route::OcrIdCard,
         "/ocr/idcard/result" => Route::Result(TokenKind::IdCard),
         "/ocr/bankcard/result" => Route::Result(TokenKind::BankCard),
+        "/sdk/start" => Route::SdkStart,
         _ => return None,
     })
 }
@@ -375,6 +378,10 @@ mod tests {
         assert_eq!(
             resolve("", "GET", "/live/result"),
             Ok(Route::Result(TokenKind::Live))
+        );
+        assert_eq!(
+            resolve("/faceid", "POST", "/faceid/sdk/start"),
+            Ok(Route::SdkStart)
         );
         for path in [
             "//faceid/result",

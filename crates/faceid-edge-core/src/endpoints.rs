@@ -59,12 +59,28 @@ const ID_CARD_MEDIA: &[&str] = &[
     "backCrop",
     "headPhoto",
 ];
-/// The image fields of the bank card OCR result.
+/// The image fields of the bank card OCR result. The original image is
+/// spelled `orginBankcardPhoto` on the only official page that lists the
+/// fields, and `originBankcardPhoto` by this library's earlier versions and
+/// some integrations: both are read.
 const BANK_CARD_MEDIA: &[&str] = &[
     "bankcardCropPhoto",
     "bankcardNoPhoto",
+    "orginBankcardPhoto",
     "originBankcardPhoto",
 ];
+
+/// The other spelling a result field goes by: each spelling of the bank
+/// card's original image names the other; every other field has none. An
+/// operator who reveals one spelling gets the field whichever the service
+/// sent.
+pub fn other_spelling(field: &str) -> Option<&'static str> {
+    match field {
+        "orginBankcardPhoto" => Some("originBankcardPhoto"),
+        "originBankcardPhoto" => Some("orginBankcardPhoto"),
+        _ => None,
+    }
+}
 
 /// Every field that can hold a photo or video, in any answer.
 pub const MEDIA_FIELDS: [&[&str]; 3] = [FACE_MEDIA, ID_CARD_MEDIA, BANK_CARD_MEDIA];
@@ -231,7 +247,23 @@ mod tests {
         assert_eq!(GetFile::Photo.expected_fields(Kind::LiveResult), &["photo"]);
         assert_eq!(
             GetFile::All.expected_fields(Kind::BankCardOcrResult).len(),
-            3
+            4
         );
+    }
+
+    #[test]
+    fn both_spellings_of_the_original_bank_card_image() {
+        let fields = Kind::BankCardOcrResult.media_fields();
+        assert!(fields.contains(&"orginBankcardPhoto"));
+        assert!(fields.contains(&"originBankcardPhoto"));
+        assert_eq!(
+            other_spelling("originBankcardPhoto"),
+            Some("orginBankcardPhoto")
+        );
+        assert_eq!(
+            other_spelling("orginBankcardPhoto"),
+            Some("originBankcardPhoto")
+        );
+        assert_eq!(other_spelling("photo"), None);
     }
 }

@@ -172,14 +172,14 @@ pub fn face_id(value: &str) -> Result<()> {
 /// The comparison photo of a face verification.
 #[derive(Debug, Clone, Copy)]
 pub struct SourcePhoto<'a> {
-    /// The photo (JPEG or PNG, at most 500 KB).
+    /// The photo (JPEG, PNG or BMP, at most 500 KB).
     pub image: Image<'a>,
     /// `"1"`: a watermarked photo; `"2"` (default): a high-definition photo.
     pub photo_type: &'a str,
 }
 
 /// Cleans and checks a comparison photo: base64 text out, at most 500 KB
-/// of JPEG or PNG in.
+/// of JPEG, PNG or BMP in.
 pub fn source_photo_base64(photo: &SourcePhoto<'_>) -> Result<String> {
     if !matches!(photo.photo_type, "1" | "2") {
         return Err(Error::InvalidOption(format!(
@@ -216,10 +216,11 @@ fn check_photo(size: usize, head: &[u8]) -> Result<()> {
     if size > SOURCE_PHOTO_MAX {
         return Err(photo_too_large(size));
     }
+    // The getAdvFaceId page lists JPG, PNG and BMP.
     match media::sniff(head) {
-        "image/jpeg" | "image/png" => Ok(()),
+        "image/jpeg" | "image/png" | "image/bmp" => Ok(()),
         _ => Err(Error::InvalidImage(
-            "sourcePhoto must be a JPEG or PNG image".into(),
+            "sourcePhoto must be a JPEG, PNG or BMP image".into(),
         )),
     }
 }
@@ -231,17 +232,92 @@ pub struct FaceStart<'a> {
     pub order_no: &'a str,
     /// The user's id (at most 30 characters: a NONCE ticket follows).
     pub user_id: &'a str,
-    /// The person's name.
-    pub name: &'a str,
-    /// The person's ID number.
-    pub id_no: &'a str,
+    /// The person's name; may be left out only with a comparison photo.
+    pub name: Option<&'a str>,
+    /// The person's ID number; may be left out only with a comparison photo.
+    pub id_no: Option<&'a str>,
     /// The cleaned base64 of a comparison photo and its type, if any.
     pub source_photo: Option<(&'a str, &'a str)>,
+    /// `liveInterType`: `"1"` for real-time detection only (a browser that
+    /// cannot do it comes back with code 3005); absent: real-time detection
+    /// first, video recording where it is not supported.
+    pub live_inter_type: Option<&'a str>,
+}
+
+/// Which face page a verification opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Device {
+    /// The mobile H5 page, `/api/web/login` (phones, in a browser or an
+    /// app's WebView).
+    #[default]
+    Mobile,
+    /// The PC H5 page, `/api/pc/login` (a desktop browser with a camera).
+    Pc,
+}
+
+impl Device {
+    /// Parses the `device` option: `"mobile"` or `"pc"`.
+    pub fn from_name(name: &str) -> Result<Device> {
+        match name {
+            "mobile" => Ok(Device::Mobile),
+            "pc" => Ok(Device::Pc),
+            _ => Err(Error::InvalidOption(format!(
+                "device must be \"mobile\" (the phone face page) or \"pc\" (the desktop face page); got {}",
+                validate::quote(name)
+            ))),
+        }
+    }
+
+    /// The option's name for this device.
+    pub fn name(self) -> &'static str {
+        match self {
+            Device::Mobile => "mobile",
+            Device::Pc => "pc",
+        }
+    }
+
+    /// The face page's path on the face-page host.
+    pub fn login_path(self) -> &'static str {
+        match self {
+            Device::Mobile => "/api/web/login",
+            Device::Pc => "/api/pc/login",
+        }
+    }
+}
+
+/// Checks who a face verification compares against: a name and an ID
+/// number (the service's reference photo), or the partner's own photo, with
+/// which the getAdvFaceId page lets both be left out. Each one given is
+/// checked.
+pub fn identity(name: Option<&str>, id_no: Option<&str>, has_photo: bool) -> Result<()> {
+    match (name, id_no) {
+        (Some(n), Some(i)) => {
+            self::name(n)?;
+            self::id_no(i)
+        }
+        _ if has_photo => {
+            if let Some(n) = name {
+                self::name(n)?;
+            }
+            if let Some(i) = id_no {
+                self::id_no(i)?;
+            }
+            Ok(())
+        }
+        (None, _) => Err(Error::InvalidIdentity(
+            "name is missing: give the person's name as on the ID card, or a sourcePhoto to compare with".into(),
+        )),
+        (_, None) => Err(Error::InvalidIdentity(
+            "idNo is missing: give the person's ID card number, or a sourcePhoto to compare with".into(),
+        )),
+    }
 }
 
 /// The parameters of the face page's login URL besides the signed ones.
 #[derive(Debug, Clone, Copy)]
 pub struct Login<'a> {
+    /// The mobile or the PC face page.
+    pub device: Device,
     /// `https://{optimalDomain}`, or the client's `loginUrl`.
     pub base: &'a str,
     /// The order number.
@@ -252,11 +328,11 @@ pub struct Login<'a> {
     pub user_id: &'a str,
     /// Where the face page sends the user back.
     pub callback_url: &'a str,
-    /// `resultType` (`"1"`: straight back to the callback).
+    /// `resultType` (`"1"`: straight back to the callback); mobile only.
     pub result_type: &'a str,
-    /// `from`: `"browser"` or `"App"`.
+    /// `from`: `"browser"` or `"App"`; mobile only.
     pub from: &'a str,
-    /// `redirectType`, sent only when not empty.
+    /// `redirectType`, sent only when not empty; mobile only.
     pub redirect_type: &'a str,
     /// The NONCE ticket (single use).
     pub nonce_ticket: &'a str,
@@ -287,8 +363,7 @@ impl Config {
     ) -> Result<SignedRequest> {
         validate::order_no(start.order_no)?;
         validate::user_id(start.user_id, validate::NONCE_USER_ID_MAX)?;
-        name(start.name)?;
-        id_no(start.id_no)?;
+        identity(start.name, start.id_no, start.source_photo.is_some())?;
         validate::ticket(ticket)?;
         validate::nonce(nonce)?;
         let sign = sign_values([self.app_id(), start.user_id, self.version(), nonce, ticket]);
@@ -299,19 +374,27 @@ impl Config {
             kind.path(),
             start.order_no
         );
-        let mut fields: Vec<(&str, &str)> = vec![
-            ("appId", self.app_id()),
-            ("orderNo", start.order_no),
-            ("name", start.name),
-            ("idNo", start.id_no),
+        let mut fields: Vec<(&str, &str)> = vec![("appId", self.app_id()), ("orderNo", start.order_no)];
+        // Left out, not sent empty, when a comparison photo stands in.
+        if let Some(name) = start.name {
+            fields.push(("name", name));
+        }
+        if let Some(id_no) = start.id_no {
+            fields.push(("idNo", id_no));
+        }
+        fields.extend([
             ("userId", start.user_id),
             ("version", self.version()),
             ("nonce", nonce),
             ("sign", &sign),
-        ];
+        ]);
         if let Some((photo, photo_type)) = start.source_photo {
             fields.push(("sourcePhotoStr", photo));
             fields.push(("sourcePhotoType", photo_type));
+        }
+        if let Some(mode) = start.live_inter_type {
+            login_option(mode, "liveInterType")?;
+            fields.push(("liveInterType", mode));
         }
         Ok(SignedRequest {
             kind,
@@ -352,17 +435,29 @@ impl Config {
             .append_pair("nonce", login.nonce)
             .append_pair("orderNo", login.order_no)
             .append_pair("faceId", login.face_id)
-            .append_pair("url", login.callback_url)
-            .append_pair("resultType", login.result_type)
-            .append_pair("userId", login.user_id)
-            .append_pair("sign", &sign)
-            .append_pair("from", login.from);
-        if !login.redirect_type.is_empty() {
-            query.append_pair("redirectType", login.redirect_type);
+            .append_pair("url", login.callback_url);
+        match login.device {
+            Device::Mobile => {
+                query
+                    .append_pair("resultType", login.result_type)
+                    .append_pair("userId", login.user_id)
+                    .append_pair("sign", &sign)
+                    .append_pair("from", login.from);
+                if !login.redirect_type.is_empty() {
+                    query.append_pair("redirectType", login.redirect_type);
+                }
+            }
+            // The PC page takes no resultType, from or redirectType.
+            Device::Pc => {
+                query
+                    .append_pair("userId", login.user_id)
+                    .append_pair("sign", &sign);
+            }
         }
         Ok(format!(
-            "{}/api/web/login?{}",
+            "{}{}?{}",
             login.base.trim_end_matches('/'),
+            login.device.login_path(),
             query.finish()
         ))
     }
@@ -444,9 +539,10 @@ mod tests {
         FaceStart {
             order_no: "order001",
             user_id: "user01",
-            name: "张三",
-            id_no: "11010519491231002X",
+            name: Some("张三"),
+            id_no: Some("11010519491231002X"),
             source_photo: None,
+            live_inter_type: None,
         }
     }
 
@@ -487,28 +583,28 @@ mod tests {
             ),
             (
                 FaceStart {
-                    name: "",
+                    name: Some(""),
                     ..start()
                 },
                 "INVALID_IDENTITY",
             ),
             (
                 FaceStart {
-                    name: " 张三",
+                    name: Some(" 张三"),
                     ..start()
                 },
                 "INVALID_IDENTITY",
             ),
             (
                 FaceStart {
-                    id_no: "1101-05",
+                    id_no: Some("1101-05"),
                     ..start()
                 },
                 "INVALID_IDENTITY",
             ),
             (
                 FaceStart {
-                    id_no: "",
+                    id_no: Some(""),
                     ..start()
                 },
                 "INVALID_IDENTITY",
@@ -523,7 +619,7 @@ mod tests {
         let e = c
             .start_face(
                 &FaceStart {
-                    id_no: "110105194912310021!",
+                    id_no: Some("110105194912310021!"),
                     ..start()
                 },
                 TICKET,
@@ -531,6 +627,70 @@ mod tests {
             )
             .unwrap_err();
         assert!(!e.message().contains("1101051949"));
+    }
+
+    #[test]
+    fn with_a_comparison_photo_name_and_id_number_may_be_left_out() {
+        let c = config();
+        let photo = Some(("/9j/4AAQSkZJRg==", "2"));
+        let only_photo = FaceStart {
+            name: None,
+            id_no: None,
+            source_photo: photo,
+            ..start()
+        };
+        let body = c.start_face(&only_photo, TICKET, NONCE).unwrap().body.unwrap();
+        assert!(!body.contains("\"name\"") && !body.contains("\"idNo\""), "{body}");
+        assert!(body.contains("\"sourcePhotoStr\":\"/9j/4AAQSkZJRg==\",\"sourcePhotoType\":\"2\""));
+        // What is given is still checked.
+        let bad = FaceStart {
+            id_no: Some("1101-05"),
+            ..only_photo
+        };
+        assert_eq!(
+            c.start_face(&bad, TICKET, NONCE).unwrap_err().code(),
+            "INVALID_IDENTITY"
+        );
+        // Without a photo both stay required, and the message says what to do.
+        for missing in [
+            FaceStart {
+                name: None,
+                ..start()
+            },
+            FaceStart {
+                id_no: None,
+                ..start()
+            },
+        ] {
+            let e = c.start_face(&missing, TICKET, NONCE).unwrap_err();
+            assert_eq!(e.code(), "INVALID_IDENTITY");
+            assert!(e.message().contains("sourcePhoto"), "{}", e.message());
+        }
+    }
+
+    #[test]
+    fn bmp_comparison_photos_are_accepted() {
+        // "BM", the file size, reserved, the pixel offset: a BMP header.
+        let bmp = [b'B', b'M', 0x3A, 0, 0, 0, 0, 0, 0, 0, 0x36, 0, 0, 0];
+        let text = source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&bmp),
+            photo_type: "2",
+        })
+        .unwrap();
+        assert!(text.starts_with("Qk"));
+        assert!(source_photo_base64(&SourcePhoto {
+            image: Image::Base64(&text),
+            photo_type: "1",
+        })
+        .is_ok());
+        let mut big = vec![0u8; SOURCE_PHOTO_MAX + 1];
+        big[..2].copy_from_slice(b"BM");
+        let e = source_photo_base64(&SourcePhoto {
+            image: Image::Bytes(&big),
+            photo_type: "2",
+        })
+        .unwrap_err();
+        assert_eq!(e.code(), "IMAGE_TOO_LARGE");
     }
 
     #[test]
@@ -580,6 +740,7 @@ mod tests {
     fn login_url_is_signed_over_seven_values() {
         let url = config()
             .login_url(&Login {
+                device: Device::Mobile,
                 base: "https://kyc.example.com",
                 order_no: "order001",
                 face_id: "faceId0001",
@@ -608,9 +769,129 @@ mod tests {
         assert!(!url.contains(NONCE_TICKET));
     }
 
+    /// The official example of the face page's signature: the mobile start
+    /// page (启动 H5 人脸核身, 1007/61074) and the PC one (启动 H5 人脸验证)
+    /// sign the same seven values with a NONCE ticket.
+    #[test]
+    fn official_example_of_the_face_page_signature() {
+        let sign = sign_values([
+            "appId001",
+            "userID19959248596551",
+            "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+            "1.0.0",
+            "bwiwe1457895464",
+            "aabc1457895464",
+            "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
+        ]);
+        assert_eq!(sign, "4E9DFABF938BF37BDB7A7DC25CCA1233D12D986B");
+        let config = Config::new("appId001", None, None, None).unwrap();
+        for device in [Device::Mobile, Device::Pc] {
+            let url = config
+                .login_url(&Login {
+                    device,
+                    base: "https://kyc1.qcloud.com",
+                    order_no: "aabc1457895464",
+                    face_id: "bwiwe1457895464",
+                    user_id: "userID19959248596551",
+                    callback_url: "https://h5.example.com/cb",
+                    result_type: "1",
+                    from: "browser",
+                    redirect_type: "",
+                    nonce_ticket: "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
+                    nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+                })
+                .unwrap();
+            assert!(url.contains(&format!("&sign={sign}")), "{url}");
+        }
+    }
+
+    /// The official example of the callback's signature (前端获取结果验证签名,
+    /// 1007/35897): appId, orderNo, the SIGN ticket and code.
+    #[test]
+    fn official_example_of_the_callback_signature() {
+        let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+        let sign = "526365E042766AE27A6E52D2E4829D4C6E156B5D";
+        assert_eq!(
+            sign_values(["appId001", "test1480921551481", ticket, "0"]),
+            sign
+        );
+        // The mobile page names it newSignature (with liveRate and h5faceId);
+        // the PC page newSign.
+        for name in ["newSignature", "newSign"] {
+            let cb = Callback::from_query(&format!(
+                "code=0&orderNo=test1480921551481&h5faceId=wb04&{name}={sign}&liveRate=99"
+            ));
+            assert!(cb.verify("appId001", &[ticket]), "{name}");
+            assert!(!cb.verify("appId002", &[ticket]));
+        }
+    }
+
+    #[test]
+    fn the_pc_face_page_takes_no_mobile_options() {
+        let login = Login {
+            device: Device::Pc,
+            base: "https://kyc1.qcloud.com",
+            order_no: "order001",
+            face_id: "faceId0001",
+            user_id: "user01",
+            callback_url: "https://h5.example.com/cb",
+            result_type: "1",
+            from: "browser",
+            redirect_type: "1",
+            nonce_ticket: NONCE_TICKET,
+            nonce: NONCE,
+        };
+        let url = config().login_url(&login).unwrap();
+        let sign = sign_values([
+            "IDAXXXXX",
+            "order001",
+            "user01",
+            "1.0.0",
+            "faceId0001",
+            NONCE_TICKET,
+            NONCE,
+        ]);
+        assert_eq!(
+            url,
+            format!("https://kyc1.qcloud.com/api/pc/login?appId=IDAXXXXX&version=1.0.0&nonce={NONCE}&orderNo=order001&faceId=faceId0001&url=https%3A%2F%2Fh5.example.com%2Fcb&userId=user01&sign={sign}")
+        );
+        assert_eq!(Device::from_name("pc"), Ok(Device::Pc));
+        assert_eq!(
+            Device::from_name("desktop").unwrap_err().code(),
+            "INVALID_OPTION"
+        );
+    }
+
+    #[test]
+    fn live_inter_type_goes_to_get_adv_face_id() {
+        let req = config()
+            .start_face(
+                &FaceStart {
+                    live_inter_type: Some("1"),
+                    ..start()
+                },
+                TICKET,
+                NONCE,
+            )
+            .unwrap();
+        assert!(req.body.unwrap().ends_with(",\"liveInterType\":\"1\"}"));
+        let e = config()
+            .start_face(
+                &FaceStart {
+                    live_inter_type: Some("1&x"),
+                    ..start()
+                },
+                TICKET,
+                NONCE,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_OPTION");
+    }
+
     #[test]
     fn login_url_refuses_unsafe_parts() {
         let base = Login {
+            device: Device::Mobile,
             base: "https://kyc.example.com",
             order_no: "order001",
             face_id: "faceId0001",

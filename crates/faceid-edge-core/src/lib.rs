@@ -40,6 +40,7 @@
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
+//! - [`sdk`]: start parameters for the App SDKs;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
 //! - [`error`]: the one error enum and its stable codes.
 
@@ -54,6 +55,7 @@ pub mod order_token;
 pub mod request;
 pub mod response;
 pub mod retry;
+pub mod sdk;
 pub mod sign;
 pub mod tickets;
 pub mod validate;

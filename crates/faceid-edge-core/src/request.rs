@@ -21,10 +21,53 @@ use crate::error::{Error, Result};
 use crate::sign::{sign_string, SignParams, DEFAULT_VERSION};
 use crate::validate;
 
-/// The default `serverUrl` (result queries, tokens and tickets).
-pub const DEFAULT_SERVER_URL: &str = "https://idasc.webank.com";
-/// The default `kycUrl` (ID card OCR from an image, `queryfacerecord`).
-pub const DEFAULT_KYC_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+/// The default `serverUrl` (tokens, tickets and the four GET result
+/// queries): the host every current official page shows.
+pub const DEFAULT_SERVER_URL: &str = "https://kyc1.qcloud.com";
+/// The default `kycUrl` (`getAdvFaceId`, ID card OCR from an image,
+/// `queryfacerecord`, and the face page when the service names no
+/// `optimalDomain`): the same current host.
+pub const DEFAULT_KYC_URL: &str = "https://kyc1.qcloud.com";
+/// The legacy `serverUrl` of the older pages (`hosts: "legacy"`).
+pub const LEGACY_SERVER_URL: &str = "https://idasc.webank.com";
+/// The legacy `kycUrl` of the older pages (`hosts: "legacy"`).
+pub const LEGACY_KYC_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
+
+/// Which pair of default hosts a client uses when `serverUrl` or `kycUrl`
+/// is not given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Hosts {
+    /// `https://kyc1.qcloud.com` for every call (the current pages).
+    #[default]
+    Current,
+    /// `https://idasc.webank.com` and
+    /// `https://miniprogram-kyc.tencentcloudapi.com` (the older pages).
+    Legacy,
+}
+
+impl Hosts {
+    /// Parses the `hosts` option: `"current"` or `"legacy"`.
+    pub fn from_name(name: &str) -> Result<Hosts> {
+        match name {
+            "current" => Ok(Hosts::Current),
+            "legacy" => Ok(Hosts::Legacy),
+            _ => Err(Error::InvalidOption(format!(
+                "hosts must be \"current\" (https://kyc1.qcloud.com) or \"legacy\" (https://idasc.webank.com and https://miniprogram-kyc.tencentcloudapi.com); got {}",
+                validate::quote(name)
+            ))),
+        }
+    }
+
+    /// The default base URL of `host` in this set.
+    pub fn base(self, host: Host) -> &'static str {
+        match (self, host) {
+            (Hosts::Current, Host::Server) => DEFAULT_SERVER_URL,
+            (Hosts::Current, Host::Kyc) => DEFAULT_KYC_URL,
+            (Hosts::Legacy, Host::Server) => LEGACY_SERVER_URL,
+            (Hosts::Legacy, Host::Kyc) => LEGACY_KYC_URL,
+        }
+    }
+}
 /// Largest accepted `idcardStr`: 20 MB of base64.
 pub const MAX_IMAGE_BASE64: usize = 20 * 1024 * 1024;
 /// The `queryVersion` sent to `queryfacerecord`.
@@ -319,12 +362,24 @@ pub struct IdCardOcrInput<'a> {
 }
 
 impl Config {
-    /// Validates and stores the client settings. `None` takes the default.
+    /// Validates and stores the client settings. `None` takes the default
+    /// (the current host, [`Hosts::Current`]).
     pub fn new(
         app_id: &str,
         version: Option<&str>,
         server_url: Option<&str>,
         kyc_url: Option<&str>,
+    ) -> Result<Config> {
+        Config::with_hosts(app_id, version, server_url, kyc_url, Hosts::Current)
+    }
+
+    /// [`Config::new`] with the defaults taken from `hosts`.
+    pub fn with_hosts(
+        app_id: &str,
+        version: Option<&str>,
+        server_url: Option<&str>,
+        kyc_url: Option<&str>,
+        hosts: Hosts,
     ) -> Result<Config> {
         validate::app_id(app_id)?;
         let version = version.unwrap_or(DEFAULT_VERSION);
@@ -332,8 +387,11 @@ impl Config {
         Ok(Config {
             app_id: app_id.to_owned(),
             version: version.to_owned(),
-            server_url: base_url(server_url.unwrap_or(DEFAULT_SERVER_URL), "serverUrl")?,
-            kyc_url: base_url(kyc_url.unwrap_or(DEFAULT_KYC_URL), "kycUrl")?,
+            server_url: base_url(
+                server_url.unwrap_or(hosts.base(Host::Server)),
+                "serverUrl",
+            )?,
+            kyc_url: base_url(kyc_url.unwrap_or(hosts.base(Host::Kyc)), "kycUrl")?,
         })
     }
 
@@ -522,10 +580,26 @@ mod tests {
 
     #[test]
     fn config_defaults_and_checks() {
+        // The current pages place every call on kyc1.qcloud.com.
         let c = Config::new("IDA", None, None, None).unwrap();
-        assert_eq!(c.base(Host::Server), DEFAULT_SERVER_URL);
-        assert_eq!(c.base(Host::Kyc), DEFAULT_KYC_URL);
+        assert_eq!(c.base(Host::Server), "https://kyc1.qcloud.com");
+        assert_eq!(c.base(Host::Kyc), "https://kyc1.qcloud.com");
         assert_eq!(c.version(), "1.0.0");
+        let legacy = Config::with_hosts("IDA", None, None, None, Hosts::Legacy).unwrap();
+        assert_eq!(legacy.base(Host::Server), "https://idasc.webank.com");
+        assert_eq!(
+            legacy.base(Host::Kyc),
+            "https://miniprogram-kyc.tencentcloudapi.com"
+        );
+        let mixed =
+            Config::with_hosts("IDA", None, Some("https://x.example"), None, Hosts::Legacy)
+                .unwrap();
+        assert_eq!(mixed.base(Host::Server), "https://x.example");
+        assert_eq!(Hosts::from_name("legacy"), Ok(Hosts::Legacy));
+        assert_eq!(
+            Hosts::from_name("old").unwrap_err().code(),
+            "INVALID_OPTION"
+        );
         assert_eq!(config().base(Host::Server), "http://127.0.0.1:9");
         let kyc1 = Config::new(
             "IDA",
@@ -690,14 +764,14 @@ mod tests {
             order_no: "o2",
             card_type: CardType::Emblem,
             image: Image::Bytes(&[0xFF, 0xD8, 0xFF, 0xE0]),
-            user_id: Some("u_1"),
+            user_id: Some("u1"),
         };
         let r = c.id_card_ocr(&input, TICKET, NONCE).unwrap();
         assert!(r.url.ends_with("/api/paas/idcardocrapp?orderNo=o2"));
         let body = r.body.unwrap();
         assert!(body.starts_with(r#"{"webankAppId":"appId001","version":"1.0.0","nonce":""#));
         assert!(body
-            .ends_with(r#","orderNo":"o2","userId":"u_1","cardType":"1","idcardStr":"/9j/4A=="}"#));
+            .ends_with(r#","orderNo":"o2","userId":"u1","cardType":"1","idcardStr":"/9j/4A=="}"#));
     }
 
     #[test]

@@ -109,7 +109,9 @@ pub fn files_pending(kind: Kind, get_file: GetFile, ok: bool, has: impl Fn(&str)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CodeInfo {
     /// A short machine-friendly category: `success`, `no_result`, `risk`,
-    /// `expired`, `bad_video`, `not_live`, `ocr`, `busy`.
+    /// `expired`, `bad_video`, `not_live`, `ocr`, `busy`, or `front_end`
+    /// (a code the face page itself gives the callback: the browser or the
+    /// user could not go on).
     pub kind: &'static str,
     /// A short English meaning.
     pub en: &'static str,
@@ -164,6 +166,45 @@ pub fn code_info(code: &str) -> Option<CodeInfo> {
             "无 OCR 识别结果",
             false,
         ),
+        // The face page's own codes, which come back as the callback's
+        // `code` (the H5 start page, 1007/114178, and the mobile callback
+        // page for 300101).
+        "3001" => info(
+            "front_end",
+            "this browser cannot record video: offer another way to verify",
+            "该浏览器不支持视频录制",
+            false,
+        ),
+        "3002" => info(
+            "front_end",
+            "the face page lost its session (a cookie is missing): start again",
+            "登录态异常，cookie参数缺失",
+            false,
+        ),
+        "3003" => info(
+            "front_end",
+            "the face verification was interrupted: start again",
+            "人脸核身中途中断",
+            false,
+        ),
+        "3004" => info(
+            "front_end",
+            "no permission to use the camera: start again and allow the camera",
+            "无摄像头权限",
+            false,
+        ),
+        "3005" => info(
+            "front_end",
+            "this browser cannot do real-time detection (liveInterType \"1\"): use another browser",
+            "该浏览器不支持实时检测模式",
+            false,
+        ),
+        "300101" => info(
+            "front_end",
+            "the face page received a malformed request: start again",
+            "报文包体问题",
+            false,
+        ),
         c if is_busy(c) => info(
             "busy",
             "the service is busy; retry with backoff",
@@ -197,6 +238,17 @@ pub fn is_busy(code: &str) -> bool {
 mod tests {
     use super::*;
     use std::collections::BTreeMap;
+
+    #[test]
+    fn the_face_pages_own_codes_have_meanings() {
+        for code in ["3001", "3002", "3003", "3004", "3005", "300101"] {
+            let info = code_info(code).unwrap();
+            assert_eq!(info.kind, "front_end", "{code}");
+            assert!(!info.retryable);
+        }
+        assert!(code_info("3005").unwrap().en.contains("real-time"));
+        assert_eq!(code_info("3006"), None);
+    }
 
     fn lookup<'a>(map: &'a BTreeMap<&'a str, &'a str>) -> impl Fn(&str) -> Option<String> + 'a {
         |k| map.get(k).map(|v| v.to_string())

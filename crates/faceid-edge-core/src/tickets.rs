@@ -626,10 +626,10 @@ mod tests {
             "https://h",
             "IDA",
             "TOK",
-            TicketType::Nonce { user_id: "u_1" },
+            TicketType::Nonce { user_id: "u1" },
         )
         .unwrap();
-        assert!(u.ends_with("&type=NONCE&user_id=u_1&version=1.0.0"));
+        assert!(u.ends_with("&type=NONCE&user_id=u1&version=1.0.0"));
         let e = ticket_url(
             "https://h",
             "IDA",

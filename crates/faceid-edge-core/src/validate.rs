@@ -234,29 +234,36 @@ pub fn version(value: &str) -> Result<()> {
     )))
 }
 
-/// Longest accepted `userId` in a request body (the service's field width).
+/// Longest accepted `userId` in a request body: "32位以内，不包含特殊字符"
+/// (the SDK signature page, 1007/63359) and "不能超过32位" (getAdvFaceId).
 pub const USER_ID_MAX: usize = 32;
-/// Longest accepted `userId` for a NONCE ticket.
+/// Longest accepted `userId` where a NONCE ticket follows (the face page,
+/// the App SDKs): the NONCE ticket page gives `user_id` a length of 30
+/// (1007/57614), and so do the Android SDKs' `openApiUserId`.
 pub const NONCE_USER_ID_MAX: usize = 30;
 
-/// Checks a `userId`: 1 to `max` ASCII letters, digits, `_` or `-` (the
-/// docs ask for "no special characters").
+/// What to do with a user id that is not letters and digits.
+const USER_ID_ADVICE: &str = "an e-mail address, a UUID or any other id with other characters must be hashed first, for example the first 30 hex digits of its SHA-256";
+
+/// Checks a `userId`: 1 to `max` ASCII letters or digits. Every page that
+/// defines it says "不能带有特殊字符" / "不包含特殊字符" (no special
+/// characters) and none names one as allowed, so only letters and digits
+/// are accepted: the one reading the service cannot refuse.
 pub fn user_id(value: &str, max: usize) -> Result<()> {
-    let ok = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
     if value.is_empty() {
         return Err(Error::InvalidUserId(format!(
-            "userId must not be empty; use 1 to {max} ASCII letters, digits, '_' or '-'"
+            "userId must not be empty; use 1 to {max} ASCII letters or digits"
         )));
     }
-    if let Some((i, c)) = first_bad(value, ok) {
+    if let Some((i, c)) = first_bad(value, |c| c.is_ascii_alphanumeric()) {
         return Err(Error::InvalidUserId(format!(
-            "userId may contain only ASCII letters, digits, '_' and '-'; found {} at position {i}",
+            "userId may contain only ASCII letters and digits (the service allows no special characters); found {} at position {i}: {USER_ID_ADVICE}",
             describe(c)
         )));
     }
     if value.len() > max {
         return Err(Error::InvalidUserId(format!(
-            "userId must be at most {max} characters; got {}",
+            "userId must be at most {max} characters; got {}: {USER_ID_ADVICE}",
             value.len()
         )));
     }
@@ -309,7 +316,16 @@ mod tests {
 
     #[test]
     fn user_id_rules() {
-        assert!(user_id("user_01-A", USER_ID_MAX).is_ok());
+        assert!(user_id("userID19959248596551", USER_ID_MAX).is_ok());
+        for bad in ["user_01", "user-01", "a@b.example", "0f8fad5b-d9cb-469f-a165-70867728950e"] {
+            let e = user_id(bad, USER_ID_MAX).unwrap_err();
+            assert_eq!(e.code(), "INVALID_USER_ID");
+            assert!(e.message().contains("SHA-256"), "{e}");
+        }
+        assert!(user_id(&"a".repeat(33), USER_ID_MAX)
+            .unwrap_err()
+            .message()
+            .contains("hashed"));
         assert_eq!(user_id("", 32).unwrap_err().code(), "INVALID_USER_ID");
         assert!(user_id("a b", 32).is_err());
         assert!(user_id("a@b", 32).is_err());
