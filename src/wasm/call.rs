@@ -11,7 +11,7 @@ use super::boundary::define_value;
 use super::http::{headers_object, Outgoing};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
-use crate::h5::FaceStart;
+use crate::h5::{Device, FaceStart};
 use crate::request::{CardType, Config, SignedRequest, IMAGE_BODY_TAIL};
 
 /// What a query method needs besides the shared state.
@@ -48,6 +48,18 @@ pub(super) struct StartInput {
     pub result_type: String,
     pub from: String,
     pub redirect_type: String,
+    /// The mobile or the PC face page.
+    pub device: Device,
+    /// `liveInterType`, sent to `getAdvFaceId` when given.
+    pub live_inter_type: Option<String>,
+}
+
+/// The inputs of `startSdk`, validated before any network call.
+pub(super) struct SdkInput {
+    pub order_no: String,
+    pub user_id: String,
+    /// The face SDK's `getAdvFaceId` (no callback: the app gets the result).
+    pub face: Option<StartInput>,
 }
 
 /// A signed request whose body is a JavaScript string.
@@ -131,6 +143,7 @@ impl Call {
                     user_id: &input.user_id,
                     name: input.name.as_deref(),
                     id_no: input.id_no.as_deref(),
+                    live_inter_type: input.live_inter_type.as_deref(),
                     source_photo: input
                         .source_photo
                         .as_ref()

@@ -16,17 +16,17 @@ use wasm_bindgen::JsCast;
 
 use super::answer::Answer;
 use super::boundary::{define_value, to_js};
-use super::call::{request_js, Call, StartInput};
+use super::call::{request_js, Call, SdkInput, StartInput};
 use super::flight::WaitUntil;
 use super::http::{check, now_ms, own, pause, send, Io, Stop};
 use super::inputs::{
-    callback_input, ctl_option, describe_value, get_file_option, id_card_ocr_call, start_input,
-    verdict_js, Ctl,
+    callback_input, ctl_option, describe_value, get_file_option, id_card_ocr_call, sdk_input,
+    start_input, verdict_js, Ctl,
 };
 use super::options;
 use super::source::{ticket_source, TicketSource};
 use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptionsArg};
-use crate::endpoints::{GetFile, Kind};
+use crate::endpoints::{GetFile, Host, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Login};
 use crate::request::Config;
@@ -130,15 +130,15 @@ impl Inner {
         self.run(&call, ctx, stop).await
     }
 
-    /// Starts an H5 face verification: `getAdvFaceId`, a NONCE ticket,
-    /// the signed login URL. `{ orderNo, faceId, url, optimalDomain }`.
-    pub(super) async fn start_face(
+    /// `getAdvFaceId` for `input`: the `faceId` and the `optimalDomain`
+    /// (empty when the service gave none).
+    async fn adv_face_id(
         &self,
         input: Rc<StartInput>,
         ctx: Option<&WaitUntil>,
         stop: Option<&Stop>,
-    ) -> Result<JsValue, Error> {
-        let call = Call::StartFace(input.clone());
+    ) -> Result<(String, String), Error> {
+        let call = Call::StartFace(input);
         let answer = self.run(&call, ctx, stop).await?;
         let answer: Object = answer.unchecked_into();
         let text = |o: &Object, k: &str| own(o, k).as_string().unwrap_or_default();
@@ -156,18 +156,35 @@ impl Inner {
         let result: Object = own(&answer, "result").unchecked_into();
         let face_id = text(&result, "faceId");
         h5::face_id(&face_id)?;
-        let domain = text(&result, "optimalDomain");
-        let base = match &self.login_url {
-            Some(base) => base.clone(),
+        Ok((face_id, text(&result, "optimalDomain")))
+    }
+
+    /// Starts an H5 face verification: `getAdvFaceId`, a NONCE ticket,
+    /// the signed login URL. `{ orderNo, faceId, url, optimalDomain,
+    /// device, faceOrigin, faceOriginFrom }`.
+    pub(super) async fn start_face(
+        &self,
+        input: Rc<StartInput>,
+        ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
+    ) -> Result<JsValue, Error> {
+        let (face_id, domain) = self.adv_face_id(input.clone(), ctx, stop).await?;
+        // The face page's origin: `loginUrl` when set; otherwise the
+        // service's optimalDomain; when that is empty or missing, the start
+        // page says to use the default domain: the kyc host.
+        let (base, from) = match &self.login_url {
+            Some(base) => (base.clone(), "loginUrl"),
+            None if domain.is_empty() => (self.config.base(Host::Kyc).to_owned(), "kycUrl"),
             None => {
                 h5::optimal_domain(&domain)?;
-                format!("https://{domain}")
+                (format!("https://{domain}"), "optimalDomain")
             }
         };
         check(stop)?;
         let nonce_ticket = self.ticket.nonce_ticket(&input.user_id, ctx).await?;
         let nonce = crate::nonce::nonce()?;
         let url = self.config.login_url(&Login {
+            device: input.device,
             base: &base,
             order_no: &input.order_no,
             face_id: &face_id,
@@ -189,7 +206,47 @@ impl Inner {
             JsValue::from_str(&domain)
         };
         define_value(&out, "optimalDomain", &domain);
+        define_value(&out, "device", &JsValue::from_str(input.device.name()));
+        define_value(&out, "faceOrigin", &JsValue::from_str(&base));
+        define_value(&out, "faceOriginFrom", &JsValue::from_str(from));
         Ok(out.into())
+    }
+
+    /// Start parameters for an App SDK: for the face SDK `getAdvFaceId`
+    /// first; then a NONCE ticket for the user and the SDK signature.
+    /// `{ appId, orderNo, userId, nonce, version, sign, faceId? }`.
+    pub(super) async fn start_sdk(
+        &self,
+        input: SdkInput,
+        ctx: Option<&WaitUntil>,
+        stop: Option<&Stop>,
+    ) -> Result<Object, Error> {
+        let face_id = match input.face {
+            Some(face) => Some(self.adv_face_id(Rc::new(face), ctx, stop).await?.0),
+            None => None,
+        };
+        check(stop)?;
+        let nonce_ticket = self.ticket.nonce_ticket(&input.user_id, ctx).await?;
+        let nonce = crate::nonce::nonce()?;
+        let sign = self
+            .config
+            .sdk_sign(&input.user_id, &nonce_ticket, &nonce)?;
+        let out = Object::new();
+        let c = &self.config;
+        for (key, value) in [
+            ("appId", c.app_id()),
+            ("orderNo", &input.order_no),
+            ("userId", &input.user_id),
+            ("nonce", &nonce),
+            ("version", c.version()),
+            ("sign", &sign),
+        ] {
+            define_value(&out, key, &JsValue::from_str(value));
+        }
+        if let Some(face_id) = face_id {
+            define_value(&out, "faceId", &JsValue::from_str(&face_id));
+        }
+        Ok(out)
     }
 
     /// Whether a callback's signature verifies against the current SIGN
@@ -630,6 +687,41 @@ impl FaceIdClient {
             inner
                 .start_face(Rc::new(input), ctx.as_ref(), stop.as_ref())
                 .await
+                .map_err(to_js)
+        })
+    }
+
+    /// Start parameters for an App SDK: `kind` is `"face"`, `"liveness"`,
+    /// `"idCardOcr"` or `"bankCardOcr"`. Resolves to what the SDK's start
+    /// call takes: `{ appId, orderNo, userId, nonce, version, sign }`, and
+    /// `faceId` for the face SDK (from `getAdvFaceId`, which needs `name`
+    /// and `idNo`, or a `sourcePhoto`). The signature is made with a NONCE
+    /// ticket fetched for `userId` (single use, 120 s): start the SDK at
+    /// once. Needs `secret` (or a `ticketOwner`). Read the verdict later
+    /// with `faceResult`, `liveResult`, `idCardOcrResult` or
+    /// `bankCardOcrResult` for `orderNo`.
+    #[wasm_bindgen(js_name = startSdk, unchecked_return_type = "Promise<SdkStartParams>")]
+    pub fn start_sdk(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StartSdkInput")] input: &JsValue,
+    ) -> Promise {
+        let inner = self.inner.clone();
+        let input = sdk_input(input).and_then(|i| {
+            if !inner.ticket.has_nonce_tickets() {
+                return Err(Error::InvalidOption(
+                    "startSdk() needs a NONCE ticket: make the client with secret or ticketOwner"
+                        .into(),
+                ));
+            }
+            Ok(i)
+        });
+        task::promise(async move {
+            let (input, ctl) = input.map_err(to_js)?;
+            let stop = inner.stop(&ctl).map_err(to_js)?;
+            inner
+                .start_sdk(input, ctl.ctx.as_ref(), stop.as_ref())
+                .await
+                .map(JsValue::from)
                 .map_err(to_js)
         })
     }

@@ -19,7 +19,7 @@ use super::task;
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
 use super::boundary::{define_value, describe_type, string_length, to_js};
-use super::call::StartInput;
+use super::call::{SdkInput, StartInput};
 use super::client::{FaceIdClient, Inner};
 use super::flight::WaitUntil;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
@@ -28,7 +28,8 @@ use super::options;
 use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
-use crate::h5;
+use crate::h5::{self, Device};
+use crate::sdk::SdkKind;
 use crate::order_token::{OrderTokens, TokenKind};
 use crate::validate;
 
@@ -46,6 +47,8 @@ struct Handler {
     result_type: String,
     from: String,
     redirect_type: String,
+    /// `liveInterType` for every face verification the handler starts.
+    live_inter_type: Option<String>,
 }
 
 /// The edge handler's state; JavaScript sees a function (see
@@ -137,6 +140,13 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
         result_type: short("resultType", "1")?,
         from: short("from", "browser")?,
         redirect_type: short("redirectType", "")?,
+        live_inter_type: match options::string(options, "liveInterType", Error::InvalidOption)? {
+            Some(v) => {
+                h5::login_option(&v, "liveInterType")?;
+                Some(v)
+            }
+            None => None,
+        },
     };
     let state = JsValue::from(FaceIdEdgeHandler {
         inner: Rc::new(handler),
@@ -359,6 +369,7 @@ impl Handler {
             Route::Callback => self.callback(url).await,
             Route::Result(kind) => self.result(kind, request, url, env, ctx).await,
             Route::OcrIdCard => self.ocr(request, env, ctx).await,
+            Route::SdkStart => self.sdk_start(request, env, ctx).await,
         }
     }
 
@@ -430,6 +441,15 @@ impl Handler {
             .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no idNo".into()))?;
         h5::name(&name)?;
         h5::id_no(&id_no)?;
+        // `{ device: "pc" }` opens the PC face page; no body, the mobile one.
+        let device = match small_json(request, false).await? {
+            Some(body) => match options::string(&body, "device", Error::InvalidBody)? {
+                Some(name) => Device::from_name(&name)
+                    .map_err(|e| Error::InvalidBody(e.message().to_owned()))?,
+                None => Device::Mobile,
+            },
+            None => Device::Mobile,
+        };
         let input = StartInput {
             order_no: crate::nonce::nonce()?,
             user_id: who.user_id.clone(),
@@ -440,6 +460,8 @@ impl Handler {
             result_type: self.result_type.clone(),
             from: self.from.clone(),
             redirect_type: self.redirect_type.clone(),
+            device,
+            live_inter_type: self.live_inter_type.clone(),
         };
         let order_no = input.order_no.clone();
         let started = self.client.start_face(Rc::new(input), ctx, None).await?;
@@ -451,6 +473,68 @@ impl Handler {
         for key in ["orderToken", "expiresAt"] {
             define_value(&out, key, &own(&grant, key));
         }
+        Ok(json_response(&out, 200, &[]))
+    }
+
+    /// `POST /sdk/start` with `{ kind }`: start parameters for the App
+    /// SDK of `kind` for the signed-in user, and an order token for the
+    /// result route that reads its verdict.
+    async fn sdk_start(
+        &self,
+        request: &Request,
+        env: &JsValue,
+        ctx: Option<&WaitUntil>,
+    ) -> Result<Response, Error> {
+        let who = self.identity(request, env).await?.ok_or_else(|| {
+            Error::Unauthorized("sign in first: the identity hook names no user".into())
+        })?;
+        let body = small_json(request, true).await?.unwrap_or(JsValue::UNDEFINED);
+        let kind = options::string(&body, "kind", Error::InvalidBody)?.ok_or_else(|| {
+            Error::InvalidBody(
+                "send JSON { kind } with kind \"face\", \"liveness\", \"idCardOcr\" or \"bankCardOcr\"".into(),
+            )
+        })?;
+        let kind = SdkKind::from_name(&kind).map_err(|e| Error::InvalidBody(e.message().to_owned()))?;
+        let order_no = crate::nonce::nonce()?;
+        let face = if kind.needs_face_id() {
+            let name = who.name.clone().ok_or_else(|| {
+                Error::InvalidIdentity("the identity hook returned no name".into())
+            })?;
+            let id_no = who.id_no.clone().ok_or_else(|| {
+                Error::InvalidIdentity("the identity hook returned no idNo".into())
+            })?;
+            h5::identity(Some(&name), Some(&id_no), false)?;
+            Some(StartInput {
+                order_no: order_no.clone(),
+                user_id: who.user_id.clone(),
+                name: Some(name),
+                id_no: Some(id_no),
+                callback_url: String::new(),
+                source_photo: None,
+                result_type: String::new(),
+                from: String::new(),
+                redirect_type: String::new(),
+                device: Device::Mobile,
+                live_inter_type: None,
+            })
+        } else {
+            None
+        };
+        let input = SdkInput {
+            order_no: order_no.clone(),
+            user_id: who.user_id.clone(),
+            face,
+        };
+        let params = self.client.start_sdk(input, ctx, None).await?;
+        let grant = self.grant(kind.token_kind(), &order_no, Some(&who.user_id))?;
+        let out = Object::new();
+        define_value(&out, "ok", &JsValue::TRUE);
+        define_value(&out, "kind", &JsValue::from_str(kind.name()));
+        define_value(&out, "orderNo", &JsValue::from_str(&order_no));
+        for key in ["orderToken", "expiresAt"] {
+            define_value(&out, key, &own(&grant, key));
+        }
+        define_value(&out, "sdk", &params);
         Ok(json_response(&out, 200, &[]))
     }
 
@@ -672,6 +756,35 @@ impl Handler {
         }
         Ok(json_response(&out, 200, &[]))
     }
+}
+
+/// A small JSON object body (at most 16 KB), or `None` when the request
+/// has none and `required` is false.
+async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>, Error> {
+    let what = "the body must be a JSON object";
+    if request.body().is_none() {
+        return if required {
+            Err(Error::InvalidBody(format!("{what}; got none")))
+        } else {
+            Ok(None)
+        };
+    }
+    let bytes = match read_limited(request, policy::MAX_SMALL_BODY).await {
+        Ok(bytes) => bytes,
+        // An empty body is no body.
+        Err(Error::InvalidBody(_)) if !required && header(request, "content-length").as_deref() == Some("0") => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    let text = String::from_utf8(bytes.to_vec())
+        .map_err(|_| Error::InvalidBody(format!("{what} in UTF-8")))?;
+    let json = js_sys::JSON::parse(&text)
+        .map_err(|_| Error::InvalidBody("the body is not valid JSON".into()))?;
+    if !is_plain_object(&json) {
+        return Err(Error::InvalidBody(format!("{what}; got {}", describe_type(&json))));
+    }
+    Ok(Some(json))
 }
 
 async fn await_js(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {

@@ -8,14 +8,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::boundary::{ascii_bytes, base64_length, define_value, describe_type, string_length};
-use super::call::{Call, StartInput};
+use super::call::{Call, SdkInput, StartInput};
 use super::flight::WaitUntil;
 use super::http::is_plain_object;
 use super::options;
 use super::sys::AbortSignal;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
-use crate::h5::{self, Callback, SourcePhoto};
+use crate::h5::{self, Callback, Device, SourcePhoto};
+use crate::sdk::SdkKind;
 use crate::request::{check_image_size, CardType, Image, MAX_IMAGE_BASE64};
 use crate::validate;
 
@@ -131,13 +132,16 @@ pub(super) fn short_option(input: &JsValue, key: &str, default: &str) -> Result<
     Ok(value)
 }
 
-/// Reads and checks the input of `startFace` (and its `ctx`).
-pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
-    options::object(input, "startFace input", false)?;
-    let order_no = match options::get(input, "orderNo")? {
-        v if options::absent(&v) => crate::nonce::nonce()?,
-        v => options::order_no(&v)?,
-    };
+/// The order number of a start: the given one, checked, or a new one.
+fn start_order_no(input: &JsValue) -> Result<String, Error> {
+    match options::get(input, "orderNo")? {
+        v if options::absent(&v) => crate::nonce::nonce(),
+        v => options::order_no(&v),
+    }
+}
+
+/// The `userId` of a start (a NONCE ticket follows: at most 30).
+fn start_user_id(input: &JsValue) -> Result<String, Error> {
     let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
         Error::InvalidUserId(
             "userId is missing: your id for this user (1 to 30 ASCII letters or digits; hash an e-mail address or UUID first)"
@@ -145,15 +149,16 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
         )
     })?;
     validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
+    Ok(user_id)
+}
+
+/// `name`, `idNo` and `sourcePhoto` (with `sourcePhotoType`): a name and
+/// an ID number, or a comparison photo, or both.
+type FaceIdentity = (Option<String>, Option<String>, Option<(String, String)>);
+
+fn face_identity(input: &JsValue) -> Result<FaceIdentity, Error> {
     let name = options::string(input, "name", Error::InvalidIdentity)?;
     let id_no = options::string(input, "idNo", Error::InvalidIdentity)?;
-    let callback_url =
-        options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
-            Error::InvalidUrl(
-                "callbackUrl is missing: where the face page sends the user back".into(),
-            )
-        })?;
-    h5::browser_url(&callback_url, "callbackUrl")?;
     let photo = options::get(input, "sourcePhoto")?;
     let source_photo = if options::absent(&photo) {
         None
@@ -162,6 +167,31 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
         Some(source_photo_option(&photo, &photo_type)?)
     };
     h5::identity(name.as_deref(), id_no.as_deref(), source_photo.is_some())?;
+    Ok((name, id_no, source_photo))
+}
+
+/// The `liveInterType` option, if given.
+fn live_inter_type(input: &JsValue) -> Result<Option<String>, Error> {
+    let value = options::string(input, "liveInterType", Error::InvalidOption)?;
+    if let Some(v) = &value {
+        h5::login_option(v, "liveInterType")?;
+    }
+    Ok(value)
+}
+
+/// Reads and checks `startFace`'s input.
+pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
+    options::object(input, "startFace input", false)?;
+    let order_no = start_order_no(input)?;
+    let user_id = start_user_id(input)?;
+    let callback_url =
+        options::string(input, "callbackUrl", Error::InvalidUrl)?.ok_or_else(|| {
+            Error::InvalidUrl(
+                "callbackUrl is missing: where the face page sends the user back".into(),
+            )
+        })?;
+    h5::browser_url(&callback_url, "callbackUrl")?;
+    let (name, id_no, source_photo) = face_identity(input)?;
     let start = StartInput {
         order_no,
         user_id,
@@ -172,8 +202,57 @@ pub(super) fn start_input(input: &JsValue) -> Result<(StartInput, Ctl), Error> {
         result_type: short_option(input, "resultType", "1")?,
         from: short_option(input, "from", "browser")?,
         redirect_type: short_option(input, "redirectType", "")?,
+        device: Device::from_name(&short_option(input, "device", "mobile")?)?,
+        live_inter_type: live_inter_type(input)?,
     };
     Ok((start, ctl_option(input)?))
+}
+
+/// Reads and checks `startSdk`'s input: `{ kind, userId, orderNo?, name?,
+/// idNo?, sourcePhoto?, sourcePhotoType? }` (the identity only for the face
+/// SDK, which refuses it for the others).
+pub(super) fn sdk_input(input: &JsValue) -> Result<(SdkInput, Ctl), Error> {
+    options::object(input, "startSdk input", false)?;
+    let kind = options::string(input, "kind", Error::InvalidOption)?.ok_or_else(|| {
+        Error::InvalidOption(
+            "kind is missing: \"face\", \"liveness\", \"idCardOcr\" or \"bankCardOcr\"".into(),
+        )
+    })?;
+    let kind = SdkKind::from_name(&kind)?;
+    let order_no = start_order_no(input)?;
+    let user_id = start_user_id(input)?;
+    let face = if kind.needs_face_id() {
+        let (name, id_no, source_photo) = face_identity(input)?;
+        Some(StartInput {
+            order_no: order_no.clone(),
+            user_id: user_id.clone(),
+            name,
+            id_no,
+            callback_url: String::new(),
+            source_photo,
+            result_type: String::new(),
+            from: String::new(),
+            redirect_type: String::new(),
+            device: Device::Mobile,
+            live_inter_type: None,
+        })
+    } else {
+        for key in ["name", "idNo", "sourcePhoto"] {
+            if !options::absent(&options::get(input, key)?) {
+                return Err(Error::InvalidOption(format!(
+                    "{key} is only for kind \"face\": the {} SDK compares no face",
+                    kind.name()
+                )));
+            }
+        }
+        None
+    };
+    let sdk = SdkInput {
+        order_no,
+        user_id,
+        face,
+    };
+    Ok((sdk, ctl_option(input)?))
 }
 
 /// The comparison photo: a `Uint8Array` or base64 text, at most 500 KB of
@@ -264,6 +343,13 @@ pub(super) fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
     define_value(&out, "code", &text(&callback.code));
     let ok = valid && callback.code.as_deref() == Some("0");
     define_value(&out, "ok", &JsValue::from_bool(ok));
+    // What the code means (the face page's own codes 3001–3005 and 300101
+    // among them), only for a callback that verifies.
+    let info = match (&callback.code, valid) {
+        (Some(code), true) => super::answer::code_info_js(code),
+        _ => JsValue::NULL,
+    };
+    define_value(&out, "codeInfo", &info);
     out.into()
 }
 

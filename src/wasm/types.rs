@@ -394,18 +394,22 @@ export interface TicketManagerOptions {
 export interface StartFaceInput extends CallContextOptions {
   /** Your id for the user: ASCII letters and digits only; at most 30 (a NONCE ticket follows). Hash an e-mail address or a UUID first. */
   userId: string;
-  /** The person's name as on the ID card. */
-  name: string;
-  /** The person's ID number (ASCII letters and digits, at most 32). */
-  idNo: string;
+  /** The person's name as on the ID card. Required unless `sourcePhoto` is given. */
+  name?: string;
+  /** The person's ID number (ASCII letters and digits, at most 32). Required unless `sourcePhoto` is given. */
+  idNo?: string;
   /** Where the face page sends the user back (`https://`, or `http://` on localhost). */
   callbackUrl: string;
   /** 1 to 32 ASCII letters or digits; generated (32 characters) when absent. */
   orderNo?: string;
-  /** A comparison photo: JPEG or PNG, at most 500 KB; bytes or base64. */
+  /** Your own comparison photo: JPEG, PNG or BMP, at most 500 KB; bytes or base64. With it, `name` and `idNo` may be left out. */
   sourcePhoto?: Uint8Array | string;
-  /** `"1"` watermarked photo, `"2"` (default) high-definition photo. */
+  /** `"1"` watermarked photo (水纹正脸照), `"2"` (default) high-definition photo (高清正脸照). */
   sourcePhotoType?: "1" | "2";
+  /** `"mobile"` (default): the phone face page `/api/web/login`; `"pc"`: the desktop face page `/api/pc/login` (which takes no `resultType`, `from` or `redirectType`). */
+  device?: FaceDevice;
+  /** `"1"`: real-time detection only; a browser that cannot do it comes back with code `3005`. Absent: real-time detection first, video recording where it is not supported. */
+  liveInterType?: "1";
   /** `"1"` (default): the face page returns straight to `callbackUrl`. */
   resultType?: string;
   /** `"browser"` (default) or `"App"`. */
@@ -422,14 +426,56 @@ export interface StartFaceResult {
   url: string;
   /** The host the service chose, or `null` when it gave none. */
   optimalDomain: string | null;
+  /** The face page `url` opens. */
+  device: FaceDevice;
+  /** The face page's origin in `url`. */
+  faceOrigin: string;
+  /** Where `faceOrigin` came from: the service's `optimalDomain`; the client's `loginUrl`; or, when the service named no domain, the `kycUrl` (the default domain the start page names). */
+  faceOriginFrom: "optimalDomain" | "loginUrl" | "kycUrl";
+}
+
+/** The mobile or the PC face page. */
+export type FaceDevice = "mobile" | "pc";
+
+/** Which App SDK `startSdk` makes start parameters for. */
+export type SdkKind = "face" | "liveness" | "idCardOcr" | "bankCardOcr";
+
+/** Input of `client.startSdk`. */
+export interface StartSdkInput extends CallContextOptions {
+  kind: SdkKind;
+  /** Your id for the user: ASCII letters and digits only; at most 30 (a NONCE ticket follows). */
+  userId: string;
+  /** 1 to 32 ASCII letters or digits; generated (32 characters) when absent. */
+  orderNo?: string;
+  /** `kind: "face"` only: the person's name (or give `sourcePhoto`). */
+  name?: string;
+  /** `kind: "face"` only: the person's ID number (or give `sourcePhoto`). */
+  idNo?: string;
+  /** `kind: "face"` only: your own comparison photo, JPEG, PNG or BMP, at most 500 KB. */
+  sourcePhoto?: Uint8Array | string;
+  /** `kind: "face"` only: `"1"` watermarked, `"2"` (default) high-definition. */
+  sourcePhotoType?: "1" | "2";
+}
+
+/** What an App SDK's start call takes (Android `InputData`: openApiAppId, agreementNo/orderNo, openApiUserId, openApiNonce, openApiAppVersion, openApiSign; iOS: appid, orderNo, userId, nonce, apiVersion, sign). Single use: the NONCE ticket behind `sign` lives 120 s. */
+export interface SdkStartParams {
+  appId: string;
+  orderNo: string;
+  userId: string;
+  nonce: string;
+  version: string;
+  sign: string;
+  /** The face SDK only: from `getAdvFaceId`, valid 5 minutes. */
+  faceId?: string;
 }
 
 /** The callback's parameters, as an object. */
 export interface CallbackParams {
   orderNo?: string;
   code?: string;
+  /** The PC face page's name for the signature. */
   newSign?: string;
-  /** Older face pages name `newSign` this way. */
+  /** The mobile face page's name for the signature. */
   newSignature?: string;
 }
 
@@ -441,15 +487,17 @@ export interface CallbackVerdict {
   code: string | null;
   /** `valid && code === "0"`: what the page showed. The verdict is `faceResult(orderNo)`. */
   ok: boolean;
+  /** What `code` means (the face page's own codes 3001–3005 and 300101 among them), when the callback verifies; otherwise `null`. */
+  codeInfo: CodeInfo | null;
 }
 
 /** The user the operator's identity hook names. */
 export interface FaceIdentity {
   /** ASCII letters and digits only; at most 30. */
   userId: string;
-  /** Needed by `POST /start`. */
+  /** Needed by `POST /start` and by `POST /sdk/start` with `kind: "face"`. */
   name?: string;
-  /** Needed by `POST /start`. */
+  /** Needed by `POST /start` and by `POST /sdk/start` with `kind: "face"`. */
   idNo?: string;
 }
 
@@ -477,6 +525,8 @@ export interface EdgeHandlerOptions {
   from?: string;
   /** `redirectType` of the face page; absent by default. */
   redirectType?: string;
+  /** `liveInterType` of every face verification started (`"1"`: real-time detection only). Absent by default. */
+  liveInterType?: "1";
 }
 
 /** What a page may read of an order. */
@@ -493,9 +543,10 @@ export interface OrderTokenGrant {
 
 /**
  * The edge handler: a Worker's `fetch` (also Node 20's `Request`/`Response`).
- * Routes under the prefix: `POST /start`, `GET /callback`, `GET /result`,
- * `GET /live/result`, `POST /ocr/idcard`, `GET /ocr/idcard/result`,
- * `GET /ocr/bankcard/result`. It always resolves to a `Response`.
+ * Routes under the prefix: `POST /start` (body `{ device?: "mobile" | "pc" }`
+ * or none), `GET /callback`, `GET /result`, `GET /live/result`,
+ * `POST /ocr/idcard`, `GET /ocr/idcard/result`, `GET /ocr/bankcard/result`,
+ * `POST /sdk/start` (body `{ kind }`). It always resolves to a `Response`.
  */
 export interface EdgeHandler {
   (request: Request, env?: unknown, ctx?: WaitUntilContext): Promise<Response>;
@@ -508,6 +559,13 @@ export interface StartResponse extends OrderTokenGrant {
   ok: true;
   /** Send the browser here. */
   url: string;
+}
+
+/** `200` of `POST /sdk/start`: the App SDK's start parameters and a token for the result route of `kind` (`/result`, `/live/result`, `/ocr/idcard/result`, `/ocr/bankcard/result`). */
+export interface SdkStartResponse extends OrderTokenGrant {
+  ok: true;
+  kind: SdkKind;
+  sdk: SdkStartParams;
 }
 
 /** `200` of the result routes: the business outcome, trimmed. */

@@ -51,8 +51,13 @@ pub fn max_len(field: &str) -> usize {
 pub fn check_len(field: &str, len: usize, err: fn(String) -> Error) -> Result<()> {
     let max = max_len(field);
     if len > max {
+        let advice = if field == "userId" {
+            format!(": {USER_ID_ADVICE}")
+        } else {
+            String::new()
+        };
         return Err(err(format!(
-            "{field} must be at most {max} characters; got {len}"
+            "{field} must be at most {max} characters; got {len}{advice}"
         )));
     }
     Ok(())
