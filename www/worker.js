@@ -65,7 +65,7 @@ async function demoUser(request, env) {
   if (!session) return null;
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`demo-user:${session}`)));
   const hex = Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join("");
-  return { userId: `demo-${hex}`, name: env.DEMO_PERSON_NAME, idNo: env.DEMO_PERSON_ID_NO };
+  return { userId: `demo${hex}`, name: env.DEMO_PERSON_NAME, idNo: env.DEMO_PERSON_ID_NO };
 }
 
 const maskName = (name) => (typeof name === "string" && name.length > 1 ? `${[...name][0]}*` : "*");

@@ -351,8 +351,8 @@ process.stdout.write(JSON.stringify(out));
       summary: { appId: sim.appId, version: "1.0.0", serverUrl: sim.url, kycUrl: sim.url, ticketSource: "ticket" },
     } }, JSON.stringify(r.fixed));
     assert.deepEqual(r.defaults, { value: {
-      appId: sim.appId, version: "1.0.0", serverUrl: "https://idasc.webank.com",
-      kycUrl: "https://miniprogram-kyc.tencentcloudapi.com", ticketSource: "ticket",
+      appId: sim.appId, version: "1.0.0", serverUrl: "https://kyc1.qcloud.com",
+      kycUrl: "https://kyc1.qcloud.com", ticketSource: "ticket",
     } });
     assert.deepEqual(r.provider, { value: "0" }, JSON.stringify(r.provider));
     assert.deepEqual(r.ocr, { value: "0" }, JSON.stringify(r.ocr));

@@ -114,7 +114,7 @@ before(async () => {
   scenario("ocr ok", "idCardOcrResult", [O("ocr")]);
   scenario("bank ok", "bankCardOcrResult", [O("bank")]);
   scenario("record ok", "queryFaceRecord", [O("rec")]);
-  scenario("upload ok", "idCardOcr", [{ orderNo: O("upl"), cardType: "portrait", image: jpeg, userId: "br_user" }]);
+  scenario("upload ok", "idCardOcr", [{ orderNo: O("upl"), cardType: "portrait", image: jpeg, userId: "bruser" }]);
   scenario("upload dataurl", "idCardOcr", [{ orderNo: O("uplData"), cardType: "emblem", image: dataUrlFolded(SMALL_PNG(), "image/png") }]);
   scenario("face fail", "faceResult", [O("faceFail")], { sim: { code: "66660011" } });
   scenario("live fail", "liveResult", [O("liveFail")], { sim: { code: "400604" } });

@@ -167,11 +167,11 @@ test("success on every method, with the simulator's values", async () => {
     assert.equal(sign, referenceSign([sim.appId, orderNo, "1.0.0", TICKET, nonce]));
   }
   const orderNo = newOrder("wdUpload");
-  const r = await value("idCardOcr", ocrArgs(orderNo, { userId: "wd-user_1" }));
+  const r = await value("idCardOcr", ocrArgs(orderNo, { userId: "wduser1" }));
   assertOk(r, orderNo);
   const want = expectedIdCardOcr(orderNo, "portrait");
   assert.deepEqual(pick(r.result, want), want);
-  assert.equal(log(orderNo)[0].body.userId, "wd-user_1");
+  assert.equal(log(orderNo)[0].body.userId, "wduser1");
 });
 
 function pick(obj, like) {

@@ -87,11 +87,12 @@ async function waitForUrl(prefix) {
   return waitFor(`a page at ${prefix}`, `return location.href.startsWith(${JSON.stringify(prefix)}) && document.readyState === "complete" ? location.href : null;`);
 }
 
-/** Starts a face verification on the page and presses `button` ("pass" or "fail") on the simulator's face page. */
-async function faceFlow(button) {
+/** Starts a face verification on the page (on the phone or the PC face page) and presses `button` ("pass" or "fail") on the simulator's face page. */
+async function faceFlow(button, device = "mobile") {
   await waitFor("the demo session", `return document.getElementById("who").dataset.state === "done";`);
+  await session.execute(`document.querySelector('input[name="device"][value="${device}"]').checked = true;`);
   await session.click("#face-start");
-  const login = await waitForUrl(`${demo.sim.url}/api/web/login`);
+  const login = await waitForUrl(`${demo.sim.url}/api/${device === "pc" ? "pc" : "web"}/login`);
   seen.push({ where: "the face page's URL", text: login });
   seen.push({ where: "the face page", text: await session.execute("return document.documentElement.outerHTML;") });
   signTickets.add(demo.sim.ticket);
@@ -168,6 +169,30 @@ test("ID card OCR: upload a file, masked fields, then the look-up", { timeout: 6
   assert.ok(f.authority && f.validDate, JSON.stringify(f));
   const uploads = demo.sim.requests({ endpoint: "idcardocrapp" });
   assert.deepEqual(uploads.map((r) => [r.verdict, r.imageFormat]), [["ok", "jpeg"], ["ok", "jpeg"]]);
+});
+
+test("face verification on the PC face page: the switch opens /api/pc/login, and the verdict comes back", { timeout: 60_000 }, async () => {
+  const state = await faceFlow("pass", "pc");
+  assert.equal(state.state, "passed", JSON.stringify(state));
+  assert.equal(demo.sim.faces().at(-1).device, "pc");
+  await session.execute(`document.querySelector('input[name="device"][value="mobile"]').checked = true;`);
+});
+
+test("App SDK start parameters for a made-up app: every kind, accepted once by the service", { timeout: 60_000 }, async () => {
+  for (const kind of ["face", "liveness", "idCardOcr", "bankCardOcr"]) {
+    await session.execute(`document.querySelector('input[name="sdkKind"][value="${kind}"]').checked = true;
+      document.getElementById("sdk-status").dataset.state = "idle";`);
+    await session.click("#sdk-start");
+    const state = await settled("sdk-status");
+    assert.equal(state.state, "passed", JSON.stringify(state));
+    const f = await fields("sdk-fields");
+    assert.equal(f.kind, kind);
+    assert.match(f.sign, /^[0-9A-F]{40}$/);
+    assert.match(f.nonce, /^[A-Za-z0-9]{32}$/);
+    assert.equal("faceId" in f, kind === "face");
+    const { kind: _, ...params } = f;
+    assert.deepEqual(demo.sim.sdkStart({ kind, ...params }), { ok: true, orderNo: f.orderNo, kind });
+  }
 });
 
 test("bank card OCR and liveness look-ups", { timeout: 60_000 }, async () => {

@@ -77,7 +77,7 @@ describe("startFace and verifyCallback without the handler", () => {
 
   test("startFace: getAdvFaceId, a NONCE ticket, a login URL the face page accepts; the callback verifies", async () => {
     const r = await client.startFace({ ...person, orderNo: "h5order001", callbackUrl: "https://h5.example.com/back?from=x" });
-    assert.deepEqual(Object.keys(r), ["orderNo", "faceId", "url", "optimalDomain"]);
+    assert.deepEqual(Object.keys(r), ["orderNo", "faceId", "url", "optimalDomain", "device", "faceOrigin", "faceOriginFrom"]);
     assert.equal(r.orderNo, "h5order001");
     assert.equal(r.optimalDomain, new URL(sim.url).host);
     const login = new URL(r.url);
@@ -89,7 +89,8 @@ describe("startFace and verifyCallback without the handler", () => {
     const back = new URL(page.location);
     assert.equal(back.searchParams.get("from"), "x");
     for (const form of [back, back.searchParams, back.search, back.href, Object.fromEntries(back.searchParams)]) {
-      assert.deepEqual(await client.verifyCallback(form), { valid: true, orderNo: "h5order001", code: "0", ok: true });
+      const v = await client.verifyCallback(form);
+      assert.deepEqual({ ...v, codeInfo: v.codeInfo?.kind }, { valid: true, orderNo: "h5order001", code: "0", ok: true, codeInfo: "success" });
     }
     // The NONCE ticket was single use: the same URL is refused the second time.
     assert.notEqual((await sim.passFacePage(r.url, "pass")).status, 302);

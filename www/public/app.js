@@ -151,7 +151,13 @@ $("#face-start").addEventListener("click", async () => {
   faceResult.hidden = true;
   status(faceStatus, "busy", "正在创建核身订单… Starting the verification…");
   try {
-    const r = await call("/faceid/start", { method: "POST" });
+    // The phone page by default; the PC page when chosen.
+    const device = document.querySelector('input[name="device"]:checked')?.value ?? "mobile";
+    const r = await call("/faceid/start", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ device }),
+    });
     if (r.status !== 200) return status(faceStatus, "error", explain(r));
     if (!r.body.ok) {
       return status(faceStatus, "error", `核身服务拒绝了请求：${r.body.msg} The service refused (code ${r.body.code}).`);
@@ -309,3 +315,29 @@ $("#bankcard-lookup").addEventListener("click", () =>
   demoOrder("bankcard", "/faceid/ocr/bankcard/result", $("#bankcard-status"), $("#bankcard-fields")));
 $("#live-lookup").addEventListener("click", () =>
   demoOrder("live", "/faceid/live/result", $("#live-status"), $("#live-fields")));
+
+// ---------------------------------------------------------------------------
+// App SDK start parameters for a made-up app
+
+const sdkStatus = $("#sdk-status");
+const sdkFields = $("#sdk-fields");
+
+$("#sdk-start").addEventListener("click", async () => {
+  sdkFields.hidden = true;
+  const kind = document.querySelector('input[name="sdkKind"]:checked')?.value ?? "face";
+  status(sdkStatus, "busy", "正在生成… Making the parameters…");
+  try {
+    const r = await call("/faceid/sdk/start", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind }),
+    });
+    if (r.status !== 200) return status(sdkStatus, "error", explain(r));
+    const { sdk } = r.body;
+    sdkStatus.dataset.kind = kind;
+    status(sdkStatus, "passed", "App 用这些参数启动 SDK（120 秒内，仅一次）。 The app starts its SDK with these (within 120 s, once).");
+    showFields(sdkFields, { kind, ...sdk });
+  } catch {
+    status(sdkStatus, "error", "网络错误，请重试。 Network error: try again.");
+  }
+});

@@ -165,12 +165,16 @@ export function edgeSuite(name, setup) {
       assert.equal(r.json.code, "400604");
     });
 
-    test("callbacks: a legacy one verifies; forged, altered or missing signatures are 403", async () => {
+    test("callbacks: the mobile page's newSignature and the PC page's newSign verify; forged, altered or missing signatures are 403", async () => {
       const s = await start();
-      t.sim.setOrder(s.json.orderNo, { callback: "legacy" });
-      const legacy = new URL((await t.sim.passFacePage(s.json.url, "pass")).location);
-      assert.ok(legacy.searchParams.get("newSignature"));
-      assert.equal((await call(legacy.pathname + legacy.search)).status, 303);
+      const mobile = new URL((await t.sim.passFacePage(s.json.url, "pass")).location);
+      assert.ok(mobile.searchParams.get("newSignature"));
+      assert.equal((await call(mobile.pathname + mobile.search)).status, 303);
+      const p = await start("alice", { body: JSON.stringify({ device: "pc" }), headers: { "content-type": "application/json" } });
+      assert.equal(new URL(p.json.url).pathname, "/api/pc/login", JSON.stringify(p.json));
+      const pc = new URL((await t.sim.passFacePage(p.json.url, "pass")).location);
+      assert.ok(pc.searchParams.get("newSign"));
+      assert.equal((await call(pc.pathname + pc.search)).status, 303);
 
       const f = await start();
       t.sim.setOrder(f.json.orderNo, { callback: "forged" });
