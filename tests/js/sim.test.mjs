@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import zlib from "node:zlib";
-import { startSimulator } from "../sim/index.mjs";
+import { sdkStart as sdkStartOver, signValues, startSimulator } from "../sim/index.mjs";
 
 // ---- an independent signer: sort values by code point, concatenate, SHA-1, uppercase hex
 function byCodePoint(a, b) {
@@ -115,6 +115,13 @@ after(() => sim.stop());
 test("the test's signer reproduces the official vectors", () => {
   assert.equal(signOf(["appId001", "aabc1457895464", "1.0.0", "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T"]), "993D057C652D97FD90D5D298F2E5DC4B8D893CBC");
   assert.equal(signOf(["IDAXXXXX", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", "1.0.0", "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS"]), "D7606F1741DDCF90757DA924EDCF152A200AC7F0");
+  // The login pages' example (NONCE ticket; F/H5 接入/启动 H5 人脸核身.md, F/PC端H5接入/启动 H5 人脸验证.md) and
+  // the callback's (SIGN ticket; F/验证结果/前端获取结果验证签名.md); the simulator's signer agrees.
+  const login = ["appId001", "userID19959248596551", "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", "1.0.0", "bwiwe1457895464", "aabc1457895464", "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS"];
+  const callback = ["appId001", "test1480921551481", "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe", "0"];
+  assert.equal(signOf(login), "4E9DFABF938BF37BDB7A7DC25CCA1233D12D986B");
+  assert.equal(signOf(callback), "526365E042766AE27A6E52D2E4829D4C6E156B5D");
+  for (const values of [login, callback]) assert.equal(signValues(values), signOf(values));
 });
 
 describe("endpoints answer a correctly signed request", () => {
@@ -167,7 +174,7 @@ describe("endpoints answer a correctly signed request", () => {
 
   test("idcardocrapp: portrait side and emblem side, JPEG and PNG uploads, one identity per order", async () => {
     const orderNo = newOrder();
-    const front = await idcardOcr(sim, orderNo, { body: { cardType: "0", userId: "user_001" } });
+    const front = await idcardOcr(sim, orderNo, { body: { cardType: "0", userId: "user001" } });
     assertEnvelope(front, orderNo);
     const f = front.json.result;
     for (const k of ["name", "sex", "nation", "birth", "address", "idcard"]) assert.equal(typeof f[k], "string", k);
@@ -260,6 +267,8 @@ describe("signature, nonce and app checks", () => {
     await bad({ body: { cardType: "2" } }, "cardType");
     await bad({ body: { cardType: 0 } }, "must be a string");
     await bad({ body: { userId: "u".repeat(33) } }, "userId");
+    // "不要带有特殊字符" (身份证识别 API): letters and digits only.
+    for (const userId of ["user_001", "user-001", "user 001"]) await bad({ body: { userId } }, "userId must be 1 to 32 ASCII letters or digits");
     await bad({ body: { extra: "x" } }, "unexpected");
     await bad({ body: { idcardStr: `data:image/jpeg;base64,${JPEG_1PX}` } }, "data:");
     await bad({ body: { idcardStr: `${JPEG_1PX.slice(0, 8)}\n${JPEG_1PX.slice(8)}` } }, "line breaks");
@@ -268,6 +277,12 @@ describe("signature, nonce and app checks", () => {
     assertRejected(await post(sim, `/api/paas/idcardocrapp?orderNo=${orderNo}`, "{not json"), "400100", "JSON");
     assertRejected(await post(sim, "/api/paas/idcardocrapp", { orderNo }), "400100", "orderNo");
     assertRejected(await queryFaceRecord(sim, orderNo, { body: { getFile: 1 } }), "400100", "getFile");
+    // queryfacerecord: ?orderNo= in the URL (1007/114181), getFile camelCase in the body (F/验证结果/查询核身结果.md).
+    const record = { appId: sim.appId, version: "1.0.0", nonce: newNonce(), orderNo };
+    record.sign = signOf([record.appId, orderNo, "1.0.0", sim.ticket, record.nonce]);
+    assertRejected(await post(sim, "/api/v2/base/queryfacerecord", record), "400100", "orderNo is missing");
+    assertRejected(await post(sim, `/api/v2/base/queryfacerecord?orderNo=${orderNo}`, { ...record, get_file: "1" }), "400100", 'unexpected body field "get_file"');
+    assertEnvelope(await post(sim, `/api/v2/base/queryfacerecord?orderNo=${orderNo}`, record), orderNo);
     await bad({ body: { idcardStr: "A".repeat(21 << 20) } }, "at most");
     assertEnvelope(await idcardOcr(sim, orderNo, { contentType: "application/json; charset=utf-8" }), orderNo);
   });
@@ -329,6 +344,26 @@ describe("access token and tickets", () => {
     own.reset();
     assert.equal(own.ticket, "InitialTicket0001");
     assertEnvelope(await getResult(own, "sync", orderNo), orderNo);
+  });
+
+  test("app_id or appId, exactly one, on access_token and api_ticket (the SIGN page 1007/57613 says appId, the others app_id)", async () => {
+    const q = (path, params) => call(`${own.url}/api/oauth2/${path}?${new URLSearchParams(params)}`);
+    const base = { secret: "s3cret", grant_type: "client_credential", version: "1.0.0" };
+    const t1 = await q("access_token", { appId: own.appId, ...base });
+    assert.equal(t1.json.code, "0", t1.json.msg);
+    assertRejected(await q("access_token", { app_id: own.appId, appId: own.appId, ...base }), "400100", "give query parameter app_id or appId, not both");
+    assertRejected(await q("access_token", base), "400100", "app_id is missing (or its other name appId)");
+    assertRejected(await q("access_token", { appId: "IDAother", ...base }), "400103");
+    const token = (await q("access_token", { app_id: own.appId, ...base })).json.access_token;
+    for (const name of ["appId", "app_id"]) {
+      const sign = await q("api_ticket", { [name]: own.appId, access_token: token, type: "SIGN", version: "1.0.0" });
+      assert.equal(sign.json.code, "0", sign.json.msg);
+      const nonce = await q("api_ticket", { [name]: own.appId, access_token: token, type: "NONCE", version: "1.0.0", user_id: "user001" });
+      assert.equal(nonce.json.tickets[0].value, "FixedNonceTicket");
+    }
+    assertRejected(await q("api_ticket", { app_id: own.appId, appId: own.appId, access_token: token, type: "SIGN", version: "1.0.0" }), "400100", "not both");
+    assertRejected(await q("api_ticket", { access_token: token, type: "SIGN", version: "1.0.0" }), "400100", "app_id is missing");
+    assertRejected(await q("api_ticket", { app_id: own.appId, access_token: token, type: "SIGN", version: "1.0.0", userId: "user001" }), "400100", 'unexpected query parameter "userId"');
   });
 
   test("token request checks: secret, grant_type, version, app_id; the secret never reaches the log", async () => {
@@ -469,31 +504,32 @@ describe("token and ticket rules (state.mjs)", () => {
 
   test("NONCE tickets: per user_id, a fresh value each, single use, every refusal reason, over HTTP too", () => fresh({}, async (s) => {
     const token = await tokenOf(s);
-    const n1 = await ticketOf(s, token, "user_A-1");
-    const n2 = await ticketOf(s, token, "user_A-1");
+    const n1 = await ticketOf(s, token, "userA1");
+    const n2 = await ticketOf(s, token, "userA1");
     assert.notEqual(n1, n2);
     assert.match(n1, /^[A-Za-z0-9]{64}$/);
+    await ticketOf(s, token, "u".repeat(30));
     assertRejected(await oauth(s).ticket(token, "u".repeat(31)), "400100", "user_id");
-    assertRejected(await oauth(s).ticket(token, "user!"), "400100", "user_id");
+    for (const bad of ["user!", "user_A-1", "user_1", "user-1"]) assertRejected(await oauth(s).ticket(token, bad), "400100", "user_id must be 1 to 30 ASCII letters or digits");
 
     assert.deepEqual(s.useNonceTicket(n1, "someoneElse"), { ok: false, reason: "wrong user", detail: "NONCE ticket was issued for another user_id" });
-    assert.deepEqual(s.useNonceTicket(n1, "user_A-1"), { ok: true, reason: null }); // a refused use spent nothing
-    assert.equal(s.useNonceTicket(n1, "user_A-1").reason, "used");
-    assert.equal(s.useNonceTicket("noSuchTicket", "user_A-1").reason, "unknown");
+    assert.deepEqual(s.useNonceTicket(n1, "userA1"), { ok: true, reason: null }); // a refused use spent nothing
+    assert.equal(s.useNonceTicket(n1, "userA1").reason, "used");
+    assert.equal(s.useNonceTicket("noSuchTicket", "userA1").reason, "unknown");
 
-    const r = await useNonce(s, n2, "user_A-1");
+    const r = await useNonce(s, n2, "userA1");
     assert.deepEqual([r.status, r.json], [200, { ok: true, reason: null }]);
-    assert.equal((await useNonce(s, n2, "user_A-1")).json.reason, "used");
-    assert.equal((await useNonce(s, 42, "user_A-1")).status, 400);
+    assert.equal((await useNonce(s, n2, "userA1")).json.reason, "used");
+    assert.equal((await useNonce(s, 42, "userA1")).status, 400);
     assert.equal((await post(s, "/__sim/nonce-tickets/use", "[1]")).status, 400);
 
-    const n3 = await ticketOf(s, token, "user_B");
+    const n3 = await ticketOf(s, token, "userB");
     await tokenOf(s);
     s.advance(61_000);
-    const dead = s.useNonceTicket(n3, "user_B");
+    const dead = s.useNonceTicket(n3, "userB");
     assert.equal(dead.reason, "token died");
     assert.match(dead.detail, /replaced by a newer one more than 60 s ago/);
-    assert.equal(s.refreshStats().nonceTickets, 3);
+    assert.equal(s.refreshStats().nonceTickets, 4);
     assert.equal(s.refreshStats().deadUses, 1);
   }));
 
@@ -697,6 +733,19 @@ describe("scenarios", () => {
     const png = decode(p.json.result.originBankcardPhoto);
     assert.equal(png.length, 4000);
     assert.ok(isPng(png));
+  });
+
+  test("bankPhotoField: originBankcardPhoto (the current result pages) by default, orginBankcardPhoto (an older iOS page) per order", async () => {
+    const orderNo = newOrder();
+    const fields = async () => Object.keys((await getResult(sim, "bank", orderNo, { getFile: "1" })).json.result).filter((k) => /Photo$/.test(k)).sort();
+    assert.deepEqual(await fields(), ["bankcardCropPhoto", "bankcardNoPhoto", "originBankcardPhoto"]);
+    assert.equal(sim.setOrder(orderNo, { bankPhotoField: "orginBankcardPhoto" }).bankPhotoField, "orginBankcardPhoto");
+    assert.deepEqual(await fields(), ["bankcardCropPhoto", "bankcardNoPhoto", "orginBankcardPhoto"]);
+    const flat = newOrder();
+    sim.setOrder(flat, { bankPhotoField: "orginBankcardPhoto", shape: "flat", photoFormat: "png" });
+    assert.ok(isPng(decode((await getResult(sim, "bank", flat, { getFile: "1" })).json.orginBankcardPhoto)));
+    assert.deepEqual(Object.keys((await getResult(sim, "ocr", flat, { getFile: "1" })).json).filter((k) => /Photo$/.test(k)).sort(), ["backPhoto", "frontPhoto", "headPhoto"]);
+    assert.throws(() => sim.setOrder(orderNo, { bankPhotoField: "originBankCardPhoto" }), /bankPhotoField must be/);
   });
 
   test("filesLagPolls: the verdict first, the files from the (N+1)th file request", async () => {
@@ -961,7 +1010,7 @@ describe("H5 face flow", () => {
   after(() => h5.stop());
 
   const PERSON = { name: "张三", idNo: "11010519900307123X" };
-  const USER = "user_h5-1";
+  const USER = "userH51";
   const CALLBACK = "https://partner.example/h5/done?from=sim&lang=zh#top";
   const jpegOf = (bytes) => Buffer.concat([Buffer.from("ffd8ffe0", "hex"), Buffer.alloc(bytes - 4)]).toString("base64");
 
@@ -986,16 +1035,24 @@ describe("H5 face flow", () => {
     assert.equal(n.json.code, "0", n.json.msg);
     return n.json.tickets[0].value;
   }
-  /** The login URL of face check `f`, signed with the NONCE ticket `ticket`; `params` override (undefined drops). */
-  function loginUrl(s, f, ticket, params = {}) {
-    const p = {
-      appId: s.appId, version: "1.0.0", nonce: newNonce(), orderNo: f.orderNo, faceId: f.faceId, url: CALLBACK,
-      resultType: "1", userId: f.userId, from: "browser", redirectType: "1", ...params,
-    };
-    if (!("sign" in params)) p.sign = signOf([p.appId, p.orderNo, p.userId, p.version, p.faceId, ticket, p.nonce]);
+  /**
+   * The login URL of face check `f` on `device` ("mobile": /api/web/login with resultType, from and
+   * redirectType; "pc": /api/pc/login without them), signed with the NONCE ticket `ticket`;
+   * `params` override (undefined drops; webankAppId / h5faceId are signed in place of appId / faceId).
+   */
+  function loginUrl(s, f, ticket, params = {}, device = "mobile") {
+    const extra = device === "mobile" ? { resultType: "1", from: "browser", redirectType: "1" } : {};
+    const p = { appId: s.appId, version: "1.0.0", nonce: newNonce(), orderNo: f.orderNo, faceId: f.faceId, url: CALLBACK, userId: f.userId, ...extra, ...params };
+    if (!("sign" in params)) p.sign = signOf([p.appId ?? p.webankAppId, p.orderNo, p.userId, p.version, p.faceId ?? p.h5faceId, ticket, p.nonce]);
     for (const [k, v] of Object.entries(p)) if (v === undefined) delete p[k];
-    return `${s.url}/api/web/login?${new URLSearchParams(p)}`;
+    return `${s.url}/api/${device === "pc" ? "pc" : "web"}/login?${new URLSearchParams(p)}`;
   }
+  const pcLoginUrl = (s, f, ticket, params) => loginUrl(s, f, ticket, params, "pc");
+  /** What faces() lists for a face check `f` (its orderNo, faceId, userId) with `more` on top of a fresh start. */
+  const faceEntry = (f, more = {}) => ({
+    faceId: f.faceId, orderNo: f.orderNo, userId: f.userId, finished: false, outcome: null, code: null,
+    device: null, liveInterType: null, liveMode: null, ...more,
+  });
   /** The callback's query as a plain object (the url's own parameters included). */
   const callbackQuery = (location) => Object.fromEntries(new URL(location).searchParams);
   /** A refused page: HTTP 400, HTML naming `reasonPart`, no redirect. */
@@ -1020,17 +1077,19 @@ describe("H5 face flow", () => {
     assert.equal(optimalDomain, `127.0.0.1:${h5.port}`);
     assert.equal(`http://${optimalDomain}`, h5.url);
     assert.deepEqual(Object.keys(r.json.result), ["bizSeqNo", "transactionTime", "orderNo", "faceId", "optimalDomain", "success"]);
-    assert.deepEqual(h5.faces().find((f) => f.faceId === faceId), { faceId, orderNo, userId: USER, finished: false, outcome: null });
+    assert.deepEqual(h5.faces().find((f) => f.faceId === faceId), faceEntry({ faceId, orderNo, userId: USER }));
 
-    // A comparison photo: JPEG or PNG, exactly 500 KB accepted; the log holds its length only.
+    // A comparison photo: JPEG, PNG or BMP, exactly 500 KB accepted; the log holds its length only.
     const photo = jpegOf(500 * 1024);
     const p = await startFace(h5, orderNo, { body: { sourcePhotoStr: photo, sourcePhotoType: "2" } });
     assertEnvelope(p, orderNo);
     assert.notEqual(p.json.result.faceId, faceId);
     const png = Buffer.concat([PNG_SIG, Buffer.alloc(64)]).toString("base64");
     assertEnvelope(await startFace(h5, orderNo, { body: { sourcePhotoStr: png, sourcePhotoType: "1" } }), orderNo);
+    const bmp = Buffer.concat([Buffer.from("BM"), Buffer.alloc(52)]).toString("base64");
+    assertEnvelope(await startFace(h5, orderNo, { body: { sourcePhotoStr: bmp, sourcePhotoType: "2" } }), orderNo);
     const log = h5.requests({ orderNo, endpoint: "getAdvFaceId" });
-    assert.deepEqual(log.map((e) => [e.verdict, e.imageFormat ?? null]), [["ok", null], ["ok", "jpeg"], ["ok", "png"]]);
+    assert.deepEqual(log.map((e) => [e.verdict, e.imageFormat ?? null]), [["ok", null], ["ok", "jpeg"], ["ok", "png"], ["ok", "bmp"]]);
     assert.equal(log[1].body.sourcePhotoStr, photo.length);
     assert.equal(log[1].body.name, PERSON.name);
 
@@ -1061,13 +1120,14 @@ describe("H5 face flow", () => {
     const bad = async (o, part) => assertRejected(await startFace(h5, orderNo, o), "400100", part);
     await bad({ queryOrderNo: "another1" }, "orderNo");
     await bad({ body: { orderNo: "another1" } }, "orderNo");
-    await bad({ drop: ["name"] }, "name");
-    await bad({ body: { name: "" } }, "name");
-    await bad({ drop: ["idNo"] }, "idNo");
+    await bad({ drop: ["name"] }, "name is missing (name and idNo may be left out only with a sourcePhotoStr)");
+    await bad({ body: { name: "" } }, "name is empty");
+    await bad({ drop: ["idNo"] }, "idNo is missing");
+    await bad({ body: { idNo: "" } }, "idNo is empty");
     for (const idNo of ["1101051990030712", "11010519900307123Y", "X10105199003071234", "1101051990030712345"]) await bad({ body: { idNo } }, "idNo");
     await bad({ drop: ["userId"] }, "userId");
-    await bad({ body: { userId: "u".repeat(33) } }, "userId");
-    await bad({ body: { userId: "user!" } }, "userId");
+    await bad({ body: { userId: "u".repeat(31) } }, "userId must be 1 to 30 ASCII letters or digits"); // a NONCE ticket's user_id is at most 30
+    for (const userId of ["user!", "user_h5", "user-h5"]) await bad({ body: { userId } }, "userId must be 1 to 30 ASCII letters or digits (no special characters)");
     await bad({ body: { version: "2.0.0" } }, "version");
     await bad({ body: { nonce: "short" } }, "nonce");
     await bad({ drop: ["sign"] }, "sign");
@@ -1075,18 +1135,19 @@ describe("H5 face flow", () => {
     await bad({ body: { name: 7 } }, "must be a string");
     await bad({ contentType: "text/plain" }, "Content-Type");
     await bad({ body: { sourcePhotoStr: jpegOf(500 * 1024 + 1), sourcePhotoType: "1" } }, "at most 512000 bytes (500 KB)");
-    await bad({ body: { sourcePhotoStr: Buffer.from("GIF89a-not-a-face").toString("base64"), sourcePhotoType: "1" } }, "JPEG or PNG");
+    await bad({ body: { sourcePhotoStr: Buffer.from("GIF89a-not-a-face").toString("base64"), sourcePhotoType: "1" } }, "JPEG, PNG or BMP");
+    await bad({ body: { sourcePhotoStr: `${JPEG_1PX.slice(0, 8)}\n${JPEG_1PX.slice(8)}`, sourcePhotoType: "1" } }, "line breaks");
     await bad({ body: { sourcePhotoStr: `data:image/jpeg;base64,${JPEG_1PX}`, sourcePhotoType: "1" } }, "data:");
     await bad({ body: { sourcePhotoStr: JPEG_1PX } }, "sourcePhotoType");
     await bad({ body: { sourcePhotoStr: JPEG_1PX, sourcePhotoType: "3" } }, "sourcePhotoType");
     await bad({ body: { sourcePhotoType: "1" } }, "sourcePhotoType is only for a sourcePhotoStr");
     assertRejected(await call(`${h5.url}/api/server/getAdvFaceId?orderNo=${orderNo}`), "400100", "use POST");
-    assertEnvelope(await startFace(h5, orderNo, { body: { idNo: "110105900307123", userId: "u".repeat(32) } }), orderNo); // 15 digits; 32 characters
+    assertEnvelope(await startFace(h5, orderNo, { body: { idNo: "110105900307123", userId: "u".repeat(30) } }), orderNo); // 15 digits; 30 characters
     assertEnvelope(await startFace(h5, orderNo, { body: { idNo: "11010519900307123x" } }), orderNo);
     assert.equal(h5.faces().filter((f) => f.orderNo === orderNo).length, 3);
   });
 
-  test("login and pass: the face page, then a 302 to the callback with code 0, orderNo and a newSign that verifies", async () => {
+  test("login and pass: the face page, then a 302 to the callback with code 0, orderNo, h5faceId, a newSignature that verifies, liveRate", async () => {
     const f = await started(h5);
     const ticket = await nonceTicket(h5);
     const url = loginUrl(h5, f, ticket);
@@ -1110,10 +1171,11 @@ describe("H5 face flow", () => {
     assert.ok(location.startsWith("https://partner.example/h5/done?from=sim&lang=zh&code=0&"), location);
     assert.ok(location.endsWith("#top"), location);
     const q = callbackQuery(location);
-    assert.deepEqual(Object.keys(q), ["from", "lang", "code", "orderNo", "newSign"]);
-    assert.deepEqual([q.code, q.orderNo], ["0", f.orderNo]);
-    assert.equal(q.newSign, signOf([h5.appId, f.orderNo, h5.ticket, "0"]));
-    assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), { ...f, finished: true, outcome: "pass" });
+    // The mobile callback page (F/H5 接入/H5 人脸核身结果跳转.md): code, orderNo, h5faceId, newSignature, liveRate.
+    assert.deepEqual(Object.keys(q), ["from", "lang", "code", "orderNo", "h5faceId", "newSignature", "liveRate"]);
+    assert.deepEqual([q.code, q.orderNo, q.h5faceId, q.liveRate], ["0", f.orderNo, f.faceId, "100"]);
+    assert.equal(q.newSignature, signOf([h5.appId, f.orderNo, h5.ticket, "0"]));
+    assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { finished: true, outcome: "pass", code: "0", device: "mobile", liveMode: "realtime" }));
     assertRefusedPage(await call(`${h5.url}${fail[1]}`), "session already used");
     assert.deepEqual(h5.requests({ orderNo: f.orderNo }).map((e) => [e.endpoint, e.verdict, e.status]), [
       ["getAdvFaceId", "ok", 200], ["login", "ok", 200], ["finish", "ok", 302], ["finish", "400104", 400],
@@ -1124,7 +1186,7 @@ describe("H5 face flow", () => {
     const g = await started(h5);
     const r = await h5.passFacePage(loginUrl(h5, g, await nonceTicket(h5)));
     assert.equal(r.status, 302);
-    assert.equal(callbackQuery(r.location).newSign, signOf([h5.appId, g.orderNo, h5.ticket, "0"]));
+    assert.equal(callbackQuery(r.location).newSignature, signOf([h5.appId, g.orderNo, h5.ticket, "0"]));
   });
 
   test("the NONCE ticket: single use, 120 s, of the user; a refused login spends nothing", async () => {
@@ -1202,7 +1264,8 @@ describe("H5 face flow", () => {
     assert.equal(r.status, 302);
     const q = callbackQuery(r.location);
     assert.deepEqual([q.code, q.orderNo], ["400604", f.orderNo]);
-    assert.equal(q.newSign, signOf([h5.appId, f.orderNo, h5.ticket, "400604"]));
+    assert.equal(q.newSignature, signOf([h5.appId, f.orderNo, h5.ticket, "400604"]));
+    assert.equal(q.liveRate, undefined); // "如活体检测不通过，则不返回该字段"
     assert.equal(h5.faces().find((x) => x.faceId === f.faceId).outcome, "fail");
 
     const orderNo = newOrder("h");
@@ -1264,25 +1327,33 @@ describe("H5 face flow", () => {
     assert.equal(r.json.result.liveRate, undefined);
   }
 
-  test("callback styles: legacy (newSignature and h5faceId), forged (a newSign that does not verify)", async () => {
-    const legacy = newOrder("h");
-    h5.setOrder(legacy, { callback: "legacy" });
-    const f = await started(h5, { orderNo: legacy });
-    const r = await h5.passFacePage(loginUrl(h5, f, await nonceTicket(h5), { url: "http://127.0.0.1:9/cb" }));
-    assert.equal(r.status, 302);
-    assert.ok(r.location.startsWith("http://127.0.0.1:9/cb?code=0&"), r.location);
-    const q = callbackQuery(r.location);
-    assert.deepEqual(Object.keys(q), ["code", "orderNo", "h5faceId", "newSignature"]);
-    assert.equal(q.h5faceId, f.faceId);
-    assert.equal(q.newSignature, signOf([h5.appId, legacy, h5.ticket, "0"]));
-
+  test("callback styles: forged (a signature that does not verify) on mobile and PC; withLiveRate on PC; legacy is gone", async () => {
     const forged = newOrder("h");
     h5.setOrder(forged, { callback: "forged" });
     const g = await started(h5, { orderNo: forged });
     const s = callbackQuery((await h5.passFacePage(loginUrl(h5, g, await nonceTicket(h5)), "fail")).location);
     assert.equal(s.code, "400604");
-    assert.match(s.newSign, /^[0-9A-F]{40}$/);
-    assert.notEqual(s.newSign, signOf([h5.appId, forged, h5.ticket, "400604"]));
+    assert.match(s.newSignature, /^[0-9A-F]{40}$/);
+    assert.notEqual(s.newSignature, signOf([h5.appId, forged, h5.ticket, "400604"]));
+    const pcForged = await started(h5, { orderNo: forged });
+    const p = callbackQuery((await h5.passFacePage(pcLoginUrl(h5, pcForged, await nonceTicket(h5)))).location);
+    assert.equal(p.code, "0");
+    assert.match(p.newSign, /^[0-9A-F]{40}$/);
+    assert.notEqual(p.newSign, signOf([h5.appId, forged, h5.ticket, "0"]));
+
+    // The older repo PC page lists liveRate too (the live 1007/35895 does not): "withLiveRate" sends it, with code 0 only.
+    const older = newOrder("h");
+    h5.setOrder(older, { callback: "withLiveRate" });
+    const a = await started(h5, { orderNo: older });
+    const q = callbackQuery((await h5.passFacePage(pcLoginUrl(h5, a, await nonceTicket(h5), { url: "http://127.0.0.1:9/cb" }))).location);
+    assert.deepEqual(Object.keys(q), ["code", "orderNo", "h5faceId", "newSign", "liveRate"]);
+    assert.deepEqual([q.liveRate, q.newSign], ["100", signOf([h5.appId, older, h5.ticket, "0"])]);
+    const b = await started(h5, { orderNo: older });
+    assert.equal(callbackQuery((await h5.passFacePage(pcLoginUrl(h5, b, await nonceTicket(h5)), "fail")).location).liveRate, undefined);
+    const m = await started(h5, { orderNo: older }); // mobile sends liveRate anyway
+    assert.equal(callbackQuery((await h5.passFacePage(loginUrl(h5, m, await nonceTicket(h5)))).location).liveRate, "100");
+
+    assert.throws(() => h5.setOrder(forged, { callback: "legacy" }), /callback "legacy" is gone/);
     assert.throws(() => h5.setOrder(forged, { callback: "old" }), /callback must be/);
   });
 
@@ -1330,5 +1401,312 @@ describe("H5 face flow", () => {
     assert.deepEqual(h5.faces(), []);
     assertRefusedPage(await call(loginUrl(h5, f, ticket)), "faceId unknown");
     assertEnvelope(await getResult(h5, "sync", orderNo), orderNo); // no longer an H5 order
+  });
+
+  test("getAdvFaceId with a comparison photo: name and idNo may be left out (自带源); the result then has neither", async () => {
+    const photo = { sourcePhotoStr: JPEG_1PX, sourcePhotoType: "1" };
+    const f = await started(h5, { drop: ["name", "idNo"], body: photo });
+    const g = await started(h5, { body: { ...photo, name: "", idNo: "" } }); // empty counts as absent
+    const h = await started(h5, { drop: ["idNo"], body: photo }); // either one alone, too
+    assert.equal(h5.requests({ orderNo: f.orderNo, endpoint: "getAdvFaceId" })[0].body.name, undefined);
+    const page = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    assert.match(page.text, /<dd id="name">—<\/dd>/);
+    const pass = /<a id="pass"[^>]*href="([^"]*)"/.exec(page.text)[1];
+    assert.equal((await fetch(`${h5.url}${pass}`, { redirect: "manual" })).status, 302);
+    const sync = await getResult(h5, "sync", f.orderNo);
+    assertEnvelope(sync, f.orderNo);
+    assert.deepEqual(Object.keys(sync.json.result).filter((k) => ["name", "idNo", "idType", "similarity", "liveRate"].includes(k)), ["liveRate", "similarity"]);
+    assert.equal((await h5.passFacePage(loginUrl(h5, h, await nonceTicket(h5)))).status, 302);
+    const partial = await queryFaceRecord(h5, h.orderNo);
+    assert.deepEqual([partial.json.result.name, partial.json.result.idNo], [PERSON.name, undefined]);
+    assert.ok(h5.faces().some((x) => x.faceId === g.faceId));
+    // Without a photo both stay required (权威源).
+    assertRejected(await startFace(h5, newOrder("h"), { drop: ["name", "idNo"] }), "400100", "name is missing");
+    assertRejected(await startFace(h5, newOrder("h"), { body: { idNo: "" } }), "400100", "idNo is empty");
+  });
+
+  test("optimalDomain: the simulator's host:port by default; setOrder { optimalDomain: \"\" } answers it empty, null leaves it out", async () => {
+    const empty = newOrder("h");
+    assert.equal(h5.setOrder(empty, { optimalDomain: "" }).optimalDomain, "");
+    const e = await startFace(h5, empty);
+    assertEnvelope(e, empty);
+    assert.deepEqual(Object.keys(e.json.result), ["bizSeqNo", "transactionTime", "orderNo", "faceId", "optimalDomain", "success"]);
+    assert.equal(e.json.result.optimalDomain, "");
+
+    const absent = newOrder("h");
+    h5.setOrder(absent, { optimalDomain: null });
+    const a = await startFace(h5, absent);
+    assertEnvelope(a, absent);
+    assert.deepEqual(Object.keys(a.json.result), ["bizSeqNo", "transactionTime", "orderNo", "faceId", "success"]);
+    h5.setOrder(absent, { optimalDomain: null, shape: "flat" });
+    assert.equal("optimalDomain" in (await startFace(h5, absent)).json, false);
+
+    const named = newOrder("h");
+    const set = await post(h5, `/__sim/orders/${named}`, { optimalDomain: "kyc1.qcloud.com" });
+    assert.equal(set.json.scenario.optimalDomain, "kyc1.qcloud.com");
+    assert.equal((await startFace(h5, named)).json.result.optimalDomain, "kyc1.qcloud.com");
+    assert.equal((await startFace(h5, newOrder("h"))).json.result.optimalDomain, `127.0.0.1:${h5.port}`);
+    for (const bad of ["https://kyc1.qcloud.com", 5, "a b"]) assert.throws(() => h5.setOrder(named, { optimalDomain: bad }), /optimalDomain must be/);
+  });
+
+  test("liveInterType is recorded; the login names webankAppId and h5faceId (older pages) in place of appId and faceId, never both", async () => {
+    const f = await started(h5, { body: { liveInterType: "1" } });
+    assert.equal(h5.faces().find((x) => x.faceId === f.faceId).liveInterType, "1");
+    assert.equal(h5.requests({ orderNo: f.orderNo })[0].body.liveInterType, "1");
+    const ticket = await nonceTicket(h5);
+    assertRefusedPage(await call(loginUrl(h5, f, ticket, { webankAppId: h5.appId })), "give query parameter appId or webankAppId, not both");
+    assertRefusedPage(await call(loginUrl(h5, f, ticket, { h5faceId: f.faceId })), "give query parameter faceId or h5faceId, not both");
+    assertRefusedPage(await call(loginUrl(h5, f, ticket, { faceId: undefined })), "faceId is missing (or its other name h5faceId)");
+    for (const userId of ["u".repeat(31), "user_h5", "user-h5"]) {
+      assertRefusedPage(await call(loginUrl(h5, { ...f, userId }, ticket)), "userId must be 1 to 30 ASCII letters or digits");
+    }
+    const old = (x) => ({ appId: undefined, webankAppId: h5.appId, faceId: undefined, h5faceId: x.faceId });
+    const page = await call(loginUrl(h5, f, ticket, old(f)));
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /<dd id="mode">仅实时检测 · real-time detection only<\/dd>/);
+    const g = await started(h5);
+    const r = await h5.passFacePage(pcLoginUrl(h5, g, await nonceTicket(h5), old(g)));
+    assert.equal(r.status, 302, r.body);
+    assert.equal(callbackQuery(r.location).newSign, signOf([h5.appId, g.orderNo, h5.ticket, "0"]));
+    assert.equal(h5.faces().find((x) => x.faceId === g.faceId).liveInterType, null);
+  });
+
+  test("PC login (/api/pc/login): the same checks and NONCE signature, no resultType/from/redirectType; callback code, orderNo, h5faceId, newSign", async () => {
+    const f = await started(h5);
+    const ticket = await nonceTicket(h5);
+    for (const [name, value] of [["resultType", "1"], ["from", "browser"], ["redirectType", "1"]]) {
+      assertRefusedPage(await call(pcLoginUrl(h5, f, ticket, { [name]: value })), `unexpected query parameter "${name}"`);
+    }
+    assertRefusedPage(await call(pcLoginUrl(h5, f, ticket, { sign: "A".repeat(40) })), "sign does not match appId, orderNo, userId, version, faceId, nonce and any NONCE ticket");
+    const nonce = newNonce();
+    assertRefusedPage(await call(pcLoginUrl(h5, f, ticket, { nonce, sign: signOf([h5.appId, f.orderNo, f.userId, "1.0.0", f.faceId, h5.ticket, nonce]) })), "the login needs a NONCE ticket");
+    assertRefusedPage(await call(pcLoginUrl(h5, { ...f, orderNo: newOrder("h") }, ticket)), "faceId was started for another orderNo");
+    for (const name of ["version", "nonce", "orderNo", "url", "userId", "sign"]) assertRefusedPage(await call(pcLoginUrl(h5, f, ticket, { [name]: undefined })), `${name} is missing`);
+
+    const page = await call(pcLoginUrl(h5, f, ticket)); // none of the refusals spent the ticket
+    assert.equal(page.status, 200, page.text);
+    assert.match(page.text, /<main class="pc">/);
+    assert.match(page.text, /<dd id="device">PC<\/dd>/);
+    assert.ok(!page.text.includes(ticket) && !page.text.includes(PERSON.idNo));
+    assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { device: "pc" }));
+    const pass = /<a id="pass"[^>]*href="([^"]*)"/.exec(page.text)[1];
+    const done = await fetch(`${h5.url}${pass}`, { redirect: "manual" });
+    assert.equal(done.status, 302);
+    const q = callbackQuery(done.headers.get("location"));
+    assert.deepEqual(Object.keys(q), ["from", "lang", "code", "orderNo", "h5faceId", "newSign"]); // no liveRate (1007/35895)
+    assert.deepEqual([q.code, q.orderNo, q.h5faceId], ["0", f.orderNo, f.faceId]);
+    assert.equal(q.newSign, signOf([h5.appId, f.orderNo, h5.ticket, "0"]));
+    assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { device: "pc", finished: true, outcome: "pass", code: "0", liveMode: "realtime" }));
+    const log = h5.requests({ orderNo: f.orderNo }).filter((e) => e.verdict === "ok");
+    assert.deepEqual(log.map((e) => [e.endpoint, e.device ?? null, e.path]), [
+      ["getAdvFaceId", null, "/api/server/getAdvFaceId"], ["pcLogin", "pc", "/api/pc/login"], ["finish", "pc", "/api/web/finish"],
+    ]);
+
+    // A fail on PC: 400604, newSign, no liveRate; the finished check refuses any further login, mobile included.
+    const g = await started(h5);
+    const r = await h5.passFacePage(pcLoginUrl(h5, g, await nonceTicket(h5)), "fail");
+    assert.deepEqual(Object.keys(callbackQuery(r.location)), ["from", "lang", "code", "orderNo", "h5faceId", "newSign"]);
+    assert.equal(callbackQuery(r.location).code, "400604");
+    assertRefusedPage(await call(loginUrl(h5, g, await nonceTicket(h5))), "already finished");
+    assert.equal((await call(pcLoginUrl(h5, g, ticket), { method: "POST" })).status, 400);
+  });
+
+  test("front-end codes 3001–3005, 300101: the callback carries the code, signed; the face check stays unfinished and may be entered again", async () => {
+    const codes = [["mobile", "3001"], ["pc", "3002"], ["mobile", "3003"], ["pc", "3004"], ["mobile", "3005"], ["pc", "300101"]];
+    for (const [device, code] of codes) {
+      const f = await started(h5);
+      const url = loginUrl(h5, f, await nonceTicket(h5), {}, device);
+      const r = await h5.passFacePage(url, code);
+      assert.equal(r.status, 302, r.body);
+      const q = callbackQuery(r.location);
+      const signName = device === "pc" ? "newSign" : "newSignature";
+      assert.deepEqual(Object.keys(q), ["from", "lang", "code", "orderNo", "h5faceId", signName]);
+      assert.deepEqual([q.code, q.orderNo, q.h5faceId], [code, f.orderNo, f.faceId]);
+      assert.equal(q[signName], signOf([h5.appId, f.orderNo, h5.ticket, code]));
+      assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { code, device }));
+      assert.deepEqual(h5.requests({ orderNo: f.orderNo, endpoint: "finish" }).map((e) => [e.verdict, e.outcome, e.code]), [["ok", null, code]]);
+      assertRejectedResult(await getResult(h5, "sync", f.orderNo), "66660011", f.orderNo);
+      if (code !== "300101") continue;
+      // "重新进入": a new login (a new NONCE ticket) on the same faceId, then a pass.
+      const again = await h5.passFacePage(loginUrl(h5, f, await nonceTicket(h5)), "pass");
+      assert.equal(callbackQuery(again.location).code, "0");
+      assertEnvelope(await getResult(h5, "sync", f.orderNo), f.orderNo);
+      assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { code: "0", device: "mobile", finished: true, outcome: "pass", liveMode: "realtime" }));
+    }
+    // The page offers every code; the order's face does not turn a front-end code into a verdict.
+    const orderNo = newOrder("h");
+    h5.setOrder(orderNo, { face: "pass" });
+    const f = await started(h5, { orderNo });
+    const page = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    for (const code of ["3001", "3002", "3003", "3004", "3005", "300101"]) assert.match(page.text, new RegExp(`<a id="code-${code}"[^>]*href="/api/web/finish\\?session=[A-Za-z0-9]{32}&outcome=${code}"`));
+    const session = /session=([A-Za-z0-9]{32})/.exec(page.text)[1];
+    const bad = await call(`${h5.url}/api/web/finish?session=${session}&outcome=3006`);
+    assertRefusedPage(bad, 'outcome must be "pass" or "fail" (or a front-end code: 3001, 3002, 3003, 3004, 3005, 300101)');
+    const done = await fetch(`${h5.url}/api/web/finish?session=${session}&outcome=3004`, { redirect: "manual" });
+    assert.equal(callbackQuery(done.headers.get("location")).code, "3004");
+    await assert.rejects(h5.passFacePage(loginUrl(h5, f, "x"), "3006"), /outcome must be one of/);
+    await assert.rejects(h5.passFacePage(loginUrl(h5, f, "x"), "pass", { realtime: "no" }), /realtime must be a boolean/);
+  });
+
+  test("liveInterType \"1\": a browser without real-time detection ends with 3005; any other value (or none) falls back to video and the outcome applies", async () => {
+    const only = await started(h5, { body: { liveInterType: "1" } });
+    const r = await h5.passFacePage(loginUrl(h5, only, await nonceTicket(h5)), "pass", { realtime: false });
+    assert.equal(r.status, 302, r.body);
+    const q = callbackQuery(r.location);
+    assert.deepEqual([q.code, q.liveRate], ["3005", undefined]);
+    assert.equal(q.newSignature, signOf([h5.appId, only.orderNo, h5.ticket, "3005"]));
+    assert.deepEqual(h5.faces().find((x) => x.faceId === only.faceId), faceEntry(only, { code: "3005", device: "mobile", liveInterType: "1" }));
+    const pc = await h5.passFacePage(pcLoginUrl(h5, only, await nonceTicket(h5)), "fail", { realtime: false }); // whatever is pressed
+    assert.equal(callbackQuery(pc.location).code, "3005");
+    const ok = await h5.passFacePage(loginUrl(h5, only, await nonceTicket(h5)), "pass"); // a browser that can
+    assert.equal(callbackQuery(ok.location).code, "0");
+    assert.equal(h5.faces().find((x) => x.faceId === only.faceId).liveMode, "realtime");
+
+    for (const [liveInterType, outcome, code] of [[undefined, "pass", "0"], ["2", "fail", "400604"], ["0", "pass", "0"], ["", "3004", "3004"]]) {
+      const f = await started(h5, liveInterType === undefined ? {} : { body: { liveInterType } });
+      const res = await h5.passFacePage(pcLoginUrl(h5, f, await nonceTicket(h5)), outcome, { realtime: false });
+      assert.equal(callbackQuery(res.location).code, code, `liveInterType ${liveInterType}`);
+      const entry = h5.faces().find((x) => x.faceId === f.faceId);
+      assert.equal(entry.liveInterType, liveInterType || null);
+      assert.equal(entry.liveMode, code === "3004" ? null : "video");
+    }
+    const f = await started(h5);
+    const page = await call(loginUrl(h5, f, await nonceTicket(h5)));
+    const session = /session=([A-Za-z0-9]{32})/.exec(page.text)[1];
+    assertRefusedPage(await call(`${h5.url}/api/web/finish?session=${session}&outcome=pass&realtime=no`), 'realtime must be "0" or "1"');
+  });
+
+  describe("App SDK start", () => {
+    /** The fields of an SDK start, signed over appId, userId, nonce, version with `ticket` (a NONCE ticket); `more` overrides. */
+    function sdkFields(s, ticket, more = {}) {
+      const f = { kind: "liveness", appId: s.appId, orderNo: newOrder("k"), userId: USER, nonce: newNonce(), version: "1.0.0", ...more };
+      if (!("sign" in more)) f.sign = signOf([f.appId, f.userId, f.nonce, f.version, ticket]);
+      for (const [k, v] of Object.entries(f)) if (v === undefined) delete f[k];
+      return f;
+    }
+
+    test("the official example (1007/63359 and the OCR SDK 生成签名 pages) is accepted as it stands; single use", async () => {
+      const own = await startSimulator({ appId: "IDAXXXXX", nonceTicket: "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS" });
+      try {
+        await nonceTicket(own, "userID19959248596551");
+        const fields = {
+          kind: "liveness", appId: "IDAXXXXX", orderNo: "order0001", userId: "userID19959248596551",
+          nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T", version: "1.0.0", sign: "D7606F1741DDCF90757DA924EDCF152A200AC7F0",
+        };
+        assert.deepEqual(own.sdkStart(fields), { ok: true, orderNo: "order0001", kind: "liveness" });
+        assert.deepEqual(own.sdkStart({ ...fields, kind: "idCardOcr" }), {
+          ok: false, code: "400104", reason: "signed with a NONCE ticket that cannot be used: NONCE ticket already used (single use)",
+        });
+        assert.deepEqual(own.requests({ endpoint: "sdkStart" }).map((e) => [e.method, e.path, e.verdict, e.kind, e.orderNo]), [
+          ["CALL", "/sim/sdk/start", "ok", "liveness", "order0001"], ["CALL", "/sim/sdk/start", "400104", "idCardOcr", "order0001"],
+        ]);
+      } finally {
+        await own.stop();
+      }
+    });
+
+    test("kind face: the faceId of getAdvFaceId for that order and user; the check ends at once and the result queries answer it", async () => {
+      const f = await started(h5);
+      const ticket = await nonceTicket(h5);
+      const fields = sdkFields(h5, ticket, { kind: "face", orderNo: f.orderNo, faceId: f.faceId });
+      assertRejectedResult(await getResult(h5, "sync", f.orderNo), "66660011", f.orderNo);
+      assert.deepEqual(h5.sdkStart(fields), { ok: true, orderNo: f.orderNo, kind: "face" });
+      assert.deepEqual(h5.faces().find((x) => x.faceId === f.faceId), faceEntry(f, { device: "app", finished: true, outcome: "pass", code: "0", liveMode: "realtime" }));
+      const sync = await getResult(h5, "sync", f.orderNo);
+      assertEnvelope(sync, f.orderNo);
+      assert.deepEqual([sync.json.result.name, sync.json.result.idNo], [PERSON.name, PERSON.idNo]);
+      const again = h5.sdkStart(sdkFields(h5, await nonceTicket(h5), { kind: "face", orderNo: f.orderNo, faceId: f.faceId }));
+      assert.deepEqual(again, { ok: false, code: "400100", reason: "faceId's face check has already finished" });
+      assertRefusedPage(await call(loginUrl(h5, f, await nonceTicket(h5))), "already finished");
+
+      // The order's face scenario decides ("clicked" counts as a pass).
+      const orderNo = newOrder("k");
+      h5.setOrder(orderNo, { face: "fail" });
+      const g = await started(h5, { orderNo });
+      assert.equal(h5.sdkStart(sdkFields(h5, await nonceTicket(h5), { kind: "face", orderNo, faceId: g.faceId })).ok, true);
+      assertRejectedResult(await getResult(h5, "sync", orderNo), "400604", orderNo);
+    });
+
+    test("refusals: fields, kind, faceId by kind, app, signature (NONCE, not SIGN; no orderNo), ticket; a refusal spends nothing", async () => {
+      const own = await startSimulator({ appId: "IDAsdk0001" });
+      try {
+        const f = await started(own);
+        const other = await started(own, { body: { userId: "someoneElse" } });
+        const ticket = await nonceTicket(own);
+        const refused = (more, code, reason) => {
+          const r = own.sdkStart(sdkFields(own, ticket, more));
+          assert.equal(r.ok, false, JSON.stringify(more));
+          assert.equal(r.code, code, r.reason);
+          assert.ok(r.reason.includes(reason), `reason ${JSON.stringify(r.reason)} lacks ${JSON.stringify(reason)}`);
+        };
+        refused({ kind: "ocr" }, "400100", "kind must be one of face, liveness, idCardOcr, bankCardOcr");
+        for (const name of ["kind", "appId", "orderNo", "userId", "nonce", "version", "sign"]) refused({ [name]: undefined }, "400100", `${name} is missing`);
+        refused({ orderNo: "order-1" }, "400100", "orderNo must be 1 to 32 ASCII letters or digits");
+        refused({ orderNo: "o".repeat(33) }, "400100", "orderNo");
+        for (const userId of ["u".repeat(31), "user_1", "user-1"]) refused({ userId }, "400100", "userId must be 1 to 30 ASCII letters or digits");
+        refused({ nonce: "short" }, "400100", "nonce must be exactly 32");
+        refused({ sign: "xyz" }, "400100", "sign must be 40 hexadecimal");
+        refused({ version: "1.0 .0" }, "400100", "version");
+        refused({ extra: "x" }, "400100", 'unexpected body field "extra"');
+        refused({ nonce: 7 }, "400100", "must be a string");
+        refused({ kind: "face", orderNo: f.orderNo }, "400100", "faceId is missing (the face SDK starts with the faceId of getAdvFaceId)");
+        for (const kind of ["liveness", "idCardOcr", "bankCardOcr"]) refused({ kind, faceId: f.faceId }, "400100", `faceId is only for kind "face"`);
+        refused({ appId: "IDAnobody" }, "400103", "IDAnobody");
+        refused({ kind: "face", orderNo: f.orderNo, faceId: "wbUnknownFaceId0000000000000000" }, "400100", "faceId unknown");
+        refused({ kind: "face", faceId: f.faceId }, "400100", "faceId was started for another orderNo");
+        refused({ kind: "face", orderNo: other.orderNo, faceId: other.faceId }, "400100", "faceId was started for another userId");
+        const nonce = newNonce();
+        refused({ nonce, sign: signOf([own.appId, USER, nonce, "1.0.0", own.ticket]) }, "400101", "the SDK needs a NONCE ticket");
+        const orderNo = newOrder("k");
+        refused({ orderNo, nonce, sign: signOf([own.appId, USER, nonce, "1.0.0", ticket, orderNo]) }, "400101", "sign does not match appId, userId, nonce, version and any NONCE ticket");
+        refused({ userId: "someoneElse", nonce, sign: signOf([own.appId, USER, nonce, "1.0.0", ticket]) }, "400101", "sign does not match"); // signed for USER
+        refused({ userId: "someoneElse", nonce, sign: signOf([own.appId, "someoneElse", nonce, "1.0.0", ticket]) }, "400104", "issued for another user_id");
+        assert.deepEqual(own.sdkStart("not an object"), { ok: false, code: "400100", reason: "body must be a JSON object" });
+        // None of it spent the ticket: the iOS liveness start (an empty faceId) goes through.
+        assert.deepEqual(own.sdkStart(sdkFields(own, ticket, { faceId: "", orderNo: "k1" })), { ok: true, orderNo: "k1", kind: "liveness" });
+        const spare = await nonceTicket(own); // a property set to undefined counts as absent
+        assert.equal(own.sdkStart({ ...sdkFields(own, spare, { orderNo: "k2" }), faceId: undefined }).ok, true);
+        const late = await nonceTicket(own);
+        own.advance(121_000);
+        const expired = own.sdkStart(sdkFields(own, late));
+        assert.deepEqual([expired.code, expired.reason], ["400104", "signed with a NONCE ticket that cannot be used: NONCE ticket expired (120 s after issue)"]);
+        assert.equal(own.refreshStats().deadUses, 1);
+        const log = own.requests({ endpoint: "sdkStart" });
+        assert.equal(log.filter((e) => e.verdict === "ok").length, 2);
+        assert.ok(!JSON.stringify(log).includes(ticket) && !JSON.stringify(log).includes(late), "the log never holds a NONCE ticket");
+      } finally {
+        await own.stop();
+      }
+    });
+
+    test("over HTTP: POST /sim/sdk/start (simulator only) and the exported sdkStart(url, fields); every kind", async () => {
+      const kinds = ["liveness", "idCardOcr", "bankCardOcr"];
+      for (const kind of kinds) {
+        const fields = sdkFields(h5, await nonceTicket(h5), { kind });
+        const r = await post(h5, "/sim/sdk/start", fields);
+        assert.deepEqual([r.status, r.json], [200, { ok: true, orderNo: fields.orderNo, kind }]);
+        assert.equal(r.headers.get("access-control-allow-origin"), "*");
+      }
+      const f = await started(h5);
+      const fields = sdkFields(h5, await nonceTicket(h5), { kind: "face", orderNo: f.orderNo, faceId: f.faceId });
+      assert.deepEqual(await sdkStartOver(h5.url, fields), { ok: true, orderNo: f.orderNo, kind: "face" });
+      assert.deepEqual(await sdkStartOver(h5.url, fields), { ok: false, code: "400100", reason: "faceId's face check has already finished" });
+      const refusal = async (r, reason) => {
+        assert.equal(r.status, 200);
+        assert.deepEqual([r.json.ok, r.json.code], [false, "400100"]);
+        assert.ok(r.json.reason.includes(reason), r.json.reason);
+      };
+      await refusal(await call(`${h5.url}/sim/sdk/start`), "use POST");
+      await refusal(await post(h5, "/sim/sdk/start", fields, "text/plain"), "Content-Type");
+      await refusal(await post(h5, "/sim/sdk/start", "{nope"), "not valid JSON");
+      await refusal(await post(h5, "/sim/sdk/start", "[1]"), "body must be a JSON object");
+      await refusal(await post(h5, "/sim/sdk/start?x=1", fields), "no query parameters");
+      const log = h5.requests({ endpoint: "sdkStart" });
+      assert.deepEqual(log.slice(-10).map((e) => [e.method, e.verdict]), [
+        ["POST", "ok"], ["POST", "ok"], ["POST", "ok"], ["POST", "ok"], ["POST", "400100"],
+        ["GET", "400100"], ["POST", "400100"], ["POST", "400100"], ["POST", "400100"], ["POST", "400100"],
+      ]);
+      assert.equal(log.at(-6).kind, "face");
+    });
   });
 });

@@ -1,6 +1,7 @@
 // faceid-edge test simulator: a loopback HTTP stand-in for the WeBank /
 // Tencent Cloud FaceID partner service (result queries, ID card OCR, OAuth
-// token and tickets, the H5 face flow). See README.md beside this file.
+// token and tickets, the H5 face flow on mobile and PC, the App SDK start).
+// See README.md beside this file.
 //
 //   import { startSimulator } from "../sim/index.mjs";
 //   const sim = await startSimulator();
@@ -14,14 +15,16 @@ import http from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { Faces } from "./faces.mjs";
+import { Faces, OUTCOMES } from "./faces.mjs";
 import { RequestLog } from "./log.mjs";
 import { Orders } from "./scenarios.mjs";
+import { SDK_START_PATH, sdkStart as startSdk } from "./sdk.mjs";
 import { createHandler } from "./server.mjs";
 import { Credentials, DEFAULT_OVERLAP_WINDOW_MS } from "./state.mjs";
 
 export { signValues } from "./checks.mjs";
-export { FACE_FAIL_CODE, NO_RESULT_CODE } from "./faces.mjs";
+export { FACE_FAIL_CODE, FRONT_END_CODES, NO_RESULT_CODE, OUTCOMES } from "./faces.mjs";
+export { SDK_KINDS, SDK_START_PATH } from "./sdk.mjs";
 export { DEFAULT_SCENARIO, KNOWN_CODES } from "./scenarios.mjs";
 
 export const DEFAULT_APP_ID = "IDAsim001";
@@ -77,6 +80,8 @@ export async function startSimulator({
       return creds.useNonceTicket(appId, value, userId);
     },
   };
+  /** The SDK start called in-process (sdk.mjs): logged like the HTTP one, with method "CALL". */
+  sim.sdkStart = (fields) => startSdk(sim, fields, log.start("CALL", new URL(SDK_START_PATH, "http://127.0.0.1")));
   // How long idle connections are kept. Node's fetch drops a kept-alive
   // socket when less than about 2 s of the server's announced timeout is
   // left, so with the default 2 s every request from Node opens a new
@@ -125,15 +130,25 @@ export async function startSimulator({
     useNonceTicket: sim.useNonceTicket,
     /** { accessTokens, signTickets, nonceTickets, overlaps, deadUses, issues: [{ kind, at, by, overlap }] } (a copy). */
     refreshStats: sim.refreshStats,
-    /** Every face check getAdvFaceId started, oldest first: [{ faceId, orderNo, userId, finished, outcome }]. */
+    /**
+     * Every face check getAdvFaceId started, oldest first:
+     * [{ faceId, orderNo, userId, finished, outcome, code, device, liveInterType, liveMode }].
+     */
     faces: () => faces.list(),
     /**
-     * Plays the user on the face page: fetches `loginUrl`, then follows its `outcome`
-     * button ("pass" | "fail") without following the redirect. Returns
-     * { status: 302, location } (the callback URL with code, orderNo, newSign) or,
-     * when the login or the finish is refused, { status, body } (the HTML error page).
+     * Plays the user on the face page (mobile /api/web/login or PC /api/pc/login): fetches
+     * `loginUrl`, then follows its `outcome` button ("pass" | "fail" | a front-end code
+     * "3001".."3005", "300101") without following the redirect; `options.realtime === false`:
+     * the browser cannot do real-time detection. Returns { status: 302, location } (the
+     * callback URL) or, when the login or the finish is refused, { status, body } (the HTML error page).
      */
     passFacePage,
+    /**
+     * Plays the App SDK starting (sdk.mjs): sdkStart({ kind, appId, orderNo, userId, nonce,
+     * version, sign, faceId? }) -> { ok: true, orderNo, kind } | { ok: false, code, reason }
+     * (synchronous). Also over HTTP: POST /sim/sdk/start.
+     */
+    sdkStart: sim.sdkStart,
     /** Stops listening and drops every connection, including slow responses still waiting. */
     async stop() {
       stopping.abort();
@@ -145,15 +160,32 @@ export async function startSimulator({
   };
 }
 
+/**
+ * The SDK start over HTTP against the simulator at `baseUrl` (POST /sim/sdk/start), for
+ * code that holds only the URL: sdkStart(sim.url, fields) answers like sim.sdkStart(fields).
+ */
+export async function sdkStart(baseUrl, fields) {
+  const res = await fetch(new URL(SDK_START_PATH, String(baseUrl)), {
+    method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(fields),
+  });
+  return res.json();
+}
+
 /** See the `passFacePage` member of startSimulator's answer. */
-export async function passFacePage(loginUrl, outcome = "pass") {
-  if (outcome !== "pass" && outcome !== "fail") throw new TypeError('outcome must be "pass" or "fail"');
+export async function passFacePage(loginUrl, outcome = "pass", options = {}) {
+  if (!OUTCOMES.includes(outcome)) throw new TypeError(`outcome must be one of ${OUTCOMES.map((o) => JSON.stringify(o)).join(", ")}`);
+  if (typeof options !== "object" || options === null) throw new TypeError("options must be an object");
+  const { realtime = true } = options;
+  if (typeof realtime !== "boolean") throw new TypeError("options.realtime must be a boolean");
   const login = await fetch(String(loginUrl), { redirect: "manual" });
   const page = await login.text();
-  const button = new RegExp(`<a id="${outcome}"[^>]*\\shref="([^"]*)"`).exec(page);
+  const id = outcome === "pass" || outcome === "fail" ? outcome : `code-${outcome}`;
+  const button = new RegExp(`<a id="${id}"[^>]*\\shref="([^"]*)"`).exec(page);
   if (login.status !== 200 || !button) return { status: login.status, body: page };
   const href = button[1].replace(/&(amp|lt|gt|quot|#39);/g, (_, e) => ({ amp: "&", lt: "<", gt: ">", quot: '"', "#39": "'" })[e]);
-  const done = await fetch(new URL(href, String(loginUrl)), { redirect: "manual" });
+  const target = new URL(href, String(loginUrl));
+  if (!realtime) target.searchParams.set("realtime", "0"); // the simulator's own finish parameter
+  const done = await fetch(target, { redirect: "manual" });
   const location = done.headers.get("location");
   if (done.status >= 300 && done.status < 400 && location !== null) {
     await done.body?.cancel();
@@ -191,7 +223,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   console.log("  control:     POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,");
   console.log("               GET /__sim/refresh-stats, GET /__sim/faces, POST /__sim/advance, /__sim/rotate-secret,");
   console.log("               POST /__sim/nonce-tickets/use");
-  console.log(`  H5 face:     POST /api/server/getAdvFaceId, then GET /api/web/login (optimalDomain 127.0.0.1:${sim.port})`);
+  console.log(`  H5 face:     POST /api/server/getAdvFaceId, then GET /api/web/login or /api/pc/login (optimalDomain 127.0.0.1:${sim.port})`);
+  console.log(`  App SDK:     POST ${SDK_START_PATH} (simulator only: what the SDK sends when it starts)`);
   const quit = () => sim.stop().then(() => process.exit(0));
   process.on("SIGINT", quit);
   process.on("SIGTERM", quit);

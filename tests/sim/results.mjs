@@ -20,11 +20,15 @@ export const ENDPOINTS = {
   sync: { files: faceFiles, payload: facePayload, extras: (c) => ({ app_id: c.appId, order_no: c.orderNo }), face: true },
   getLiveResult: { files: faceFiles, payload: livePayload, extras: (c) => ({ app_id: c.appId }), face: true },
   getOcrResult: { files: ocrFiles(["frontPhoto", "backPhoto", "frontCrop", "backCrop", "headPhoto"]), payload: idOcrPayload },
+  // The original image's name follows the scenario's bankPhotoField (see media()).
   getBankCardOcrResult: { files: ocrFiles(["bankcardCropPhoto", "bankcardNoPhoto", "originBankcardPhoto"]), payload: bankOcrPayload },
   idcardocrapp: { files: () => [], payload: idUploadPayload },
   queryfacerecord: { files: faceFiles, payload: facePayload, face: true },
 };
 
+// get_file: sync "值为1：返回视频和照片 · 值为2：返回照片 · 值为3：返回视频 · 其他：不返回"
+// (F/验证结果/服务端验证结果.md), queryfacerecord's getFile the same (F/验证结果/查询核身结果.md);
+// getOcrResult "值为1则返回文件", getBankCardOcrResult "值为1：返回文件" (their 服务端验证结果.md).
 function faceFiles(getFile) {
   return { 1: ["photo", "video"], 2: ["photo"], 3: ["video"] }[getFile] ?? [];
 }
@@ -79,13 +83,20 @@ function h5Scenario(scenario, face) {
 
 /**
  * getAdvFaceId's answer for the started face check `face`: the envelope with
- * faceId and optimalDomain (this simulator's host:port). The order's `shape`
+ * faceId and optimalDomain (`hostPort`, this simulator's host:port, unless the
+ * order's scenario sets it: "" empty, null left out). The order's `shape`
  * and `topFields` apply; its code, msg and extraFields describe the result queries.
+ * The answer's fields: [cross-check] gf-admin-community's recorded kyc1 answer (result: bizSeqNo,
+ * transactionTime, oriCode, orderNo, faceId, optimalDomain, success); optimalDomain is "启动 H5
+ * 人脸核身步骤中调用 login 接口使用的域名" (F/H5 接入/合作方后台上送身份信息.md).
  */
-export function advFaceIdBody(face, optimalDomain, scenario, now) {
+export function advFaceIdBody(face, hostPort, scenario, now) {
   const seq = bizSeqNo(now);
   const time = formatTime(now);
-  const payload = { bizSeqNo: seq, transactionTime: time, orderNo: face.orderNo, faceId: face.faceId, optimalDomain, success: false };
+  const domain = "optimalDomain" in scenario ? scenario.optimalDomain : hostPort;
+  const payload = { bizSeqNo: seq, transactionTime: time, orderNo: face.orderNo, faceId: face.faceId };
+  if (domain !== null) payload.optimalDomain = domain;
+  payload.success = false;
   const body = envelope({ code: "0", msg: "请求成功", bizSeqNo: seq, transactionTime: time }, payload, scenario.shape);
   return assignOwn(body, scenario.topFields);
 }
@@ -109,7 +120,8 @@ function media(fields, s) {
   const out = {};
   for (const f of fields) {
     const [format, size] = f === "video" ? ["mp4", s.videoBytes] : [s.photoFormat, s.photoBytes];
-    if (size > 0) out[f] = Raw.string(mediaBase64(format, size));
+    const key = f === "originBankcardPhoto" ? s.bankPhotoField : f; // spelled per page (scenarios.mjs)
+    if (size > 0) out[key] = Raw.string(mediaBase64(format, size));
   }
   return out;
 }
@@ -119,10 +131,17 @@ function occurredTime(call, order, face) {
   return formatTime(face ? face.finishedAt : order.firstSeen - captureLead(call.orderNo) * 1000);
 }
 
-/** `face`: the finished H5 face check of the order, whose identity this answers with. */
+/**
+ * `face`: the finished H5 face check of the order, whose identity this answers with. A face check
+ * started without name or idNo (allowed with a comparison photo) answers without them (and
+ * without idType): no page says what the service answers then; the simulator invents nothing.
+ */
 function facePayload(call, order, face) {
   const p = face ? { idcard: face.idNo, name: face.name } : person(call.orderNo);
-  return { idNo: p.idcard, idType: "01", name: p.name, liveRate: "100", similarity: "95.0", occurredTime: occurredTime(call, order, face) };
+  const out = {};
+  if (p.idcard !== null) Object.assign(out, { idNo: p.idcard, idType: "01" });
+  if (p.name !== null) out.name = p.name;
+  return { ...out, liveRate: "100", similarity: "95.0", occurredTime: occurredTime(call, order, face) };
 }
 
 function livePayload(call, order, face) {

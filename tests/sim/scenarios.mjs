@@ -1,7 +1,8 @@
 // Per-order scenarios set by the tests, and the per-order counters they act on
 // (attempts, for faults; file polls, for the file lag). An order nobody set
 // gets the default scenario: success, nested, strings, small JPEG + MP4; in the
-// H5 face flow the button clicked decides and the callback is the current style.
+// H5 face flow the button clicked decides and the callback is the one its
+// device's page describes; getAdvFaceId's optimalDomain is the simulator's host:port.
 import { MAX_BYTES, MIN_BYTES } from "./media.mjs";
 import { isPlainObject } from "./util.mjs";
 
@@ -20,7 +21,19 @@ export const DEFAULT_SCENARIO = Object.freeze({
   faults: Object.freeze([]),
   face: "clicked",
   callback: "standard",
+  // The bank card's original image: "originBankcardPhoto" on the current server-result pages
+  // (R/接入银行卡OCR/验证结果/服务端验证结果.md@78ae521, R/接入银行卡OCR/验证结果/OCR 验证结果.md@61c3d32:
+  // "originBankcardPhoto | Base64 String | 识别原始图片"); "orginBankcardPhoto" on an older bank-card
+  // iOS page (the idasc one: "orginBankcardPhoto | Base 64 string | 识别原始图片"). Either, per order.
+  bankPhotoField: "originBankcardPhoto",
+  // optimalDomain: not set by default (getAdvFaceId then answers the simulator's own host:port).
+  // "" answers an empty optimalDomain, null leaves the field out: the start pages say "如果
+  // optimalDomain 字段返回为空或者取不到，默认使用域名 miniprogram-kyc.tencentcloudapi.com"
+  // (F/H5 接入/启动 H5 人脸核身.md@9aa6dce, F/PC端H5接入/启动 H5 人脸验证.md@3e2f7be).
 });
+const BANK_PHOTO_FIELDS = ["originBankcardPhoto", "orginBankcardPhoto"];
+/** An optimalDomain a scenario may set: a host[:port] (letters, digits, ".", "-", ":"), or "" (empty). */
+const DOMAIN = /^[A-Za-z0-9.:-]{0,255}$/;
 
 /** Default msg of the codes the docs name (paraphrased from the official documentation; the real wording may differ). */
 export const KNOWN_CODES = {
@@ -98,8 +111,18 @@ export function normalizeScenario(input = {}) {
         s.face = v;
         break;
       case "callback":
-        expect(["standard", "legacy", "forged"].includes(v), 'callback must be "standard", "legacy" or "forged"');
+        // "legacy" was code, orderNo, h5faceId, newSignature: the mobile page's own parameters, now the mobile standard.
+        expect(v !== "legacy", 'callback "legacy" is gone: the mobile callback now always carries h5faceId and newSignature (its page), the PC one newSign; use "standard", "withLiveRate" or "forged"');
+        expect(["standard", "withLiveRate", "forged"].includes(v), 'callback must be "standard", "withLiveRate" or "forged"');
         s.callback = v;
+        break;
+      case "bankPhotoField":
+        expect(BANK_PHOTO_FIELDS.includes(v), `bankPhotoField must be ${BANK_PHOTO_FIELDS.map((f) => JSON.stringify(f)).join(" or ")}`);
+        s.bankPhotoField = v;
+        break;
+      case "optimalDomain":
+        expect(v === null || (typeof v === "string" && DOMAIN.test(v)), 'optimalDomain must be null (left out), "" (empty) or a host[:port]');
+        s.optimalDomain = v;
         break;
       default:
         throw new TypeError(`unknown scenario field ${JSON.stringify(key)}`);

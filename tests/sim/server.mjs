@@ -1,21 +1,26 @@
 // The HTTP side: routing, CORS, bodies, the checks, faults, responses, the
-// request log, and the /__sim control API. The H5 face pages live in web.mjs.
+// request log, and the /__sim control API. The H5 face pages live in web.mjs,
+// the simulator-only SDK start (POST /sim/sdk/start) in sdk.mjs.
 import { STATUS_CODES } from "node:http";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
-  ADV_FACE_ID_BODY, authenticate, checkAccessToken, checkApiTicket, checkIdCardImage, checkPostEnvelope, checkSourcePhoto,
+  ADV_FACE_ID_BODY, authenticate, checkAccessToken, checkAdvFaceIdFields, checkApiTicket, checkIdCardImage, checkPostEnvelope, checkSourcePhoto,
   CODE_MSG, CODES, IDCARD_OCR_BODY, IDCARD_STR_MAX, QUERY_FACE_RECORD_BODY, readBody, readQuery, RESULT_QUERY, SIGNED,
 } from "./checks.mjs";
 import { loggedBody } from "./log.mjs";
 import { advFaceIdBody, errorBody, resultBody } from "./results.mjs";
 import { faultFor, KNOWN_CODES } from "./scenarios.mjs";
+import { SDK_START_PATH, sdkStartRoute } from "./sdk.mjs";
 import { formatTime, isPlainObject, serialize } from "./util.mjs";
 import { send as sendPage, WEB_ROUTES } from "./web.mjs";
 
 const BODY_LIMIT = IDCARD_STR_MAX + 64 * 1024;
 const JSON_TYPE = "application/json;charset=UTF-8";
 
-/** path -> { method, endpoint } for the JSON endpoints (the two OAuth endpoints answered apart); the H5 pages are WEB_ROUTES. */
+/**
+ * path -> { method, endpoint } for the JSON endpoints (the two OAuth endpoints answered apart); the H5 pages are WEB_ROUTES.
+ * Paths and methods as their pages give them (each body or query spec in checks.mjs names its page).
+ */
 const ROUTES = {
   "/api/server/sync": { method: "GET", endpoint: "sync" },
   "/api/server/getLiveResult": { method: "GET", endpoint: "getLiveResult" },
@@ -65,6 +70,10 @@ async function handle(sim, req, res) {
   if (page) {
     if (req.method === "POST") await readRaw(req); // drained, never used
     return sendPage(res, entry, page(sim, req, url, entry));
+  }
+  if (url.pathname === SDK_START_PATH) {
+    const raw = req.method === "POST" ? await readRaw(req) : null;
+    return sendJson(res, entry, 200, sdkStartRoute(sim, req, url, entry, raw));
   }
   if (!route) {
     entry.verdict = "404";
@@ -146,11 +155,16 @@ function check(sim, route, req, url, raw, entry) {
     if (b.error) return b;
     if (body.orderNo !== env.call.orderNo) return badParam("orderNo in the query must equal orderNo in the body");
     if (start) {
+      const ids = checkAdvFaceIdFields(body); // name and idNo, required without a comparison photo
+      if (ids.error) return ids;
       const photo = checkSourcePhoto(body);
       if (photo.error) return photo;
       if (photo.format) entry.imageFormat = photo.format;
-      const { appId, orderNo, nonce, version, sign, userId, name, idNo } = body;
-      call = { appId, orderNo, nonce, version, sign, userId, name, idNo, sourcePhotoType: photo.format ? body.sourcePhotoType : null };
+      const { appId, orderNo, nonce, version, sign, userId, name, idNo, liveInterType } = body;
+      call = {
+        appId, orderNo, nonce, version, sign, userId, name, idNo,
+        sourcePhotoType: photo.format ? body.sourcePhotoType : null, liveInterType: liveInterType || null,
+      };
       entry.orderNo = orderNo;
       const auth = authenticate(sim.creds, call, SIGNED.advFaceId);
       return auth.error ? auth : { call };

@@ -27,6 +27,10 @@
 // it passed the signature check.
 import { randomAlnum } from "./util.mjs";
 
+// Sources (qcloud-documents paths and 1007/<id> pages as in checks.mjs):
+// access token 7200 s, "旧的 Access Token 只有一分钟的并存期" (1007/37304, 1007/57603);
+// SIGN ticket "有效期最长为3600秒" (1007/37305, 1007/57613); NONCE ticket "有效期为120秒，且一次性有效",
+// issued per user_id (1007/37306; F/SDK 接入/生成 SDK 接口调用步骤使用签名.md = 1007/63359).
 export const TOKEN_TTL_S = 7200;
 export const SIGN_TTL_S = 3600;
 export const NONCE_TTL_S = 120;
