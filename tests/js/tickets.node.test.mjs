@@ -196,8 +196,8 @@ describe("single flight", () => {
       ...["faceResult", "liveResult", "idCardOcrResult", "bankCardOcrResult", "queryFaceRecord"].map((k) => c[k](`mix${k.slice(0, 8)}`)),
       c.idCardOcr({ orderNo: "mixocr", cardType: "emblem", image: SMALL_JPEG() }),
       c.signedRequest("faceResult", "mixsigned"),
-      c.nonceTicket("user_mix_1"),
-      c.nonceTicket("user_mix_2"),
+      c.nonceTicket("usermix1"),
+      c.nonceTicket("usermix2"),
     ];
     const results = await Promise.all(calls);
     for (const r of results.slice(0, 6)) assert.equal(r.ok, true, `${r.code} ${r.msg}`);
@@ -330,7 +330,7 @@ describe("refresh schedule", () => {
     await rejects(c.faceResult("nope11"), "TICKET_UNAVAILABLE");
     assert.equal(proxy.oauth.token, 2, "tried again after the backoff");
     assert.equal(c.ticketStatus().failures, 2);
-    await rejects(c.nonceTicket("user_1"), "TICKET_UNAVAILABLE");
+    await rejects(c.nonceTicket("user1"), "TICKET_UNAVAILABLE");
   });
 
   test("nonceTicket on a client whose refresh fails respects the backoff too",
@@ -341,7 +341,7 @@ describe("refresh schedule", () => {
       extraSecrets.push(wrong);
       const c = make({ secret: wrong });
       await rejects(c.faceResult("nope20"), "TICKET_UNAVAILABLE");
-      for (let i = 0; i < 5; i++) await rejects(c.nonceTicket("user_1"), "TICKET_UNAVAILABLE");
+      for (let i = 0; i < 5; i++) await rejects(c.nonceTicket("user1"), "TICKET_UNAVAILABLE");
       assert.equal(proxy.oauth.token, 1, "five nonceTicket calls within the first backoff made no new attempt");
     });
 
@@ -448,22 +448,22 @@ describe("NONCE tickets", () => {
     const { sim, proxy, make } = await setup(t);
     const c = make();
     assert.equal((await c.faceResult("nonce0")).ok, true);
-    const n1 = await c.nonceTicket("user_1");
-    const n2 = await c.nonceTicket("user_1");
+    const n1 = await c.nonceTicket("user1");
+    const n2 = await c.nonceTicket("user1");
     const n3 = await c.nonceTicket("u".repeat(30));
-    const n4 = await c.nonceTicket("A-z_09");
+    const n4 = await c.nonceTicket("Az09");
     assert.equal(new Set([n1, n2, n3, n4]).size, 4, "a new value every call");
     for (const n of [n1, n2, n3, n4]) assert.match(n, /^[\x21-\x7e]+$/);
     assert.equal(proxy.oauth.nonce, 4);
     assert.equal(proxy.oauth.token, 1, "no new token for NONCE tickets");
     assert.equal(proxy.oauth.sign, 1, "and no SIGN refresh");
     const nonceReqs = sim.requests({ path: TICKET_PATH }).filter((e) => e.query.type === "NONCE");
-    assert.deepEqual(nonceReqs.map((e) => e.query.user_id), ["user_1", "user_1", "u".repeat(30), "A-z_09"]);
+    assert.deepEqual(nonceReqs.map((e) => e.query.user_id), ["user1", "user1", "u".repeat(30), "Az09"]);
 
-    assert.deepEqual(sim.useNonceTicket(n1, "user_1"), { ok: true, reason: null });
-    assert.equal(sim.useNonceTicket(n1, "user_1").reason, "used", "single use");
-    assert.equal(sim.useNonceTicket(n2, "someone_else").reason, "wrong user");
-    assert.deepEqual(sim.useNonceTicket(n2, "user_1"), { ok: true, reason: null });
+    assert.deepEqual(sim.useNonceTicket(n1, "user1"), { ok: true, reason: null });
+    assert.equal(sim.useNonceTicket(n1, "user1").reason, "used", "single use");
+    assert.equal(sim.useNonceTicket(n2, "someoneelse").reason, "wrong user");
+    assert.deepEqual(sim.useNonceTicket(n2, "user1"), { ok: true, reason: null });
     assert.equal(sim.useNonceTicket(n3, "u".repeat(30)).ok, true);
     const stats = sim.refreshStats();
     assert.equal(stats.nonceTickets, 4);
@@ -491,7 +491,7 @@ describe("NONCE tickets", () => {
     assert.deepEqual(sim.requests(), [], "nothing was sent");
     const fixed = new FaceIdClient({ appId: sim.appId, ticket: sim.ticket, serverUrl: sim.url, kycUrl: sim.url });
     clients.push(fixed);
-    await rejects(fixed.nonceTicket("user_1"), "INVALID_OPTION");
+    await rejects(fixed.nonceTicket("user1"), "INVALID_OPTION");
   });
 });
 
@@ -769,7 +769,7 @@ test("no secret, token or ticket in any error, JSON.stringify, util.inspect, tic
   const { sim, make } = await setup(t, { issueDelayMs: 20 });
   const c = make({ ticketErrorCodes: ["400104"], refreshIntervalMs: 1000 });
   await everyKind(c, "leak");
-  await c.nonceTicket("user_leak");
+  await c.nonceTicket("userleak");
   await rejects(c.faceResult("bad order!"), "INVALID_ORDER_NO");
   await rejects(c.nonceTicket("bad user"), "INVALID_USER_ID");
   await rejects(make({ store: { get: async () => { throw new Error("store down"); }, set: async () => {}, lock: async () => true, unlock: async () => {} } })
