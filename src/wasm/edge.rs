@@ -29,8 +29,8 @@ use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Device};
-use crate::sdk::SdkKind;
 use crate::order_token::{OrderTokens, TokenKind};
+use crate::sdk::SdkKind;
 use crate::validate;
 
 /// What the handler holds.
@@ -488,13 +488,16 @@ impl Handler {
         let who = self.identity(request, env).await?.ok_or_else(|| {
             Error::Unauthorized("sign in first: the identity hook names no user".into())
         })?;
-        let body = small_json(request, true).await?.unwrap_or(JsValue::UNDEFINED);
+        let body = small_json(request, true)
+            .await?
+            .unwrap_or(JsValue::UNDEFINED);
         let kind = options::string(&body, "kind", Error::InvalidBody)?.ok_or_else(|| {
             Error::InvalidBody(
                 "send JSON { kind } with kind \"face\", \"liveness\", \"idCardOcr\" or \"bankCardOcr\"".into(),
             )
         })?;
-        let kind = SdkKind::from_name(&kind).map_err(|e| Error::InvalidBody(e.message().to_owned()))?;
+        let kind =
+            SdkKind::from_name(&kind).map_err(|e| Error::InvalidBody(e.message().to_owned()))?;
         let order_no = crate::nonce::nonce()?;
         let face = if kind.needs_face_id() {
             let name = who.name.clone().ok_or_else(|| {
@@ -639,11 +642,14 @@ impl Handler {
             let result: Object = result.unchecked_into();
             // A revealed field is looked up by each of its spellings (the
             // bank card's original image has two).
-            for field in policy::trimmed_fields(kind).iter().copied().chain(
-                self.reveal.iter().flat_map(|r| {
-                    std::iter::once(r.as_str()).chain(crate::endpoints::other_spelling(r))
-                }),
-            ) {
+            for field in
+                policy::trimmed_fields(kind)
+                    .iter()
+                    .copied()
+                    .chain(self.reveal.iter().flat_map(|r| {
+                        std::iter::once(r.as_str()).chain(crate::endpoints::other_spelling(r))
+                    }))
+            {
                 let value = own(&result, field);
                 if value.is_undefined() {
                     continue;
@@ -772,7 +778,9 @@ async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>
     let bytes = match read_limited(request, policy::MAX_SMALL_BODY).await {
         Ok(bytes) => bytes,
         // An empty body is no body.
-        Err(Error::InvalidBody(_)) if !required && header(request, "content-length").as_deref() == Some("0") => {
+        Err(Error::InvalidBody(_))
+            if !required && header(request, "content-length").as_deref() == Some("0") =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(e),
@@ -782,7 +790,10 @@ async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>
     let json = js_sys::JSON::parse(&text)
         .map_err(|_| Error::InvalidBody("the body is not valid JSON".into()))?;
     if !is_plain_object(&json) {
-        return Err(Error::InvalidBody(format!("{what}; got {}", describe_type(&json))));
+        return Err(Error::InvalidBody(format!(
+            "{what}; got {}",
+            describe_type(&json)
+        )));
     }
     Ok(Some(json))
 }

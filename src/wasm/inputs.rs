@@ -16,8 +16,8 @@ use super::sys::AbortSignal;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Device, SourcePhoto};
-use crate::sdk::SdkKind;
 use crate::request::{check_image_size, CardType, Image, MAX_IMAGE_BASE64};
+use crate::sdk::SdkKind;
 use crate::validate;
 
 /// Reads `getFile` for `kind`: `"none" | "all" | "photo" | "video"` for the

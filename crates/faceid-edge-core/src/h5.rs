@@ -374,7 +374,8 @@ impl Config {
             kind.path(),
             start.order_no
         );
-        let mut fields: Vec<(&str, &str)> = vec![("appId", self.app_id()), ("orderNo", start.order_no)];
+        let mut fields: Vec<(&str, &str)> =
+            vec![("appId", self.app_id()), ("orderNo", start.order_no)];
         // Left out, not sent empty, when a comparison photo stands in.
         if let Some(name) = start.name {
             fields.push(("name", name));
@@ -639,8 +640,15 @@ mod tests {
             source_photo: photo,
             ..start()
         };
-        let body = c.start_face(&only_photo, TICKET, NONCE).unwrap().body.unwrap();
-        assert!(!body.contains("\"name\"") && !body.contains("\"idNo\""), "{body}");
+        let body = c
+            .start_face(&only_photo, TICKET, NONCE)
+            .unwrap()
+            .body
+            .unwrap();
+        assert!(
+            !body.contains("\"name\"") && !body.contains("\"idNo\""),
+            "{body}"
+        );
         assert!(body.contains("\"sourcePhotoStr\":\"/9j/4AAQSkZJRg==\",\"sourcePhotoType\":\"2\""));
         // What is given is still checked.
         let bad = FaceStart {
@@ -797,7 +805,8 @@ mod tests {
                     result_type: "1",
                     from: "browser",
                     redirect_type: "",
-                    nonce_ticket: "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
+                    nonce_ticket:
+                        "zxc9Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS",
                     nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
                 })
                 .unwrap();

@@ -387,10 +387,7 @@ impl Config {
         Ok(Config {
             app_id: app_id.to_owned(),
             version: version.to_owned(),
-            server_url: base_url(
-                server_url.unwrap_or(hosts.base(Host::Server)),
-                "serverUrl",
-            )?,
+            server_url: base_url(server_url.unwrap_or(hosts.base(Host::Server)), "serverUrl")?,
             kyc_url: base_url(kyc_url.unwrap_or(hosts.base(Host::Kyc)), "kycUrl")?,
         })
     }
@@ -591,9 +588,8 @@ mod tests {
             legacy.base(Host::Kyc),
             "https://miniprogram-kyc.tencentcloudapi.com"
         );
-        let mixed =
-            Config::with_hosts("IDA", None, Some("https://x.example"), None, Hosts::Legacy)
-                .unwrap();
+        let mixed = Config::with_hosts("IDA", None, Some("https://x.example"), None, Hosts::Legacy)
+            .unwrap();
         assert_eq!(mixed.base(Host::Server), "https://x.example");
         assert_eq!(Hosts::from_name("legacy"), Ok(Hosts::Legacy));
         assert_eq!(

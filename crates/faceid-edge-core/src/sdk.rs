@@ -129,7 +129,10 @@ mod tests {
             "INVALID_USER_ID"
         );
         assert_eq!(
-            config.sdk_sign("user01", ticket, "short").unwrap_err().code(),
+            config
+                .sdk_sign("user01", ticket, "short")
+                .unwrap_err()
+                .code(),
             "INVALID_NONCE"
         );
         assert_eq!(

@@ -322,7 +322,12 @@ mod tests {
     #[test]
     fn user_id_rules() {
         assert!(user_id("userID19959248596551", USER_ID_MAX).is_ok());
-        for bad in ["user_01", "user-01", "a@b.example", "0f8fad5b-d9cb-469f-a165-70867728950e"] {
+        for bad in [
+            "user_01",
+            "user-01",
+            "a@b.example",
+            "0f8fad5b-d9cb-469f-a165-70867728950e",
+        ] {
             let e = user_id(bad, USER_ID_MAX).unwrap_err();
             assert_eq!(e.code(), "INVALID_USER_ID");
             assert!(e.message().contains("SHA-256"), "{e}");

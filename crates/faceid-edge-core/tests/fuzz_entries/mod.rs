@@ -635,7 +635,10 @@ pub fn media(data: &[u8]) {
                 assert!(s.len() / 4 * 3 <= h5::SOURCE_PHOTO_MAX + 2);
                 let head = media::decode("sourcePhoto", s.get(..16.min(s.len())).unwrap_or(""))
                     .unwrap_or_default();
-                assert!(matches!(media::sniff(&head), "image/jpeg" | "image/png" | "image/bmp"));
+                assert!(matches!(
+                    media::sniff(&head),
+                    "image/jpeg" | "image/png" | "image/bmp"
+                ));
             }
             Err(e) => assert!(matches!(
                 e.code(),
