@@ -243,10 +243,10 @@ export interface BankCardOcrResult {
   bankCardValidDate?: string;
   bankcardCropPhoto?: string;
   bankcardNoPhoto?: string;
-  /** The original image, as the official page spells it. */
-  orginBankcardPhoto?: string;
-  /** The original image, as some answers and integrations spell it: both are read. */
+  /** The original image, as the current server-result pages spell it. */
   originBankcardPhoto?: string;
+  /** The original image, as an older page spells it: both are read. */
+  orginBankcardPhoto?: string;
   warnCode?: string;
   operateTime?: string;
   [field: string]: unknown;

@@ -60,9 +60,8 @@ const ID_CARD_MEDIA: &[&str] = &[
     "headPhoto",
 ];
 /// The image fields of the bank card OCR result. The original image is
-/// spelled `orginBankcardPhoto` on the only official page that lists the
-/// fields, and `originBankcardPhoto` by this library's earlier versions and
-/// some integrations: both are read.
+/// spelled `originBankcardPhoto` on the current server-result pages and
+/// `orginBankcardPhoto` on an older iOS SDK page: both are read.
 const BANK_CARD_MEDIA: &[&str] = &[
     "bankcardCropPhoto",
     "bankcardNoPhoto",
