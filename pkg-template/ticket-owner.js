@@ -154,7 +154,16 @@ export function defineTicketOwner(Base) {
         }
         if (url.pathname === "/nonce-ticket") {
           const manager = await this.#serve(q.get("appId"));
-          const value = await manager.nonceTicket(q.get("userId") ?? "");
+          let value;
+          try {
+            // A token that retires within the NONCE ticket's 120 s is
+            // refreshed first: store what that refresh brought.
+            value = await manager.nonceTicket(q.get("userId") ?? "", keeper(this.#ctx));
+          } catch (e) {
+            await this.#persist(true);
+            throw e;
+          }
+          await this.#persist();
           return json({ value });
         }
         if (url.pathname === "/status") {

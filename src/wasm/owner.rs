@@ -457,12 +457,21 @@ impl TicketManager {
         })
     }
 
-    /// A fresh NONCE ticket for `userId`.
+    /// A fresh NONCE ticket for `userId`, minted from a token that outlives
+    /// it: when the token's planned refresh is less than the ticket's 120 s
+    /// (and a margin) away, the token and SIGN ticket are refreshed first (an
+    /// owner stores them afterwards). `ctx` (anything with `waitUntil`)
+    /// keeps that refresh alive.
     #[wasm_bindgen(js_name = nonceTicket, unchecked_return_type = "Promise<string>")]
-    pub fn nonce_ticket(&self, #[wasm_bindgen(js_name = "userId")] user_id: String) -> Promise {
+    pub fn nonce_ticket(
+        &self,
+        #[wasm_bindgen(js_name = "userId")] user_id: String,
+        #[wasm_bindgen(unchecked_optional_param_type = "WaitUntilContext")] ctx: JsValue,
+    ) -> Promise {
         let m = self.manager.clone();
         task::promise(async move {
-            m.nonce_ticket(&user_id, None)
+            let ctx = WaitUntil::from_js(&ctx).map_err(to_js)?;
+            m.nonce_ticket(&user_id, ctx.as_ref())
                 .await
                 .map(|t| JsValue::from_str(&t))
                 .map_err(to_js)

@@ -2,7 +2,10 @@
 //! and SIGN ticket are fetched, cached and refreshed here, by one single
 //! flight at a time, optionally coordinated with other processes through a
 //! shared store (see [`Store`]). The rules and the schedule are the core's
-//! ([`crate::tickets`]); this module does the fetching and the waiting.
+//! ([`crate::tickets`]); this module does the fetching and the waiting. NONCE
+//! tickets are minted here too, for every owner (the client, the shared-store
+//! processes, the `TicketOwner` Durable Object), from a token that outlives
+//! them: when the token retires sooner, the single flight refreshes first.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -18,8 +21,8 @@ use super::http::{error_name, field, now_ms, parse_object, send, sleep, within, 
 use super::sys::TicketStoreJs;
 use crate::error::Error;
 use crate::tickets::{
-    credential, digest, ticket_url, token_url, Credential, Failure, Plan, Schedule, TicketState,
-    TicketType, TICKET_PATH, TOKEN_PATH,
+    credential, digest, ticket_url, token_url, Credential, Failure, NoncePlan, Plan, Schedule,
+    TicketState, TicketType, TICKET_PATH, TOKEN_PATH,
 };
 
 /// A shared store for several processes (see the `TicketStore` contract in
@@ -227,7 +230,7 @@ impl Manager {
                 // cancelled, and a refresh cut after minting its token would
                 // retire our ticket unseen.
                 if let Some(id) = self.flight.start(self.step_ms()) {
-                    let promise = self.launch(id, ctx);
+                    let promise = self.launch(id, ctx, false);
                     if ctx.is_none() {
                         let _ = JsFuture::from(promise).await;
                         return Ok(self.current().map_or(t, |(fresh, _)| fresh));
@@ -236,7 +239,7 @@ impl Manager {
                 Ok(t)
             }
             Plan::Refresh => {
-                self.sync(ctx).await;
+                self.sync(ctx, false).await;
                 self.current_ticket()
             }
             Plan::Unavailable { reason, .. } => Err(Error::TicketUnavailable(format!(
@@ -324,7 +327,7 @@ impl Manager {
         // A refresh already in flight may end without a new ticket (it was
         // only reading): then one more, of our own.
         for _ in 0..2 {
-            self.sync(ctx).await;
+            self.sync(ctx, false).await;
             match self.current() {
                 Some((t, _)) if t != stale => return Ok(t),
                 _ if !self.state.borrow().may_refresh(now_ms()) => break,
@@ -338,7 +341,7 @@ impl Manager {
     /// owner's alarm); waits for it.
     pub async fn refresh_if_wanted(self: &Rc<Self>, ctx: Option<&WaitUntil>) {
         if self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
-            self.sync(ctx).await;
+            self.sync(ctx, false).await;
         }
     }
 
@@ -356,16 +359,21 @@ impl Manager {
     }
 
     /// Joins the running sync (store read and, when wanted, refresh) or
-    /// starts one, and waits for it.
-    async fn sync(self: &Rc<Self>, ctx: Option<&WaitUntil>) {
-        run(&self.flight, self.step_ms(), |id| self.launch(id, ctx)).await;
+    /// starts one, and waits for it. `for_nonce`: a flight this call starts
+    /// also refreshes when the token retires before a NONCE ticket minted now
+    /// would (a flight it joins may not: the caller plans again after it).
+    async fn sync(self: &Rc<Self>, ctx: Option<&WaitUntil>, for_nonce: bool) {
+        run(&self.flight, self.step_ms(), |id| {
+            self.launch(id, ctx, for_nonce)
+        })
+        .await;
     }
 
     /// Runs flight `id`: its outcome lands in the state.
-    fn launch(self: &Rc<Self>, id: u64, ctx: Option<&WaitUntil>) -> Promise {
+    fn launch(self: &Rc<Self>, id: u64, ctx: Option<&WaitUntil>, for_nonce: bool) -> Promise {
         let this = self.clone();
         self.flight.launch(id, ctx, async move {
-            let outcome = this.sync_steps(id).await;
+            let outcome = this.sync_steps(id, for_nonce).await;
             // An abandoned flight's outcome does not count: a newer one runs.
             if this.flight.finish(id) {
                 if let Err(e) = outcome {
@@ -389,13 +397,23 @@ impl Manager {
         }
     }
 
-    async fn sync_steps(&self, id: u64) -> Result<(), Error> {
+    /// Whether a refresh is wanted now and allowed: the SIGN ticket is
+    /// missing or due, or (`for_nonce`) the token retires before a NONCE
+    /// ticket minted now would.
+    fn wants_refresh(&self, for_nonce: bool) -> bool {
+        let state = self.state.borrow();
+        let now = now_ms();
+        state.wants_refresh(now, &self.schedule)
+            || (for_nonce && state.nonce_wants_refresh(now, &self.schedule))
+    }
+
+    async fn sync_steps(&self, id: u64, for_nonce: bool) -> Result<(), Error> {
         if let Some(store) = &self.store {
             self.step(id)?;
             self.state.borrow_mut().read_store(now_ms());
             self.read_and_adopt(store).await?;
         }
-        if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+        if !self.wants_refresh(for_nonce) {
             return Ok(());
         }
         match &self.store {
@@ -404,13 +422,13 @@ impl Manager {
                 self.keep(token, ticket);
                 Ok(())
             }
-            Some(store) => self.refresh_shared(id, store).await,
+            Some(store) => self.refresh_shared(id, store, for_nonce).await,
         }
     }
 
     /// A refresh coordinated through the store: whoever holds the lock
     /// refreshes; the others wait for its ticket to appear.
-    async fn refresh_shared(&self, id: u64, store: &Store) -> Result<(), Error> {
+    async fn refresh_shared(&self, id: u64, store: &Store, for_nonce: bool) -> Result<(), Error> {
         let key = JsValue::from_str(&self.store_key("tickets"));
         let lock = JsValue::from_str(&self.store_key("lock"));
         let lease = self.lease_ms();
@@ -423,7 +441,9 @@ impl Manager {
                 .await?;
             if held.is_truthy() {
                 let locked_at = now_ms();
-                let outcome = self.refresh_locked(id, store, &key, locked_at).await;
+                let outcome = self
+                    .refresh_locked(id, store, &key, locked_at, for_nonce)
+                    .await;
                 // Best effort: the lock expires by itself. The token names
                 // this holder, so no one else's lock is ever released.
                 let _ = store
@@ -435,7 +455,7 @@ impl Manager {
             sleep(LOCK_POLL_MS).await;
             self.step(id)?;
             self.read_and_adopt(store).await?;
-            if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+            if !self.wants_refresh(for_nonce) {
                 return Ok(());
             }
             if now_ms() > give_up {
@@ -453,12 +473,13 @@ impl Manager {
         store: &Store,
         key: &JsValue,
         locked_at: u64,
+        for_nonce: bool,
     ) -> Result<(), Error> {
         // Someone may have refreshed between our read and the lock.
         self.step(id)?;
         let before = store.call(StoreOp::Get(key), self.timeout_ms).await?;
         self.adopt_text(&before);
-        if !self.state.borrow().wants_refresh(now_ms(), &self.schedule) {
+        if !self.wants_refresh(for_nonce) {
             return Ok(());
         }
         // The lease must still cover the token, the ticket and the write.
@@ -644,37 +665,15 @@ impl Manager {
         parse_object(&send(&out, self.timeout_ms, &self.io, None).await?)
     }
 
-    /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s).
+    /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s),
+    /// minted from a token that outlives it (see [`Manager::nonce_token`]).
     pub async fn nonce_ticket(
         self: &Rc<Self>,
         user_id: &str,
         ctx: Option<&WaitUntil>,
     ) -> Result<String, Error> {
         crate::validate::user_id(user_id, crate::validate::NONCE_USER_ID_MAX)?;
-        let token = || {
-            self.state
-                .borrow()
-                .token(now_ms(), &self.schedule)
-                .map(str::to_owned)
-        };
-        let token = match token() {
-            Some(t) => t,
-            None => {
-                // Respect the refresh backoff: a wrong secret must not turn
-                // every NONCE request into a token request.
-                if !self.state.borrow().may_refresh(now_ms()) {
-                    let reason = self.state.borrow().failure_reason();
-                    return Err(Error::TicketUnavailable(format!(
-                        "no valid access token, and the last refresh failed ({reason})"
-                    )));
-                }
-                self.sync(ctx).await;
-                token().ok_or_else(|| {
-                    let reason = self.state.borrow().failure_reason();
-                    Error::TicketUnavailable(format!("no valid access token: {reason}"))
-                })?
-            }
-        };
+        let token = self.nonce_token(ctx).await?;
         let url = ticket_url(
             &self.base,
             &self.app_id,
@@ -682,6 +681,50 @@ impl Manager {
             TicketType::Nonce { user_id },
         )?;
         Ok(self.fetch_ticket(&url, "NONCE ticket").await?.value)
+    }
+
+    fn nonce_plan(&self) -> NoncePlan {
+        let state = self.state.borrow();
+        if self.store.is_some() {
+            state.nonce_plan_shared(now_ms(), &self.schedule)
+        } else {
+            state.nonce_plan(now_ms(), &self.schedule)
+        }
+    }
+
+    /// The access token to mint a NONCE ticket from. A NONCE ticket dies with
+    /// its token, and a token dies about a minute after the refresh that
+    /// replaces it; so when the token's planned refresh (or expiry) is less
+    /// than the ticket's 120 s and a margin away, the single flight refreshes
+    /// first (with a store: reads it first, and refreshes under its lock) and
+    /// the new token mints. Concurrent callers share that one refresh. A
+    /// flight joined may have been started for the SIGN ticket only, so a
+    /// second one may follow, never more. When no refresh can be had (the
+    /// backoff after failures, or the refresh failed), a token that was not
+    /// replaced and is not yet due still mints.
+    async fn nonce_token(self: &Rc<Self>, ctx: Option<&WaitUntil>) -> Result<String, Error> {
+        let mut flights = 0;
+        loop {
+            let fallback = match self.nonce_plan() {
+                NoncePlan::Mint(token) => return Ok(token),
+                NoncePlan::Refresh { fallback } => fallback,
+            };
+            // Respect the refresh backoff: a wrong secret must not turn
+            // every NONCE request into a token request.
+            let backing_off = !self.state.borrow().may_refresh(now_ms());
+            if backing_off || flights == 2 {
+                return fallback.ok_or_else(|| {
+                    let reason = self.state.borrow().failure_reason();
+                    Error::TicketUnavailable(if backing_off {
+                        format!("no valid access token, and the last refresh failed ({reason})")
+                    } else {
+                        format!("no valid access token: {reason}")
+                    })
+                });
+            }
+            self.sync(ctx, true).await;
+            flights += 1;
+        }
     }
 
     /// `{ source, hasTicket, ticketAgeMs, … }`: ages and expiries, never a value.

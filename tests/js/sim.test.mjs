@@ -1214,6 +1214,23 @@ describe("H5 face flow", () => {
     assert.deepEqual(h5.requests({ endpoint: "login", orderNo: other.orderNo }).map((e) => e.verdict), ["400100", "ok"]);
   });
 
+  test("the NONCE ticket dies with its token: a login over 60 s after a refresh replaced that token is refused", async () => {
+    const f = await started(h5);
+    h5.advance(1500);
+    const ticket = await nonceTicket(h5); // minted from a new token
+    const deadUses = h5.refreshStats().deadUses;
+    h5.advance(1500);
+    const newToken = await call(`${h5.url}/api/oauth2/access_token?${new URLSearchParams({ app_id: h5.appId, secret: h5.secret, grant_type: "client_credential", version: "1.0.0" })}`);
+    assert.equal(newToken.json.code, "0"); // the refresh: the NONCE ticket's token now has about a minute
+    h5.advance(61_000); // 62.5 s after issue: well within the ticket's own 120 s
+    assertRefusedPage(await call(loginUrl(h5, f, ticket)), "NONCE ticket died with the access_token it was minted from");
+    assert.equal(h5.refreshStats().deadUses, deadUses + 1);
+    assert.equal(h5.requests({ endpoint: "login", orderNo: f.orderNo }).at(-1).verdict, "400104");
+    h5.advance(1500);
+    const r = await h5.passFacePage(loginUrl(h5, f, await nonceTicket(h5))); // a new token's ticket: accepted
+    assert.equal(r.status, 302, r.body);
+  });
+
   test("login refusals: wrong sign, a SIGN ticket instead of a NONCE one, faceId, app, url, parameters; all HTML-escaped", async () => {
     const f = await started(h5);
     const ticket = await nonceTicket(h5);

@@ -14,7 +14,7 @@ import util from "node:util";
 import { startSimulator } from "../sim/index.mjs";
 import { SMALL_JPEG } from "./lib/client-fixtures.mjs";
 import {
-  alternating, errorText, leaksIn, loadPackage, refreshIssues, startProxy, TICKET_PATH, TOKEN_PATH,
+  alternating, errorText, leaksIn, loadPackage, memoryStore, refreshIssues, startProxy, TICKET_PATH, TOKEN_PATH,
 } from "./lib/tickets-fixtures.mjs";
 
 const { FaceIdClient, FaceIdError } = await loadPackage();
@@ -791,48 +791,3 @@ test("no secret, token or ticket in any error, JSON.stringify, util.inspect, tic
   t.diagnostic(`figures: ${JSON.stringify(figures)}`);
   t.diagnostic(`${caught.length} errors, ${clients.length} clients, ${logged.length} console lines checked against ${values.length} values`);
 });
-
-/**
- * An in-memory TicketStore (get/set with TTL, compareAndSet, lock/unlock with
- * a token per lock, released only with it).
- */
-function memoryStore() {
-  const data = new Map();
-  const locks = new Map();
-  let tokens = 0;
-  const live = (key) => {
-    const e = data.get(key);
-    return e && e.until > Date.now() ? e.value : null;
-  };
-  const store = {
-    locksTaken: 0,
-    writes: 0,
-    keys: () => [...data.keys()].filter((k) => data.get(k).until > Date.now()),
-    locksHeld: () => [...locks.values()].filter((l) => l.until > Date.now()).length,
-    async get(key) {
-      return live(key);
-    },
-    async set(key, value, ttlMs) {
-      assert.equal(typeof value, "string");
-      assert.ok(ttlMs > 0, `ttl ${ttlMs}`);
-      data.set(key, { value, until: Date.now() + ttlMs });
-      store.writes++;
-    },
-    async compareAndSet(key, expected, value, ttlMs) {
-      if (live(key) !== expected) return false;
-      await store.set(key, value, ttlMs);
-      return true;
-    },
-    async lock(key, ttlMs) {
-      if ((locks.get(key)?.until ?? 0) > Date.now()) return null;
-      const token = `lock${++tokens}`;
-      locks.set(key, { token, until: Date.now() + ttlMs });
-      store.locksTaken++;
-      return token;
-    },
-    async unlock(key, token) {
-      if (locks.get(key)?.token === token) locks.delete(key);
-    },
-  };
-  return store;
-}

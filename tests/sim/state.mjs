@@ -15,6 +15,14 @@
 //    matching no ticket ever issued is 400101.
 // 3. A NONCE ticket lives 120 s (and never longer than its token), is issued
 //    per user_id, and is single use: the first successful use consumes it.
+//    It dies with the token that minted it (rule 1), so a NONCE ticket minted
+//    shortly before a refresh dies about a minute after that refresh, and the
+//    H5 login (web.mjs) refuses it (400104, "died with the access_token").
+//    Sources: the official NONCE ticket page
+//    (https://cloud.tencent.com/document/product/1007/57614) and the access
+//    token page (https://cloud.tencent.com/document/product/1007/57603): a
+//    token's tickets die with it, and a token replaced by a refresh survives
+//    about a minute.
 // 4. rotateSecret: the old secret stops working and every token and ticket of
 //    the app dies at once.
 // 5. Refresh statistics: every issuance is recorded; an access_token or SIGN

@@ -12,7 +12,10 @@
 //!   the old ones survive only about a minute, so exactly one owner may
 //!   refresh, and never two refreshes at once (the caller's single flight);
 //! - a failed refresh keeps serving the still-valid ticket and retries with
-//!   backoff; only when no valid ticket remains do calls fail.
+//!   backoff; only when no valid ticket remains do calls fail;
+//! - a NONCE ticket dies with the token that minted it, so it is never minted
+//!   from a token whose planned refresh or expiry is less than the ticket's
+//!   120 s (and a margin) away: refresh first ([`nonce_mint`]).
 
 use crate::error::{Error, Result};
 use crate::validate;
@@ -204,6 +207,81 @@ impl Schedule {
     }
 }
 
+/// How long a NONCE ticket lives (the service: 120 s, single use).
+pub const NONCE_TICKET_TTL_MS: u64 = 120 * 1000;
+/// How much longer than [`NONCE_TICKET_TTL_MS`] a token must still be
+/// planned to live for a NONCE ticket to be minted from it: the mint's own
+/// round trip, clocks that disagree by a few seconds, and a refresh that runs
+/// a little late.
+pub const NONCE_MINT_MARGIN_MS: u64 = 15 * 1000;
+
+/// Whether a NONCE ticket may be minted from a token (see [`nonce_mint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceMint {
+    /// The token outlives the NONCE ticket: mint from it.
+    Mint,
+    /// The token retires (is replaced by the next refresh, or expires)
+    /// within the NONCE ticket's life, and the ticket would die with it:
+    /// refresh first, then mint from the new token.
+    RefreshFirst {
+        /// Whether this token may still mint when no refresh can be had (a
+        /// refresh failed or is backing off): its planned refresh has not
+        /// come yet, and a refresh that failed did not replace it.
+        fallback: bool,
+    },
+}
+
+/// Whether a NONCE ticket may be minted from `token` at `now`, when the
+/// token's planned replacement (the next scheduled refresh) is at
+/// `refresh_at_ms`. Pure: the caller does the refreshing.
+///
+/// A NONCE ticket dies with the access token that minted it, and a token
+/// replaced by a refresh dies about a minute later; so a token retires at its
+/// planned refresh (or its expiry, if sooner), and a NONCE ticket is minted
+/// only from one that retires at least [`NONCE_TICKET_TTL_MS`] +
+/// [`NONCE_MINT_MARGIN_MS`] from now. When even a token fresh now would retire
+/// sooner (a refresh interval shorter than that), a refresh cannot help and
+/// would only rotate tokens: the current one mints until its refresh is due.
+pub fn nonce_mint(
+    token: &Credential,
+    refresh_at_ms: u64,
+    now_ms: u64,
+    schedule: &Schedule,
+) -> NonceMint {
+    if now_ms >= refresh_at_ms || !schedule.usable(token, now_ms) {
+        return NonceMint::RefreshFirst { fallback: false };
+    }
+    let needed = NONCE_TICKET_TTL_MS + NONCE_MINT_MARGIN_MS;
+    if now_ms.saturating_add(needed) <= refresh_at_ms.min(token.expires_at_ms) {
+        return NonceMint::Mint;
+    }
+    // A token of the same lifetime minted now would be planned to retire
+    // after this long (as `Schedule::due_at` plans it).
+    let fresh_plan_ms = schedule.refresh_every_ms.min(
+        token
+            .lifetime_ms()
+            .saturating_sub(schedule.expiry_margin_ms),
+    );
+    if fresh_plan_ms < needed {
+        return NonceMint::Mint;
+    }
+    NonceMint::RefreshFirst { fallback: true }
+}
+
+/// The access token to mint a NONCE ticket from, or what to do first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoncePlan {
+    /// Mint from this token.
+    Mint(String),
+    /// Refresh first (the single flight; with a shared store, read it
+    /// first), then plan again. `fallback`: the token to mint from if no
+    /// refresh can be had.
+    Refresh {
+        /// A token still good for minting, if the refresh fails.
+        fallback: Option<String>,
+    },
+}
+
 /// What a caller should do for a SIGN ticket now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Plan {
@@ -350,18 +428,74 @@ impl TicketState {
     /// used before a read (another process may have replaced it), and a read
     /// is allowed while backing off.
     pub fn plan_shared(&self, now_ms: u64, schedule: &Schedule) -> Plan {
-        // Due since the last read: a peer may have replaced it meanwhile.
-        let due_point = self.ticket.as_ref().map_or(0, |t| schedule.due_at(t));
-        let stale = self.read_at_ms.map_or(true, |r| {
-            now_ms.saturating_sub(r) >= schedule.store_check_ms
-                || (r < due_point && now_ms >= due_point)
-        });
         match self.plan(now_ms, schedule) {
-            Plan::Use(_) | Plan::UseAndRefresh(_) | Plan::Unavailable { .. } if stale => {
+            Plan::Use(_) | Plan::UseAndRefresh(_) | Plan::Unavailable { .. }
+                if self.store_stale(now_ms, schedule) =>
+            {
                 Plan::Refresh
             }
             plan => plan,
         }
+    }
+
+    /// Whether the shared store must be read before the cached token or
+    /// ticket is used: not read for [`Schedule::store_check_ms`], or the
+    /// ticket became due since the last read (a peer may have replaced it).
+    fn store_stale(&self, now_ms: u64, schedule: &Schedule) -> bool {
+        let due_point = self.ticket.as_ref().map_or(0, |t| schedule.due_at(t));
+        self.read_at_ms.map_or(true, |r| {
+            now_ms.saturating_sub(r) >= schedule.store_check_ms
+                || (r < due_point && now_ms >= due_point)
+        })
+    }
+
+    /// What to do at `now` for a NONCE ticket (see [`nonce_mint`]): mint
+    /// from a token that outlives it, or refresh first. The token is the one
+    /// an unfinished refresh minted, else the cached one, whose planned
+    /// replacement is the next refresh of the cached SIGN ticket (or the
+    /// moment a newer token was minted).
+    pub fn nonce_plan(&self, now_ms: u64, schedule: &Schedule) -> NoncePlan {
+        let (token, refresh_at) = match self.reusable_minted(now_ms, schedule) {
+            Some(m) => (m, schedule.due_at(m)),
+            None => match &self.token {
+                Some(t) => {
+                    let mut at = schedule.due_at(t);
+                    if let Some(ticket) = &self.ticket {
+                        at = at.min(schedule.due_at(ticket));
+                    }
+                    if let Some(m) = self.minted.as_ref().filter(|m| newer(m, Some(t))) {
+                        at = at.min(m.obtained_at_ms);
+                    }
+                    (t, at)
+                }
+                None => return NoncePlan::Refresh { fallback: None },
+            },
+        };
+        match nonce_mint(token, refresh_at, now_ms, schedule) {
+            NonceMint::Mint => NoncePlan::Mint(token.value.clone()),
+            NonceMint::RefreshFirst { fallback } => NoncePlan::Refresh {
+                fallback: fallback.then(|| token.value.clone()),
+            },
+        }
+    }
+
+    /// As [`TicketState::nonce_plan`] when a shared store holds the token of
+    /// record: a token not checked against the store recently is not used
+    /// before a read (it stays the fallback).
+    pub fn nonce_plan_shared(&self, now_ms: u64, schedule: &Schedule) -> NoncePlan {
+        match self.nonce_plan(now_ms, schedule) {
+            NoncePlan::Mint(t) if self.store_stale(now_ms, schedule) => {
+                NoncePlan::Refresh { fallback: Some(t) }
+            }
+            plan => plan,
+        }
+    }
+
+    /// Whether a refresh is wanted at `now` for a NONCE ticket (the token
+    /// retires within its life) and allowed (not backing off).
+    pub fn nonce_wants_refresh(&self, now_ms: u64, schedule: &Schedule) -> bool {
+        self.may_refresh(now_ms)
+            && matches!(self.nonce_plan(now_ms, schedule), NoncePlan::Refresh { .. })
     }
 
     /// The last refresh failure's message, never empty.
@@ -385,18 +519,6 @@ impl TicketState {
     pub fn wants_refresh(&self, now_ms: u64, schedule: &Schedule) -> bool {
         self.may_refresh(now_ms)
             && (self.usable_ticket(now_ms, schedule).is_none() || self.due(now_ms, schedule))
-    }
-
-    /// A token usable for minting tickets at `now` (for NONCE tickets): the
-    /// newest one, if not due.
-    pub fn token(&self, now_ms: u64, schedule: &Schedule) -> Option<&str> {
-        if let Some(m) = self.reusable_minted(now_ms, schedule) {
-            return Some(m.value.as_str());
-        }
-        self.token
-            .as_ref()
-            .filter(|t| schedule.usable(t, now_ms) && now_ms < schedule.due_at(t))
-            .map(|t| t.value.as_str())
     }
 
     /// A token minted by an unfinished refresh that the next refresh should
@@ -769,11 +891,17 @@ mod tests {
         let s = Schedule::default();
         let mut st = TicketState::default();
         st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
-        assert_eq!(st.token(MIN, &s), Some("T0"));
-        assert_eq!(st.token(20 * MIN, &s), None);
+        assert_eq!(st.nonce_plan(MIN, &s), NoncePlan::Mint("T0".into()));
+        assert_eq!(
+            st.nonce_plan(20 * MIN, &s),
+            NoncePlan::Refresh { fallback: None }
+        );
         st.invalidate();
         assert_eq!(st.plan(MIN, &s), Plan::Refresh);
-        assert_eq!(st.token(MIN, &s), None);
+        assert_eq!(
+            st.nonce_plan(MIN, &s),
+            NoncePlan::Refresh { fallback: None }
+        );
     }
 
     #[test]
@@ -831,7 +959,10 @@ mod tests {
                 .map(|t| t.value.as_str()),
             Some("T1")
         );
-        assert_eq!(st.token(20 * MIN + 1000, &s), Some("T1"));
+        assert_eq!(
+            st.nonce_plan(20 * MIN + 1000, &s),
+            NoncePlan::Mint("T1".into())
+        );
         assert!(st.refreshed(
             cred("T1", 20 * MIN, 7200),
             cred("S1", 20 * MIN + 2000, 3600),
@@ -917,5 +1048,188 @@ mod tests {
         // The same value again is not a replacement.
         st.refreshed(cred("T2", 2000, 7200), cred("S1", 2000, 3600), 2000);
         assert_eq!(st.previous_ticket(2000), Some("S0"));
+    }
+
+    const NONCE_WINDOW: u64 = NONCE_TICKET_TTL_MS + NONCE_MINT_MARGIN_MS;
+
+    #[test]
+    fn a_nonce_ticket_is_minted_only_from_a_token_that_outlives_it() {
+        let s = Schedule::default();
+        let t = cred("T", 0, 7200);
+        let plan = 20 * MIN; // the token's planned replacement
+                             // Up to the window before the planned refresh: mint.
+        assert_eq!(nonce_mint(&t, plan, 0, &s), NonceMint::Mint);
+        assert_eq!(
+            nonce_mint(&t, plan, plan - NONCE_WINDOW, &s),
+            NonceMint::Mint
+        );
+        // Any closer, and the ticket could outlive its token: refresh first;
+        // if no refresh can be had, this token (not replaced yet) still may.
+        for now in [
+            plan - NONCE_WINDOW + 1,
+            plan - 2 * MIN,
+            plan - 30_000,
+            plan - 1,
+        ] {
+            assert_eq!(
+                nonce_mint(&t, plan, now, &s),
+                NonceMint::RefreshFirst { fallback: true },
+                "{now}"
+            );
+        }
+        // Once the refresh is due, the token is as good as replaced.
+        for now in [plan, plan + MIN, 3 * 3_600_000] {
+            assert_eq!(
+                nonce_mint(&t, plan, now, &s),
+                NonceMint::RefreshFirst { fallback: false },
+                "{now}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_nonce_ticket_never_outlives_its_tokens_expiry() {
+        let s = Schedule {
+            refresh_every_ms: 10 * 3_600_000, // the plan alone would allow it
+            ..Schedule::default()
+        };
+        let t = cred("T", 0, 600); // a token that lives 10 minutes
+        assert_eq!(nonce_mint(&t, 10 * 3_600_000, 0, &s), NonceMint::Mint);
+        let expires = 10 * MIN;
+        assert_eq!(
+            nonce_mint(&t, 10 * 3_600_000, expires - NONCE_WINDOW, &s),
+            NonceMint::Mint
+        );
+        assert_eq!(
+            nonce_mint(&t, 10 * 3_600_000, expires - NONCE_WINDOW + 1, &s),
+            NonceMint::RefreshFirst { fallback: true }
+        );
+        // Within the safety window before expiry it mints nothing, even as a fallback.
+        assert_eq!(
+            nonce_mint(&t, 10 * 3_600_000, expires - s.safety_ms, &s),
+            NonceMint::RefreshFirst { fallback: false }
+        );
+    }
+
+    #[test]
+    fn a_refresh_interval_shorter_than_the_window_mints_until_due_without_rotating_tokens() {
+        let s = Schedule {
+            refresh_every_ms: 1000,
+            ..Schedule::default()
+        };
+        let t = cred("T", 0, 7200);
+        // A fresh token would retire within the window too: refreshing early
+        // would only rotate tokens, so the current one mints until due.
+        assert_eq!(nonce_mint(&t, 1000, 0, &s), NonceMint::Mint);
+        assert_eq!(nonce_mint(&t, 1000, 999, &s), NonceMint::Mint);
+        assert_eq!(
+            nonce_mint(&t, 1000, 1000, &s),
+            NonceMint::RefreshFirst { fallback: false }
+        );
+        // Exactly the window: a fresh token is planned to last long enough.
+        let s = Schedule {
+            refresh_every_ms: NONCE_WINDOW,
+            ..Schedule::default()
+        };
+        assert_eq!(
+            nonce_mint(&t, NONCE_WINDOW, 1, &s),
+            NonceMint::RefreshFirst { fallback: true }
+        );
+    }
+
+    #[test]
+    fn the_nonce_plan_follows_the_cached_tokens_refresh() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        assert_eq!(st.nonce_plan(0, &s), NoncePlan::Refresh { fallback: None });
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 100, 3600), 100);
+        assert_eq!(st.nonce_plan(MIN, &s), NoncePlan::Mint("T0".into()));
+        assert!(!st.nonce_wants_refresh(MIN, &s));
+        // The planned refresh is the earlier of the token's and its ticket's.
+        assert_eq!(
+            st.nonce_plan(20 * MIN - NONCE_WINDOW, &s),
+            NoncePlan::Mint("T0".into())
+        );
+        let near = 20 * MIN - NONCE_WINDOW + 1;
+        assert_eq!(
+            st.nonce_plan(near, &s),
+            NoncePlan::Refresh {
+                fallback: Some("T0".into())
+            }
+        );
+        assert!(st.nonce_wants_refresh(near, &s));
+        // The SIGN ticket is not due yet: only a NONCE ticket asks for this refresh.
+        assert!(!st.wants_refresh(near, &s));
+        // Backing off after a failed refresh: no refresh, the fallback mints.
+        st.failed(&Error::Network("down".into()), near, &s, 0);
+        assert!(!st.nonce_wants_refresh(near + 1, &s));
+        assert_eq!(
+            st.nonce_plan(near + 1, &s),
+            NoncePlan::Refresh {
+                fallback: Some("T0".into())
+            }
+        );
+        // After the refresh, the new token mints.
+        st.refreshed(
+            cred("T1", near + 2000, 7200),
+            cred("S1", near + 2000, 3600),
+            near + 2000,
+        );
+        assert_eq!(st.nonce_plan(near + 2000, &s), NoncePlan::Mint("T1".into()));
+        assert!(!st.nonce_wants_refresh(near + 2000, &s));
+    }
+
+    #[test]
+    fn a_newer_minted_token_retires_the_cached_one_for_nonce_tickets() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+        // A refresh minted T1 but not yet its SIGN ticket: T0 was replaced
+        // then, so NONCE tickets come from T1 (the next refresh reuses it).
+        st.minted(cred("T1", 10 * MIN, 7200));
+        assert_eq!(
+            st.nonce_plan(10 * MIN + 1, &s),
+            NoncePlan::Mint("T1".into())
+        );
+        // A minted token that can no longer be used does not bring T0 back.
+        let mut st = TicketState::default();
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+        st.minted(cred("T1", 10 * MIN, 60));
+        assert_eq!(
+            st.nonce_plan(12 * MIN, &s),
+            NoncePlan::Refresh { fallback: None }
+        );
+    }
+
+    #[test]
+    fn with_a_store_a_nonce_ticket_waits_for_a_recent_read() {
+        let s = Schedule::default();
+        let mut st = TicketState::default();
+        st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+        st.read_store(0);
+        assert_eq!(
+            st.nonce_plan_shared(29_999, &s),
+            NoncePlan::Mint("T0".into())
+        );
+        // Not read for 30 s: read first (a peer may have replaced T0); T0 stays the fallback.
+        assert_eq!(
+            st.nonce_plan_shared(30_000, &s),
+            NoncePlan::Refresh {
+                fallback: Some("T0".into())
+            }
+        );
+        st.read_store(30_000);
+        assert_eq!(
+            st.nonce_plan_shared(30_001, &s),
+            NoncePlan::Mint("T0".into())
+        );
+        // Near the planned refresh, as without a store.
+        st.read_store(19 * MIN);
+        assert_eq!(
+            st.nonce_plan_shared(19 * MIN, &s),
+            NoncePlan::Refresh {
+                fallback: Some("T0".into())
+            }
+        );
     }
 }

@@ -1,12 +1,13 @@
 // Shared pieces of the ticket management tests (tickets.node / tickets.redis /
-// tickets.workerd): the packed package's Node entry, a recording proxy in
-// front of the simulator, and leak checks.
+// tickets.workerd / nonce.node): the packed package's Node entry, a recording
+// proxy in front of the simulator, leak checks, and a ticket store in memory.
 //
 // The proxy forwards everything to the simulator and remembers every secret,
 // access token and ticket (SIGN and NONCE) that passes through it, so that a
 // test can grep any output for all of them, not just the one it knows. It can
 // also make the OAuth endpoints fail (the simulator's old ticket stays
 // valid: a failed refresh that loses nothing) and hold back chosen answers.
+import assert from "node:assert/strict";
 import { request as httpRequest, createServer } from "node:http";
 import { once } from "node:events";
 import { join } from "node:path";
@@ -167,4 +168,49 @@ export function alternating(issues) {
 export function percentile(values, p) {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * An in-memory TicketStore (get/set with TTL, compareAndSet, lock/unlock with
+ * a token per lock, released only with it).
+ */
+export function memoryStore() {
+  const data = new Map();
+  const locks = new Map();
+  let tokens = 0;
+  const live = (key) => {
+    const e = data.get(key);
+    return e && e.until > Date.now() ? e.value : null;
+  };
+  const store = {
+    locksTaken: 0,
+    writes: 0,
+    keys: () => [...data.keys()].filter((k) => data.get(k).until > Date.now()),
+    locksHeld: () => [...locks.values()].filter((l) => l.until > Date.now()).length,
+    async get(key) {
+      return live(key);
+    },
+    async set(key, value, ttlMs) {
+      assert.equal(typeof value, "string");
+      assert.ok(ttlMs > 0, `ttl ${ttlMs}`);
+      data.set(key, { value, until: Date.now() + ttlMs });
+      store.writes++;
+    },
+    async compareAndSet(key, expected, value, ttlMs) {
+      if (live(key) !== expected) return false;
+      await store.set(key, value, ttlMs);
+      return true;
+    },
+    async lock(key, ttlMs) {
+      if ((locks.get(key)?.until ?? 0) > Date.now()) return null;
+      const token = `lock${++tokens}`;
+      locks.set(key, { token, until: Date.now() + ttlMs });
+      store.locksTaken++;
+      return token;
+    },
+    async unlock(key, token) {
+      if (locks.get(key)?.token === token) locks.delete(key);
+    },
+  };
+  return store;
 }
