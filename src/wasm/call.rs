@@ -72,7 +72,7 @@ impl Prepared {
     pub fn outgoing(&self) -> Outgoing<'_> {
         Outgoing {
             url: &self.request.url,
-            method: self.request.method.as_str(),
+            method: self.request.method,
             headers: &self.request.headers,
             body: self.body.as_ref(),
             path: self.request.kind.path(),

@@ -18,7 +18,7 @@ use super::answer::Answer;
 use super::boundary::{define_value, to_js};
 use super::call::{request_js, Call, SdkInput, StartInput};
 use super::flight::WaitUntil;
-use super::http::{check, now_ms, own, pause, send, Io, Stop};
+use super::http::{check, now_ms, own, pause, resend_fields, send, Io, Stop};
 use super::inputs::{
     callback_input, ctl_option, describe_value, get_file_option, id_card_ocr_call, sdk_input,
     start_input, verdict_js, Ctl,
@@ -31,7 +31,7 @@ use crate::error::Error;
 use crate::h5::{self, Callback, Login};
 use crate::request::Config;
 use crate::response::{files_pending, is_busy};
-use crate::retry::Policy;
+use crate::retry::{resend_at_once, Policy};
 use crate::validate;
 
 pub(super) struct Inner {
@@ -264,8 +264,9 @@ impl Inner {
         Ok(callback.verify(self.config.app_id(), &tickets))
     }
 
-    /// Runs a call: sign, send, parse; retries busy codes with backoff and
-    /// polls again while requested files lag behind the verdict.
+    /// Runs a call: sign, send, parse; retries busy codes with backoff,
+    /// polls again while requested files lag behind the verdict, and sends
+    /// a GET again at once when its connection closed under it.
     async fn run(
         &self,
         call: &Call,
@@ -314,6 +315,9 @@ impl Inner {
         let mut retries = 0;
         let mut polls = 0;
         let mut renewed = false;
+        // How often the current request was sent again after its connection
+        // closed under it (not a busy retry: no backoff, not in `retries`).
+        let mut resent = 0;
         let event = |kind_: &str, extra: Vec<(&str, JsValue)>| {
             if !self.io.listening() {
                 return;
@@ -327,9 +331,23 @@ impl Inner {
         };
         loop {
             check(stop)?;
+            // Every attempt, a resend included, gets a new nonce and signature.
             let nonce = crate::nonce::nonce()?;
             let prepared = call.build(&self.config, &ticket, &nonce)?;
-            let body = send(&prepared.outgoing(), self.policy.timeout_ms, &self.io, stop).await?;
+            let outgoing = prepared.outgoing();
+            let body = match send(&outgoing, self.policy.timeout_ms, &self.io, stop).await {
+                Ok(body) => body,
+                Err(failed) if resend_at_once(outgoing.method, &failed.breakage, resent) => {
+                    // A kept-alive socket the server had closed: at once,
+                    // as browsers do (the deadline and signal still hold:
+                    // `check` above, `stop` in `send`).
+                    resent += 1;
+                    event("retry", resend_fields(&outgoing, &failed, resent));
+                    continue;
+                }
+                Err(failed) => return Err(failed.into_error(resent)),
+            };
+            resent = 0;
             let answer = Answer::parse(&body)?;
             if !renewed && self.ticket_error_codes.contains(&answer.envelope.code) {
                 // The service says the ticket is no longer valid: renew it
@@ -351,6 +369,7 @@ impl Inner {
                 event(
                     "retry",
                     vec![
+                        ("reason", JsValue::from_str("busy")),
                         ("code", JsValue::from_str(&answer.envelope.code)),
                         ("attempt", JsValue::from(retries)),
                         ("delayMs", JsValue::from(delay)),

@@ -9,7 +9,9 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::{define_value, describe_type, own_value};
 use super::sys::{clear_timeout, fetch, set_timeout, AbortController, AbortSignal, Response};
+use crate::endpoints::Method;
 use crate::error::Error;
+use crate::retry::Breakage;
 
 #[wasm_bindgen]
 extern "C" {
@@ -44,6 +46,29 @@ fn network_detail(error: &JsValue) -> String {
         }
     }
     detail
+}
+
+/// The string `code`s of a failed `fetch`'s error and of its causes,
+/// outermost first (Node: `TypeError: fetch failed`, no code, its `cause`
+/// undici's `SocketError` with `UND_ERR_SOCKET`, or a system error with
+/// `ECONNRESET`…). Read, never reported: [`crate::retry::resend_at_once`]
+/// decides with them. At most four levels, so a cyclic `cause` ends.
+fn error_codes(error: &JsValue) -> Vec<String> {
+    let mut codes = Vec::new();
+    let mut current = error.clone();
+    for _ in 0..4 {
+        if !current.is_object() {
+            break;
+        }
+        if let Some(code) = Reflect::get(&current, &"code".into())
+            .ok()
+            .and_then(|v| v.as_string())
+        {
+            codes.push(code);
+        }
+        current = Reflect::get(&current, &"cause".into()).unwrap_or(JsValue::UNDEFINED);
+    }
+    codes
 }
 
 /// Resolves after `ms` milliseconds.
@@ -236,7 +261,7 @@ pub struct Outgoing<'a> {
     /// The full URL.
     pub url: &'a str,
     /// `GET` or `POST`.
-    pub method: &'a str,
+    pub method: Method,
     /// Request headers.
     pub headers: &'a [(&'static str, &'static str)],
     /// The body (a JavaScript string), for `POST`.
@@ -245,23 +270,83 @@ pub struct Outgoing<'a> {
     pub path: &'a str,
 }
 
+/// A failed exchange: its error, and how it broke (what decides whether it
+/// is sent again at once: [`crate::retry::resend_at_once`]).
+pub struct Failed {
+    /// What the caller is told when the request is not sent again.
+    pub error: Error,
+    /// Stopped, no answer at all (with the error's codes), or anything else.
+    pub breakage: Breakage,
+}
+
+impl From<Error> for Failed {
+    /// A failure after an answer began, or before any request.
+    fn from(error: Error) -> Failed {
+        Failed {
+            error,
+            breakage: Breakage::Other,
+        }
+    }
+}
+
+impl From<Failed> for Error {
+    fn from(failed: Failed) -> Error {
+        failed.error
+    }
+}
+
+impl Failed {
+    /// The error the caller sees after `resent` resends (0 or 1): a
+    /// `NETWORK` error of a request that was already sent again says so.
+    pub fn into_error(self, resent: u32) -> Error {
+        match self.error {
+            Error::Network(m) if resent > 0 => Error::Network(format!(
+                "{m}; it had been sent again at once, after its connection closed under the first attempt"
+            )),
+            e => e,
+        }
+    }
+}
+
+/// The fields of a `retry` event for a request sent again at once after
+/// its connection closed under it (`reason: "socket"`, no backoff).
+pub fn resend_fields(
+    request: &Outgoing<'_>,
+    failed: &Failed,
+    resent: u32,
+) -> Vec<(&'static str, JsValue)> {
+    vec![
+        ("reason", JsValue::from_str("socket")),
+        ("method", JsValue::from_str(request.method.as_str())),
+        ("path", JsValue::from_str(request.path)),
+        ("error", JsValue::from_str(failed.error.code())),
+        ("attempt", JsValue::from(resent)),
+        ("delayMs", JsValue::from(0)),
+    ]
+}
+
 /// Sends `request` and returns the body text (a JS string), enforcing
 /// `timeout_ms` over the whole exchange with an `AbortController`, and
 /// stopping early when `stop` fires. Reports it to `io`'s event hook.
+/// Sends once: the caller decides about sending again (a signed call with
+/// a new nonce) from the [`Failed`] it gets.
 pub async fn send(
     request: &Outgoing<'_>,
     timeout_ms: u32,
     io: &Io,
     stop: Option<&Stop>,
-) -> Result<JsValue, Error> {
-    check(stop)?;
+) -> Result<JsValue, Failed> {
+    check(stop).map_err(|error| Failed {
+        error,
+        breakage: Breakage::Stopped,
+    })?;
     let started = js_sys::Date::now();
     let result = send_once(request, timeout_ms, io, stop).await;
     if !io.listening() {
         return result.map(|(_, text)| text);
     }
     let mut fields = vec![
-        ("method", JsValue::from_str(request.method)),
+        ("method", JsValue::from_str(request.method.as_str())),
         ("path", JsValue::from_str(request.path)),
         (
             "durationMs",
@@ -270,7 +355,8 @@ pub async fn send(
     ];
     match &result {
         Ok((status, _)) => fields.push(("status", JsValue::from(*status))),
-        Err(e) => {
+        Err(f) => {
+            let e = &f.error;
             fields.push(("status", e.status().map_or(JsValue::NULL, JsValue::from)));
             fields.push(("error", JsValue::from_str(e.code())));
         }
@@ -284,14 +370,14 @@ async fn send_once(
     timeout_ms: u32,
     io: &Io,
     stop: Option<&Stop>,
-) -> Result<(u16, JsValue), Error> {
+) -> Result<(u16, JsValue), Failed> {
     let controller = AbortController::new();
     let init = Object::new();
     let set = |k: &str, v: &JsValue| {
         // Setting a property on a fresh plain object cannot fail.
         define_value(&init, k, v);
     };
-    set("method", &JsValue::from_str(request.method));
+    set("method", &JsValue::from_str(request.method.as_str()));
     set("headers", &headers_object(request.headers));
     if let Some(body) = request.body {
         set("body", body);
@@ -309,31 +395,51 @@ async fn send_once(
         controller.abort();
     }
 
-    let what = || format!("{} {}", request.method, request.path);
+    let what = || format!("{} {}", request.method.as_str(), request.path);
+    let stopped = |error| Failed {
+        error,
+        breakage: Breakage::Stopped,
+    };
     let Some(outcome) = outcome else {
-        return Err(Error::Timeout(format!(
+        return Err(stopped(Error::Timeout(format!(
             "{} got no complete answer within {timeout_ms} ms (timeoutMs)",
             what()
-        )));
+        ))));
     };
     match outcome {
-        Err(_) if stop.is_some_and(|s| s.check().is_err()) => Err(check(stop)
-            .err()
-            .unwrap_or_else(|| Error::Aborted("aborted".into()))),
-        Err(e) => Err(e),
+        // However `fetch` failed, a call its signal or deadline ended is
+        // stopped: never sent again.
+        Err(_) if stop.is_some_and(|s| s.check().is_err()) => Err(stopped(
+            check(stop)
+                .err()
+                .unwrap_or_else(|| Error::Aborted("aborted".into())),
+        )),
+        Err(f) => Err(f),
         Ok((status, _)) if !(200..300).contains(&status) => Err(Error::HttpStatus {
             status,
             message: format!("{} answered HTTP {status}", what()),
-        }),
+        }
+        .into()),
         Ok(answer) => Ok(answer),
     }
 }
 
 /// `fetch` (the caller's, or the global one), then the body as text.
-async fn exchange(request: &Outgoing<'_>, init: &Object, io: &Io) -> Result<(u16, JsValue), Error> {
-    let what = || format!("{} {}", request.method, request.path);
-    let failed = |stage: &str, e: JsValue| {
-        Error::Network(format!("{} failed {stage}: {}", what(), network_detail(&e)))
+async fn exchange(
+    request: &Outgoing<'_>,
+    init: &Object,
+    io: &Io,
+) -> Result<(u16, JsValue), Failed> {
+    let what = || format!("{} {}", request.method.as_str(), request.path);
+    let failed = |stage: &str, e: &JsValue| {
+        Error::Network(format!("{} failed {stage}: {}", what(), network_detail(e)))
+    };
+    // `fetch` itself failed: not a byte of an answer was handed over.
+    let no_answer = |stage: &str, e: JsValue| Failed {
+        error: failed(stage, &e),
+        breakage: Breakage::NoAnswer {
+            codes: error_codes(&e),
+        },
     };
     let promise = match &io.fetch {
         Some(f) => f
@@ -341,25 +447,27 @@ async fn exchange(request: &Outgoing<'_>, init: &Object, io: &Io) -> Result<(u16
             .map(|v| Promise::resolve(&v)),
         None => fetch(request.url, init),
     }
-    .map_err(|e| failed("to start", e))?;
+    .map_err(|e| no_answer("to start", e))?;
     let response = JsFuture::from(promise)
         .await
-        .map_err(|e| failed("to connect", e))?;
+        .map_err(|e| no_answer("to connect", e))?;
     if !response.is_object() {
         return Err(Error::Network(format!(
             "{} failed: fetch resolved to {}, not a Response",
             what(),
             describe_type(&response)
-        )));
+        ))
+        .into());
     }
     let response: Response = response.unchecked_into();
     let status = response.status();
+    // From here on an answer has begun: a failure is never sent again.
     let text = response
         .text()
-        .map_err(|e| failed("reading the answer", e))?;
+        .map_err(|e| failed("reading the answer", &e))?;
     let text = JsFuture::from(text)
         .await
-        .map_err(|e| failed("reading the answer", e))?;
+        .map_err(|e| failed("reading the answer", &e))?;
     Ok((status, text))
 }
 

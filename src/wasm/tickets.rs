@@ -17,9 +17,13 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::{define_value, describe_type};
 use super::flight::{run, Flight, WaitUntil};
-use super::http::{error_name, field, now_ms, parse_object, send, sleep, within, Io, Outgoing};
+use super::http::{
+    error_name, field, now_ms, parse_object, resend_fields, send, sleep, within, Io, Outgoing,
+};
 use super::sys::TicketStoreJs;
+use crate::endpoints::Method;
 use crate::error::Error;
+use crate::retry::resend_at_once;
 use crate::tickets::{
     credential, digest, ticket_url, token_url, Credential, Failure, NoncePlan, Plan, Schedule,
     TicketState, TicketType, TICKET_PATH, TOKEN_PATH,
@@ -654,15 +658,30 @@ impl Manager {
         )
     }
 
+    /// A token or ticket `GET`, sent again at once (the same URL: it holds
+    /// no nonce) when its connection closed under it before any answer
+    /// (`crate::retry::resend_at_once`).
     async fn get_json(&self, url: &str, path: &str) -> Result<Object, Error> {
         let out = Outgoing {
             url,
-            method: "GET",
+            method: Method::Get,
             headers: &[],
             body: None,
             path,
         };
-        parse_object(&send(&out, self.timeout_ms, &self.io, None).await?)
+        let mut resent = 0;
+        loop {
+            match send(&out, self.timeout_ms, &self.io, None).await {
+                Ok(body) => return parse_object(&body),
+                Err(failed) if resend_at_once(out.method, &failed.breakage, resent) => {
+                    resent += 1;
+                    if self.io.listening() {
+                        self.io.emit("retry", &resend_fields(&out, &failed, resent));
+                    }
+                }
+                Err(failed) => return Err(failed.into_error(resent)),
+            }
+        }
     }
 
     /// A fresh NONCE ticket for `user_id`: never cached (single use, 120 s),

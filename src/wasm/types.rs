@@ -367,7 +367,14 @@ export interface TicketStatus {
 /** What `onEvent` is told. Paths never carry a query string; nothing here is secret. */
 export type FaceIdEvent =
   | { type: "request"; method: string; path: string; status: number | null; durationMs: number; error?: FaceIdErrorCode }
-  | { type: "retry"; endpoint: string; orderNo: string; code: string; attempt: number; delayMs: number }
+  /** A busy code (`999999`/`999998`/`999997`), retried after `delayMs` of jittered backoff (`attempt` of `retries`). */
+  | { type: "retry"; reason: "busy"; endpoint: string; orderNo: string; code: string; attempt: number; delayMs: number }
+  /**
+   * A GET whose connection was closed under it before any answer (a kept-alive socket the server had dropped:
+   * `UND_ERR_SOCKET`, `ECONNRESET`, `EPIPE`), sent again at once, once; not counted in `retries`. `endpoint` and
+   * `orderNo` for the queries; absent for the token and ticket requests.
+   */
+  | { type: "retry"; reason: "socket"; endpoint?: string; orderNo?: string; method: "GET"; path: string; error: "NETWORK"; attempt: number; delayMs: 0 }
   | { type: "poll"; endpoint: string; orderNo: string; attempt: number; delayMs: number }
   | { type: "renew"; endpoint: string; orderNo: string; code: string }
   | { type: "refresh"; source: "secret"; ok: boolean; durationMs: number; error?: FaceIdErrorCode }

@@ -10,6 +10,31 @@ import { startSimulator } from "../sim/index.mjs";
 import { installedPackage, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 0, 16, 0x4a, 0x46, 0x49, 0x46, 0, 1, 0xff, 0xd9]);
+
+/**
+ * A `fetch` (the client's option) whose first `times` requests to a URL
+ * containing `match` fail with `fail()` (after `delayMs`, or when their
+ * signal fires with `whenAborted`); every other one goes to the real fetch.
+ * `seen`: every request, `{ url, method }`.
+ */
+function failing(fail, times = 1, match = "", { delayMs = 0, whenAborted = false } = {}) {
+  const seen = [];
+  let failed = 0;
+  const f = async (url, init) => {
+    seen.push({ url, method: init.method });
+    if (!url.includes(match) || failed >= times) return fetch(url, init);
+    failed++;
+    if (whenAborted) {
+      await new Promise((resolve) => init.signal.addEventListener("abort", resolve, { once: true }));
+    } else if (delayMs) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
+    throw fail();
+  };
+  f.seen = seen;
+  return f;
+}
 const { FaceIdClient, FaceIdError } = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
 
 describe("caller control", () => {
@@ -86,6 +111,107 @@ describe("caller control", () => {
     assert.throws(() => new FaceIdClient({ ...base, ticket: sim.ticket, fetch: "global" }), { code: "INVALID_OPTION" });
   });
 
+  test("a connection closed under a GET before any answer: sent again once, at once, with a new nonce and signature", async () => {
+    const closed = (code) => new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code }) });
+    for (const code of ["UND_ERR_SOCKET", "ECONNRESET", "EPIPE"]) {
+      const f = failing(() => closed(code));
+      const events = [];
+      const c = new FaceIdClient({ ...base, ticket: sim.ticket, fetch: f, onEvent: (e) => events.push(e) });
+      const orderNo = `ctlSock${code.replaceAll("_", "")}`;
+      const t0 = Date.now();
+      assert.equal((await c.faceResult(orderNo)).ok, true, code);
+      assert.ok(Date.now() - t0 < 1000, `${code}: took ${Date.now() - t0} ms`);
+      assert.equal(f.seen.length, 2, code);
+      const [first, second] = f.seen.map((x) => new URL(x.url).searchParams);
+      assert.notEqual(first.get("nonce"), second.get("nonce"), `${code}: a new nonce`);
+      assert.notEqual(first.get("sign"), second.get("sign"), `${code}: a new signature`);
+      assert.deepEqual(events.filter((e) => e.type === "retry"), [{
+        type: "retry", endpoint: "faceResult", orderNo, reason: "socket", method: "GET", path: "/api/server/sync",
+        error: "NETWORK", attempt: 1, delayMs: 0,
+      }]);
+      assert.equal(sim.requests({ orderNo }).length, 1, `${code}: the service saw the resend only`);
+    }
+    // A code on the error itself (a fetch other than Node's) counts as well.
+    const own = failing(() => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }));
+    assert.equal((await new FaceIdClient({ ...base, ticket: sim.ticket, fetch: own }).liveResult("ctlSockOwn")).ok, true);
+    assert.equal(own.seen.length, 2);
+    // Not a busy retry: with retries: 0 too, and the busy policy intact after it.
+    sim.setOrder("ctlSockBusy", { fault: { type: "busy", code: "999999", times: 1 } });
+    const busy = failing(() => closed("UND_ERR_SOCKET"));
+    const events = [];
+    const b = new FaceIdClient({ ...base, ticket: sim.ticket, fetch: busy, retries: 1, retryDelayMs: 5, maxRetryDelayMs: 5, onEvent: (e) => events.push(e) });
+    assert.equal((await b.faceResult("ctlSockBusy")).ok, true);
+    assert.deepEqual(events.filter((e) => e.type === "retry").map((e) => [e.reason, e.attempt]), [["socket", 1], ["busy", 1]]);
+    const none = failing(() => closed("UND_ERR_SOCKET"));
+    assert.equal((await new FaceIdClient({ ...base, ticket: sim.ticket, fetch: none, retries: 0 }).faceResult("ctlSockR0")).ok, true);
+    // The token and ticket GETs of a client from its secret: sent again the same way.
+    const refresh = failing(() => closed("UND_ERR_SOCKET"), 1, "/api/oauth2/api_ticket");
+    const before = sim.refreshStats();
+    const r = new FaceIdClient({ ...base, secret: sim.secret, fetch: refresh });
+    assert.equal((await r.faceResult("ctlSockTicket")).ok, true);
+    assert.deepEqual(refresh.seen.map((x) => new URL(x.url).pathname),
+      ["/api/oauth2/access_token", "/api/oauth2/api_ticket", "/api/oauth2/api_ticket", "/api/server/sync"]);
+    assert.equal(sim.refreshStats().signTickets, before.signTickets + 1, "one SIGN ticket");
+  });
+
+  test("not sent again: a second close, other failures, a POST, an answer that began, a timeout, an abort", async () => {
+    const closed = () => new TypeError("fetch failed", { cause: Object.assign(new Error("other side closed"), { code: "UND_ERR_SOCKET" }) });
+    const once = (fetch, extra = {}) => new FaceIdClient({ ...base, ticket: sim.ticket, fetch, ...extra });
+    // Closed twice in a row: one resend, then NETWORK, saying so.
+    const twice = failing(closed, 2);
+    await assert.rejects(once(twice).faceResult("ctlNo1"), (e) => {
+      assert.equal(e.code, "NETWORK");
+      assert.match(e.message, /UND_ERR_SOCKET.*sent again at once/);
+      return true;
+    });
+    assert.equal(twice.seen.length, 2);
+    // Failures that do not say the connection closed under the request.
+    for (const fail of [
+      () => new TypeError("fetch failed", { cause: Object.assign(new Error("connect"), { code: "ECONNREFUSED" }) }),
+      () => new TypeError("fetch failed"),
+      () => Object.assign(new Error("odd"), { code: 104 }),
+    ]) {
+      const f = failing(fail);
+      await assert.rejects(once(f).faceResult("ctlNo2"), { code: "NETWORK" });
+      assert.equal(f.seen.length, 1);
+    }
+    // The POSTs: never sent twice.
+    const post = failing(closed, 2);
+    await assert.rejects(once(post).queryFaceRecord("ctlNo3"), (e) => e.code === "NETWORK" && !/sent again/.test(e.message));
+    await assert.rejects(once(post).idCardOcr({ orderNo: "ctlNo3", cardType: "portrait", image: JPEG }), { code: "NETWORK" });
+    assert.deepEqual(post.seen.map((x) => x.method), ["POST", "POST"]);
+    // An answer began (status and headers), then its body broke off with ECONNRESET.
+    let began = 0;
+    const broken = async () => {
+      began++;
+      return new Response(new ReadableStream({
+        start(ctl) {
+          ctl.enqueue(new TextEncoder().encode('{"code":"0",'));
+          ctl.error(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+        },
+      }), { status: 200 });
+    };
+    await assert.rejects(once(broken).faceResult("ctlNo4"), { code: "NETWORK" });
+    assert.equal(began, 1);
+    // timeoutMs ran out; the fetch then rejects as a closed connection would.
+    const late = failing(closed, 1, "", { whenAborted: true });
+    await assert.rejects(once(late, { timeoutMs: 100 }).faceResult("ctlNo5"), { code: "TIMEOUT" });
+    assert.equal(late.seen.length, 1);
+    // The call's deadline passed while the request was out.
+    const slow = failing(closed, 1, "", { delayMs: 300 });
+    await assert.rejects(once(slow).faceResult("ctlNo6", { deadlineMs: 100 }), { code: "TIMEOUT" });
+    assert.equal(slow.seen.length, 1);
+    // The caller aborted while the request was out.
+    const a = new AbortController();
+    const aborting = failing(() => {
+      a.abort();
+      return closed();
+    });
+    await assert.rejects(once(aborting).faceResult("ctlNo7", { signal: a.signal }), { code: "ABORTED" });
+    assert.equal(aborting.seen.length, 1);
+    assert.equal(sim.requests({ orderNo: "ctlNo1" }).length + sim.requests({ orderNo: "ctlNo7" }).length, 0);
+  });
+
   test("onEvent: requests, retries, polls, refreshes, results and failures, with timings; never a secret", async () => {
     const events = [];
     const c = new FaceIdClient({
@@ -100,7 +226,9 @@ describe("caller control", () => {
     assert.equal(refresh.ok, true);
     assert.equal(refresh.source, "secret");
     const retry = events.find((e) => e.type === "retry");
-    assert.deepEqual({ ...retry, delayMs: undefined }, { type: "retry", endpoint: "faceResult", orderNo: "ctlEv1", code: "999997", attempt: 1, delayMs: undefined });
+    assert.deepEqual({ ...retry, delayMs: undefined }, {
+      type: "retry", endpoint: "faceResult", orderNo: "ctlEv1", reason: "busy", code: "999997", attempt: 1, delayMs: undefined,
+    });
     const result = events.at(-1);
     assert.equal(result.code, "0");
     assert.ok(result.durationMs >= 0);

@@ -21,7 +21,7 @@ import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "redis";
 import { startSimulator } from "../sim/index.mjs";
-import { newOrder } from "./lib/client-fixtures.mjs";
+import { newOrder, SMALL_JPEG } from "./lib/client-fixtures.mjs";
 import { freePort, spawnTracked, stopProcess } from "./lib/proc.mjs";
 import { errorText, leaksIn, loadPackage } from "./lib/tickets-fixtures.mjs";
 
@@ -500,3 +500,133 @@ describe("fault matrix: the edge handler (Node's Request)", { timeout: 60_000 },
     });
   }
 });
+
+// ---------------------------------------------------------------------------
+// Stale kept-alive sockets (Node's fetch). A simulator of its own keeps idle
+// connections 30 s, so that Node's fetch reuses them, and once
+// `dropReusedSockets` is switched on destroys a connection the moment its
+// second request arrives, before reading it and without a byte of an answer:
+// what a server that closed an idle connection looks like to the client that
+// reused it (`TypeError: fetch failed`, its cause UND_ERR_SOCKET "other side
+// closed"). A GET (the four result queries, the token and the tickets) is
+// sent again once, at once, with a new nonce and signature, on a new
+// connection; a POST never is. Each cell: a warm client (token, SIGN ticket
+// and one query done: idle kept-alive connections in Node's pool), dropping
+// switched on, then the cell's call, which meets a reused connection.
+const SOCKET_CELLS = [
+  { cell: "faceResult (GET)", endpoint: "faceResult", path: "/api/server/sync", call: (c, o) => c.faceResult(o), resent: true },
+  { cell: "liveResult (GET)", endpoint: "liveResult", path: "/api/server/getLiveResult", call: (c, o) => c.liveResult(o), resent: true },
+  {
+    cell: "idCardOcrResult (GET)", endpoint: "idCardOcrResult", path: "/api/server/getOcrResult",
+    call: (c, o) => c.idCardOcrResult(o), resent: true,
+  },
+  {
+    cell: "bankCardOcrResult (GET)", endpoint: "bankCardOcrResult", path: "/api/server/getBankCardOcrResult",
+    call: (c, o) => c.bankCardOcrResult(o), resent: true,
+  },
+  {
+    cell: "idCardOcr (POST)", endpoint: "idCardOcr", path: "/api/paas/idcardocrapp",
+    call: (c, o) => c.idCardOcr({ orderNo: o, cardType: "portrait", image: SMALL_JPEG() }), resent: false,
+  },
+  {
+    cell: "queryFaceRecord (POST)", endpoint: "queryFaceRecord", path: "/api/v2/base/queryfacerecord",
+    call: (c, o) => c.queryFaceRecord(o), resent: false,
+  },
+];
+
+describe("fault matrix: stale kept-alive sockets (Node's fetch)", { timeout: 60_000 }, () => {
+  let stale;
+  before(async () => {
+    stale = await startSimulator({ keepAliveMs: 30_000 });
+  });
+  after(() => stale?.stop());
+
+  const staleSecrets = () => [stale.secret, ...stale.issuedValues()];
+
+  /** A reset simulator, a warm client from appId + secret, then every reused connection dropped. */
+  async function warmClient(t) {
+    stale.dropReusedSockets = false;
+    stale.reset();
+    const events = [];
+    const client = new FaceIdClient({
+      appId: stale.appId, secret: stale.secret, serverUrl: stale.url, kycUrl: stale.url, timeoutMs: 2000,
+      retryDelayMs: 5, maxRetryDelayMs: 20, onEvent: (e) => events.push(e),
+    });
+    assert.equal((await client.faceResult(newOrder("warm"))).ok, true, "the warm-up call");
+    await sleep(50); // the warm-up's connections back in Node's pool, idle
+    stale.dropReusedSockets = true;
+    t.after(() => void (stale.dropReusedSockets = false));
+    events.length = 0;
+    return { client, events };
+  }
+
+  /** The nonce a logged request carried (GET: the query; POST: the body). */
+  const nonceOf = (entry) => entry.query.nonce ?? entry.body?.nonce;
+
+  for (const c of SOCKET_CELLS) {
+    const name = c.resent ? `stale socket: ${c.cell} is sent again once, at once, with a new nonce`
+      : `stale socket: ${c.cell} is not sent again (NETWORK)`;
+    test(name, async (t) => {
+      const { client, events } = await warmClient(t);
+      const orderNo = newOrder("stale");
+      const result = await outcome(() => c.call(client, orderNo));
+      const log = stale.requests({ orderNo });
+      const retries = events.filter((e) => e.type === "retry");
+      const requests = events.filter((e) => e.type === "request" && e.path === c.path);
+      if (c.resent) {
+        assert.ok(!result.error, `${c.cell}: ${result.error?.code}: ${result.error?.message}`);
+        assert.equal(result.value.ok, true, `${c.cell}: ${result.value.code} ${result.value.msg}`);
+        assert.ok(result.ms < 1000, `${c.cell}: took ${result.ms} ms (no backoff expected)`);
+        assert.deepEqual(log.map((e) => e.verdict), ["dropped", "ok"], `${c.cell}: the simulator's log`);
+        assert.notEqual(log[1].connection, log[0].connection, "sent again on another connection");
+        assert.notEqual(nonceOf(log[1]), nonceOf(log[0]), "a new nonce");
+        assert.notEqual(log[1].query.sign, log[0].query.sign, "a new signature");
+        assert.deepEqual(retries, [{
+          type: "retry", endpoint: c.endpoint, orderNo, reason: "socket", method: "GET", path: c.path, error: "NETWORK",
+          attempt: 1, delayMs: 0,
+        }]);
+        assert.deepEqual(requests.map((e) => [e.status, e.error]), [[null, "NETWORK"], [200, undefined]]);
+        assertNoLeakIn(c.cell, staleSecrets(), JSON.stringify(result.value));
+      } else {
+        assert.ok(result.error instanceof FaceIdError, `${c.cell}: expected NETWORK, got ${JSON.stringify(result.value?.code)}`);
+        assert.equal(result.error.code, "NETWORK", result.error.message);
+        assert.match(result.error.message, /UND_ERR_SOCKET|ECONNRESET|EPIPE/);
+        assert.doesNotMatch(result.error.message, /sent again/);
+        assert.deepEqual(log.map((e) => e.verdict), ["dropped"], `${c.cell}: one attempt, on the dropped connection`);
+        assert.deepEqual(retries, [], "no retry event");
+        assert.deepEqual(requests.map((e) => [e.status, e.error]), [[null, "NETWORK"]]);
+        assertNoLeakIn(c.cell, staleSecrets(), errorText(result.error));
+      }
+      assert.deepEqual(events.at(-1).type, c.resent ? "result" : "failure");
+      // The next call works, once the server stops dropping (with dropping
+      // on, Node's pool may hold two idle connections by now, and a resend
+      // that meets a second stale one fails: one resend is the rule).
+      stale.dropReusedSockets = false;
+      assert.equal((await c.call(client, orderNo)).ok, true, `${c.cell}: the next call`);
+      const stats = stale.refreshStats();
+      assert.deepEqual([stats.accessTokens, stats.signTickets, stats.overlaps, stats.deadUses], [1, 1, 0, 0]);
+      assertNoLeakIn(c.cell, staleSecrets(), JSON.stringify(events), JSON.stringify(client.ticketStatus()));
+    });
+  }
+
+  test("stale socket: a ticket GET (a NONCE ticket) is sent again once, at once", async (t) => {
+    const { client, events } = await warmClient(t);
+    const before = stale.requests({ endpoint: "api_ticket" }).length;
+    const ticket = await client.nonceTicket("alice");
+    assert.equal(typeof ticket, "string");
+    const log = stale.requests({ endpoint: "api_ticket" }).slice(before);
+    assert.deepEqual(log.map((e) => [e.verdict, e.query.type]), [["dropped", "NONCE"], ["ok", "NONCE"]]);
+    assert.notEqual(log[1].connection, log[0].connection);
+    assert.deepEqual(events.filter((e) => e.type === "retry"), [{
+      type: "retry", reason: "socket", method: "GET", path: "/api/oauth2/api_ticket", error: "NETWORK", attempt: 1, delayMs: 0,
+    }]);
+    const stats = stale.refreshStats();
+    assert.deepEqual([stats.accessTokens, stats.signTickets, stats.nonceTickets, stats.overlaps], [1, 1, 1, 0]);
+    assert.deepEqual(stale.useNonceTicket(ticket, "alice"), { ok: true, reason: null }, "the one ticket issued works");
+    assertNoLeakIn("nonce ticket", staleSecrets(), JSON.stringify(events));
+  });
+});
+
+function assertNoLeakIn(label, secrets, ...texts) {
+  assert.deepEqual(leaksIn(texts.join("\n"), secrets), [], `${label}: a secret value shows`);
+}

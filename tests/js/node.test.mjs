@@ -195,6 +195,10 @@ if (r.ok) {
 }
 for (const e of events) {
   if (e.type === "retry") { const d: number = e.delayMs; }
+  if (e.type === "retry" && e.reason === "busy") { const c: string = e.code; }
+  if (e.type === "retry" && e.reason === "socket") { const p: string = e.path; const m: "GET" = e.method; }
+  // @ts-expect-error a socket resend has no business code
+  if (e.type === "retry" && e.reason === "socket") { const c: string = e.code; }
   if (e.type === "failure") { const c: FaceIdErrorCode = e.error; }
 }
 const status: TicketStatus = client.ticketStatus();

@@ -855,6 +855,43 @@ describe("faults", () => {
     assertEnvelope(await getResult(sim, "sync", orderNo), orderNo);
   });
 
+  test("dropReusedSockets: a connection's second request closes it without an answer (UND_ERR_SOCKET)", async () => {
+    await assert.rejects(startSimulator({ dropReusedSockets: "yes" }), TypeError);
+    const own = await startSimulator({ keepAliveMs: 30_000 });
+    try {
+      assert.equal(own.dropReusedSockets, false);
+      assert.throws(() => (own.dropReusedSockets = 1), TypeError);
+      const pause = () => new Promise((resolve) => setTimeout(resolve, 20)); // the connection back in the pool
+      const [a, b, c, d] = [newOrder("a"), newOrder("b"), newOrder("c"), newOrder("d")];
+      assertEnvelope(await getResult(own, "sync", a), a);
+      await pause();
+      assertEnvelope(await getResult(own, "sync", b), b); // off: the reused connection answers
+      own.dropReusedSockets = true;
+      await pause();
+      const error = await getResult(own, "sync", c).then(() => null, (e) => e);
+      assert.equal(error?.cause?.code, "UND_ERR_SOCKET", String(error?.cause ?? error));
+      assertEnvelope(await getResult(own, "sync", c), c); // a new connection: its first request is answered
+      await pause();
+      await assert.rejects(queryFaceRecord(own, d)); // POSTs too, their body unread
+      const log = own.requests();
+      assert.deepEqual(log.map((e) => [e.orderNo, e.verdict, e.connection]),
+        [[a, "ok", 1], [b, "ok", 1], [c, "dropped", 1], [c, "ok", 2], [d, "dropped", 2]]);
+      assert.deepEqual([log[2].endpoint, log[2].status, log[4].endpoint], ["sync", "dropped", "queryfacerecord"]);
+      assert.match(log[2].reason, /request 3 of a kept-alive connection/);
+      assert.equal(log[4].body, undefined);
+      assert.equal(own.requests({ orderNo: c, verdict: "ok" })[0].attempt, 1, "the dropped request was no attempt");
+      // The control API is never dropped; reset leaves the setting.
+      own.reset();
+      assert.equal(own.dropReusedSockets, true);
+      await pause();
+      assert.equal((await post(own, `/__sim/orders/${a}`, {})).status, 200);
+      await pause();
+      assert.equal((await call(`${own.url}/__sim/requests`)).status, 200);
+    } finally {
+      await own.stop();
+    }
+  });
+
   test("slowBody: the headers and half the body at once, the rest after delayMs", async () => {
     const orderNo = newOrder();
     sim.setOrder(orderNo, { fault: { type: "slowBody", delayMs: 400, times: 1 }, photoBytes: 20000 });

@@ -10,7 +10,7 @@
 //   await sim.stop();
 //
 // Standalone: node tests/sim/index.mjs [--port 8788] [--app-id ID] [--secret S] [--ticket T] [--keep-alive-ms 2000]
-//   [--nonce-ticket N] [--issue-delay-ms 0] [--overlap-window-ms 1000]
+//   [--nonce-ticket N] [--issue-delay-ms 0] [--overlap-window-ms 1000] [--drop-reused-sockets]
 import http from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
@@ -34,7 +34,8 @@ export const DEFAULT_SECRET = "SimSecretIDAsim001xxxxxxxxxxxxxx";
  * Starts the simulator on 127.0.0.1.
  * @param {{ port?: number, appId?: string, secret?: string, ticket?: string,
  *   nonceTicket?: string, cors?: boolean, now?: () => number,
- *   issueDelayMs?: number, overlapWindowMs?: number, graceMs?: number }} [options]
+ *   issueDelayMs?: number, overlapWindowMs?: number, graceMs?: number,
+ *   keepAliveMs?: number, dropReusedSockets?: boolean }} [options]
  *   `ticket`: the SIGN ticket valid at start (random otherwise; a later
  *   api_ticket call replaces it); `nonceTicket`: the value of every NONCE
  *   ticket issued; `now`: the base clock (ms; `advance` adds to it);
@@ -42,12 +43,18 @@ export const DEFAULT_SECRET = "SimSecretIDAsim001xxxxxxxxxxxxxx";
  *   `overlapWindowMs`: refreshes of one kind closer than this are overlaps.
  *   `graceMs`: how long a replaced token or ticket keeps working (default 60 000).
  *   `keepAliveMs`: how long idle connections are kept (default 2 000; the benchmarks use 30 000).
+ *   `dropReusedSockets`: every request but the first on a connection (the control API
+ *   excepted) is logged as "dropped" and its connection destroyed without an answer:
+ *   a stale kept-alive socket (needs a `keepAliveMs` long enough for clients to reuse one;
+ *   `sim.dropReusedSockets` switches it later).
  */
 export async function startSimulator({
   port = 0, appId = DEFAULT_APP_ID, secret = DEFAULT_SECRET, ticket, nonceTicket, cors = true, now = Date.now,
   issueDelayMs = 0, overlapWindowMs = DEFAULT_OVERLAP_WINDOW_MS, graceMs = 60_000, keepAliveMs = 2000,
+  dropReusedSockets = false,
 } = {}) {
   checkMs("keepAliveMs", keepAliveMs);
+  checkFlag("dropReusedSockets", dropReusedSockets);
   checkMs("issueDelayMs", issueDelayMs);
   checkMs("overlapWindowMs", overlapWindowMs);
   checkMs("graceMs", graceMs);
@@ -59,7 +66,7 @@ export async function startSimulator({
   const log = new RequestLog();
   const stopping = new AbortController();
   const sim = {
-    creds, orders, faces, log, cors, now: clock, issueDelayMs, signal: stopping.signal, hostPort: null,
+    creds, orders, faces, log, cors, now: clock, issueDelayMs, signal: stopping.signal, hostPort: null, dropReusedSockets,
     setOrder: (orderNo, scenario = {}) => orders.set(orderNo, scenario),
     reset: () => {
       offset = 0;
@@ -107,6 +114,14 @@ export async function startSimulator({
      */
     get ticket() {
       return creds.currentSignTicket(appId);
+    },
+    /** Whether requests on reused connections are dropped (the option; settable, `reset` leaves it). */
+    get dropReusedSockets() {
+      return sim.dropReusedSockets;
+    },
+    set dropReusedSockets(on) {
+      checkFlag("dropReusedSockets", on);
+      sim.dropReusedSockets = on;
     },
     /** Every access token, SIGN and NONCE ticket value issued since the last reset (tests scan answers for them). */
     issuedValues: () => creds.issuedValues(appId),
@@ -198,6 +213,10 @@ function checkMs(name, v) {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new TypeError(`${name} must be a finite number >= 0`);
 }
 
+function checkFlag(name, v) {
+  if (typeof v !== "boolean") throw new TypeError(`${name} must be a boolean`);
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({
     options: {
@@ -209,12 +228,13 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
       "issue-delay-ms": { type: "string", default: "0" },
       "overlap-window-ms": { type: "string", default: String(DEFAULT_OVERLAP_WINDOW_MS) },
       "keep-alive-ms": { type: "string", default: "2000" },
+      "drop-reused-sockets": { type: "boolean", default: false },
     },
   });
   const sim = await startSimulator({
     port: Number(values.port), appId: values["app-id"], secret: values.secret, ticket: values.ticket, nonceTicket: values["nonce-ticket"],
     issueDelayMs: Number(values["issue-delay-ms"]), overlapWindowMs: Number(values["overlap-window-ms"]),
-    keepAliveMs: Number(values["keep-alive-ms"]),
+    keepAliveMs: Number(values["keep-alive-ms"]), dropReusedSockets: values["drop-reused-sockets"],
   });
   console.log(`faceid-edge simulator listening on ${sim.url}`);
   console.log(`  appId:       ${sim.appId}`);

@@ -39,12 +39,20 @@ const HTML_502 = "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body
 /**
  * The request handler.
  * @param {{ creds, orders, faces, log, cors: boolean, now: () => number, issueDelayMs: number, signal: AbortSignal,
- *   hostPort: string, reset, refreshStats, advance, rotateSecret, useNonceTicket }} sim
- *   `hostPort`: "127.0.0.1:<port>", getAdvFaceId's optimalDomain (set once listening)
+ *   hostPort: string, dropReusedSockets: boolean, reset, refreshStats, advance, rotateSecret, useNonceTicket }} sim
+ *   `hostPort`: "127.0.0.1:<port>", getAdvFaceId's optimalDomain (set once listening);
+ *   `dropReusedSockets`: read at every request (a test may switch it)
  */
 export function createHandler(sim) {
+  /** socket -> { id, served }: the connection's number (from 1, since the start) and its requests so far. */
+  const connections = new WeakMap();
+  let lastId = 0;
   return (req, res) => {
-    handle(sim, req, res).catch((e) => {
+    let conn = connections.get(req.socket);
+    if (!conn) connections.set(req.socket, (conn = { id: ++lastId, served: 0 }));
+    conn.served++;
+    if (conn.served > 1 && sim.dropReusedSockets && !req.url.startsWith("/__sim/")) return drop(sim, req, conn);
+    handle(sim, req, res, conn).catch((e) => {
       if (!res.headersSent) {
         res.writeHead(500, { "Content-Type": "text/plain" });
         res.end(`simulator error: ${e.message}`);
@@ -53,12 +61,32 @@ export function createHandler(sim) {
   };
 }
 
-async function handle(sim, req, res) {
+/**
+ * `dropReusedSockets`: what a server that closed an idle kept-alive connection
+ * looks like to the client that reused it. The request is logged (verdict
+ * "dropped", nothing checked, no nonce used) and its connection destroyed at
+ * once, before its body is read and without a byte of an answer.
+ */
+function drop(sim, req, conn) {
+  const url = new URL(req.url, "http://127.0.0.1");
+  const entry = sim.log.start(req.method, url);
+  entry.connection = conn.id;
+  entry.endpoint = ROUTES[url.pathname]?.endpoint ?? null;
+  const orderNo = url.searchParams.get("order_no") ?? url.searchParams.get("orderNo");
+  if (orderNo) entry.orderNo = orderNo;
+  entry.verdict = "dropped";
+  entry.status = "dropped";
+  entry.reason = `request ${conn.served} of a kept-alive connection: closed without an answer (dropReusedSockets)`;
+  req.socket.destroy();
+}
+
+async function handle(sim, req, res, conn) {
   const url = new URL(req.url, "http://127.0.0.1");
   if (sim.cors) res.setHeader("Access-Control-Allow-Origin", "*");
   if (url.pathname.startsWith("/__sim/")) return control(sim, req, res, url);
 
   const entry = sim.log.start(req.method, url);
+  entry.connection = conn.id;
   const route = ROUTES[url.pathname];
   if (req.method === "OPTIONS") {
     entry.verdict = "preflight";

@@ -35,7 +35,7 @@
 //! - [`request`]: validated settings and signed requests;
 //! - [`response`]: the envelope, payload and code rules;
 //! - [`media`]: base64 media and type sniffing;
-//! - [`retry`]: backoff and file polling;
+//! - [`retry`]: backoff, file polling, resending a GET whose connection closed;
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
