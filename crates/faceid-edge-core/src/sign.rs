@@ -453,4 +453,29 @@ mod tests {
         };
         assert!(!format!("{p:?}").contains(TICKET_1));
     }
+
+    /// More official examples of the same recipe, from flows this library
+    /// does not call but whose pages show it: the older H5 start
+    /// (`geth5faceid`, seven values with the SIGN ticket; 合作方后台上送身份信息)
+    /// and the OCR SDKs' front-end result check (three values; 前端获取结果验证签名).
+    #[test]
+    fn official_examples_of_other_value_sets() {
+        let ticket = "duSz9ptwyW1Xn7r6gYItxz3feMdJ8Na5x7JZuoxurE7RcI5TdwCE4KT2eEeNNDoe";
+        assert_eq!(
+            sign_values([
+                "appId001",
+                "orderNo19959248596551",
+                "testName",
+                "4300000000000",
+                "userID19959248596551",
+                "1.0.0",
+                ticket,
+            ]),
+            "EE57F7C1EDDE7B6BB0DFB54CD902836B8EB0575B"
+        );
+        assert_eq!(
+            sign_values(["appId001", "test1480921551481", ticket]),
+            "B02CEBEB07F792B2F085E8CB1E7BA9EC19284F54"
+        );
+    }
 }
