@@ -54,6 +54,32 @@ pub(super) struct StartInput {
     pub live_inter_type: Option<String>,
 }
 
+impl StartInput {
+    /// The `getAdvFaceId` of the face SDK: no face page, no callback (the
+    /// app receives the outcome; the server queries the verdict).
+    pub fn for_sdk(
+        order_no: &str,
+        user_id: &str,
+        name: Option<String>,
+        id_no: Option<String>,
+        source_photo: Option<(String, String)>,
+    ) -> StartInput {
+        StartInput {
+            order_no: order_no.to_owned(),
+            user_id: user_id.to_owned(),
+            name,
+            id_no,
+            callback_url: String::new(),
+            source_photo,
+            result_type: String::new(),
+            from: String::new(),
+            redirect_type: String::new(),
+            device: Device::Mobile,
+            live_inter_type: None,
+        }
+    }
+}
+
 /// The inputs of `startSdk`, validated before any network call.
 pub(super) struct SdkInput {
     pub order_no: String,

@@ -65,6 +65,22 @@ struct Identity {
     id_no: Option<String>,
 }
 
+impl Identity {
+    /// The name and ID number a face verification compares against, checked.
+    fn person(&self) -> Result<(String, String), Error> {
+        let name = self
+            .name
+            .clone()
+            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no name".into()))?;
+        let id_no = self
+            .id_no
+            .clone()
+            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no idNo".into()))?;
+        h5::identity(Some(&name), Some(&id_no), false)?;
+        Ok((name, id_no))
+    }
+}
+
 /// Reads the options and makes the handler function.
 pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, Error> {
     options::object(options, "createEdgeHandler options", false)?;
@@ -412,6 +428,13 @@ impl Handler {
         }))
     }
 
+    /// The signed-in user, or `401` when the identity hook names none.
+    async fn signed_in(&self, request: &Request, env: &JsValue) -> Result<Identity, Error> {
+        self.identity(request, env).await?.ok_or_else(|| {
+            Error::Unauthorized("sign in first: the identity hook names no user".into())
+        })
+    }
+
     /// `{ orderNo, orderToken, expiresAt }` for one order.
     fn grant(&self, kind: TokenKind, order_no: &str, user: Option<&str>) -> Result<Object, Error> {
         let expires_at = now_ms() + self.ttl_ms;
@@ -430,17 +453,8 @@ impl Handler {
         env: &JsValue,
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
-        let who = self.identity(request, env).await?.ok_or_else(|| {
-            Error::Unauthorized("sign in first: the identity hook names no user".into())
-        })?;
-        let name = who
-            .name
-            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no name".into()))?;
-        let id_no = who
-            .id_no
-            .ok_or_else(|| Error::InvalidIdentity("the identity hook returned no idNo".into()))?;
-        h5::name(&name)?;
-        h5::id_no(&id_no)?;
+        let who = self.signed_in(request, env).await?;
+        let (name, id_no) = who.person()?;
         // `{ device: "pc" }` opens the PC face page; no body, the mobile one.
         let device = match small_json(request, false).await? {
             Some(body) => match options::string(&body, "device", Error::InvalidBody)? {
@@ -485,9 +499,7 @@ impl Handler {
         env: &JsValue,
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
-        let who = self.identity(request, env).await?.ok_or_else(|| {
-            Error::Unauthorized("sign in first: the identity hook names no user".into())
-        })?;
+        let who = self.signed_in(request, env).await?;
         let body = small_json(request, true)
             .await?
             .unwrap_or(JsValue::UNDEFINED);
@@ -500,26 +512,14 @@ impl Handler {
             SdkKind::from_name(&kind).map_err(|e| Error::InvalidBody(e.message().to_owned()))?;
         let order_no = crate::nonce::nonce()?;
         let face = if kind.needs_face_id() {
-            let name = who.name.clone().ok_or_else(|| {
-                Error::InvalidIdentity("the identity hook returned no name".into())
-            })?;
-            let id_no = who.id_no.clone().ok_or_else(|| {
-                Error::InvalidIdentity("the identity hook returned no idNo".into())
-            })?;
-            h5::identity(Some(&name), Some(&id_no), false)?;
-            Some(StartInput {
-                order_no: order_no.clone(),
-                user_id: who.user_id.clone(),
-                name: Some(name),
-                id_no: Some(id_no),
-                callback_url: String::new(),
-                source_photo: None,
-                result_type: String::new(),
-                from: String::new(),
-                redirect_type: String::new(),
-                device: Device::Mobile,
-                live_inter_type: None,
-            })
+            let (name, id_no) = who.person()?;
+            Some(StartInput::for_sdk(
+                &order_no,
+                &who.user_id,
+                Some(name),
+                Some(id_no),
+                None,
+            ))
         } else {
             None
         };

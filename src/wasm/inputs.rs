@@ -223,19 +223,13 @@ pub(super) fn sdk_input(input: &JsValue) -> Result<(SdkInput, Ctl), Error> {
     let user_id = start_user_id(input)?;
     let face = if kind.needs_face_id() {
         let (name, id_no, source_photo) = face_identity(input)?;
-        Some(StartInput {
-            order_no: order_no.clone(),
-            user_id: user_id.clone(),
+        Some(StartInput::for_sdk(
+            &order_no,
+            &user_id,
             name,
             id_no,
-            callback_url: String::new(),
             source_photo,
-            result_type: String::new(),
-            from: String::new(),
-            redirect_type: String::new(),
-            device: Device::Mobile,
-            live_inter_type: None,
-        })
+        ))
     } else {
         for key in ["name", "idNo", "sourcePhoto"] {
             if !options::absent(&options::get(input, key)?) {

@@ -70,7 +70,7 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     const c = make();
     assert.equal((await c.faceResult("warm0")).ok, true); // the first token and SIGN ticket
     advance(REFRESH_MS - 30_000); // the token's planned refresh is 30 s away
-    const start = await c.startFace({ ...person("nonce_user1"), orderNo: "near001" });
+    const start = await c.startFace({ ...person("nonceuser1"), orderNo: "near001" });
     advance(30_000); // the planned refresh: traffic carries it, as it would
     assert.equal((await c.faceResult("traffic1")).ok, true);
     advance(61_000); // 91 s after the start: a token replaced at the planned refresh has died
@@ -95,7 +95,7 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     advance(REFRESH_MS - 30_000);
     const n = 8;
     const starts = await Promise.all(Array.from({ length: n }, (_, i) =>
-      c.startFace({ ...person(`nonce_user${i}`), orderNo: `many${i}` })));
+      c.startFace({ ...person(`nonceuser${i}`), orderNo: `many${i}` })));
     advance(30_000);
     assert.equal((await c.faceResult("traffic1")).ok, true);
     advance(61_000);
@@ -116,7 +116,7 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     const c = make();
     assert.equal((await c.faceResult("warm0")).ok, true);
     advance(REFRESH_MS - 3 * 60_000);
-    const start = await c.startFace({ ...person("nonce_user1"), orderNo: "early001" });
+    const start = await c.startFace({ ...person("nonceuser1"), orderNo: "early001" });
     advance(90_000);
     assert.equal((await login(sim, start.url)).status, 302);
     const stats = sim.refreshStats();
@@ -129,11 +129,11 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     const c = make();
     assert.equal((await c.faceResult("warm0")).ok, true);
     advance(REFRESH_MS - 30_000);
-    const value = await c.nonceTicket("nonce_user1");
+    const value = await c.nonceTicket("nonceuser1");
     advance(30_000);
     assert.equal((await c.faceResult("traffic1")).ok, true);
     advance(61_000);
-    assert.deepEqual(sim.useNonceTicket(value, "nonce_user1"), { ok: true, reason: null });
+    assert.deepEqual(sim.useNonceTicket(value, "nonceuser1"), { ok: true, reason: null });
     assert.equal(sim.refreshStats().accessTokens, 2);
     assert.equal(sim.refreshStats().deadUses, 0);
   });
@@ -149,16 +149,16 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     assert.equal((await c.faceResult("warm0")).ok, true);
     advance(REFRESH_MS - 30_000);
     down = true;
-    const value = await c.nonceTicket("nonce_user1");
+    const value = await c.nonceTicket("nonceuser1");
     const status = c.ticketStatus();
     assert.equal(status.failures, 1, "the refresh was tried first");
     assert.equal(status.lastError.code, "HTTP_STATUS");
-    assert.equal(await c.nonceTicket("nonce_user2").then(() => "minted"), "minted", "no new attempt within the backoff");
+    assert.equal(await c.nonceTicket("nonceuser2").then(() => "minted"), "minted", "no new attempt within the backoff");
     assert.equal(c.ticketStatus().failures, 1);
-    assert.deepEqual(sim.useNonceTicket(value, "nonce_user1"), { ok: true, reason: null });
+    assert.deepEqual(sim.useNonceTicket(value, "nonceuser1"), { ok: true, reason: null });
     // Once the token's own refresh is due, a failing refresh leaves nothing to mint from.
     advance(30_000);
-    await assert.rejects(c.nonceTicket("nonce_user3"), { code: "TICKET_UNAVAILABLE" });
+    await assert.rejects(c.nonceTicket("nonceuser3"), { code: "TICKET_UNAVAILABLE" });
     const stats = sim.refreshStats();
     assert.equal(stats.accessTokens, 1);
     assert.equal(stats.deadUses, 0);
@@ -174,10 +174,10 @@ describe("a NONCE ticket is never minted from a token that retires within its 12
     assert.equal(sim.refreshStats().accessTokens, 1);
     advance(REFRESH_MS - 30_000);
     const starts = await Promise.all([
-      a.startFace({ ...person("nonce_userA"), orderNo: "storeA" }),
-      b.startFace({ ...person("nonce_userB"), orderNo: "storeB" }),
-      a.startFace({ ...person("nonce_userC"), orderNo: "storeC" }),
-      b.startFace({ ...person("nonce_userD"), orderNo: "storeD" }),
+      a.startFace({ ...person("nonceuserA"), orderNo: "storeA" }),
+      b.startFace({ ...person("nonceuserB"), orderNo: "storeB" }),
+      a.startFace({ ...person("nonceuserC"), orderNo: "storeC" }),
+      b.startFace({ ...person("nonceuserD"), orderNo: "storeD" }),
     ]);
     advance(30_000);
     assert.equal((await a.faceResult("trafficA")).ok, true);

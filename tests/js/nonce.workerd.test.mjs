@@ -137,7 +137,7 @@ describe("the TicketOwner never mints a NONCE ticket from a token that retires w
       const { sim, url, advance } = await setup(t, { issueDelayMs: n > 1 ? 200 : 0 });
       assert.equal((await get(url(), "/query?orderNo=warm0")).ok, true); // the owner's first token and SIGN ticket
       await advance(REFRESH_MS - 30_000); // the owner's token is planned to be replaced in 30 s
-      const { urls } = await get(url(), `/start?n=${n}&user=owner_user&order=owner${n}x`);
+      const { urls } = await get(url(), `/start?n=${n}&user=owneruser&order=owner${n}x`);
       await advance(30_000); // the planned refresh: an isolate's read (or the alarm) makes the owner refresh if due
       await get(url(), "/owner-read");
       await ownerIdle(url());
@@ -162,12 +162,12 @@ describe("the TicketOwner never mints a NONCE ticket from a token that retires w
     const { sim, url, advance, restart } = await setup(t, { storage: { localDisk: tempDir("nonce-owner-storage") } });
     assert.equal((await get(url(), "/query?orderNo=warm0")).ok, true);
     await advance(REFRESH_MS - 30_000);
-    const first = (await get(url(), "/start?user=stored_user&order=storedA")).urls[0];
+    const first = (await get(url(), "/start?user=storeduser&order=storedA")).urls[0];
     await restart(); // a new Durable Object: it takes back what its predecessor stored
     await advance(30_000); // the old token's planned refresh: nothing is due for the stored new one
     await get(url(), "/owner-read");
     await ownerIdle(url());
-    const second = (await get(url(), "/start?user=stored_user&order=storedB")).urls[0];
+    const second = (await get(url(), "/start?user=storeduser&order=storedB")).urls[0];
     await advance(61_000);
     const pages = await Promise.all([first, second].map((u) => login(sim, u)));
     assert.deepEqual(pages.filter((p) => p.status !== 302), [], "refused logins");
