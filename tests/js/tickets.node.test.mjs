@@ -474,12 +474,12 @@ describe("NONCE tickets", () => {
   test("on a cold client: ten at once share one token fetch, each its own NONCE ticket", T, async (t) => {
     const { sim, proxy, make } = await setup(t, { issueDelayMs: 100 });
     const c = make();
-    const values = await Promise.all(Array.from({ length: 10 }, (_, i) => c.nonceTicket(`user_${i}`)));
+    const values = await Promise.all(Array.from({ length: 10 }, (_, i) => c.nonceTicket(`user${i}`)));
     assert.equal(new Set(values).size, 10);
     assert.equal(proxy.oauth.token, 1);
     assert.equal(proxy.oauth.nonce, 10);
     assert.equal(sim.refreshStats().overlaps, 0);
-    values.forEach((v, i) => assert.equal(sim.useNonceTicket(v, `user_${i}`).ok, true));
+    values.forEach((v, i) => assert.equal(sim.useNonceTicket(v, `user${i}`).ok, true));
   });
 
   test("INVALID_USER_ID before anything is sent; INVALID_OPTION without a secret", T, async (t) => {

@@ -192,8 +192,8 @@ describe("one TicketOwner, three worker services", () => {
 
   test("NONCE tickets through the owner: fresh per call, single use, for its user, no new token", T, async () => {
     const tokens = sim.refreshStats().accessTokens;
-    const one = await get(wd.urls.a, "/nonce?userId=user_wd1");
-    const two = await get(wd.urls.b, "/nonce?userId=user_wd1");
+    const one = await get(wd.urls.a, "/nonce?userId=userwd1");
+    const two = await get(wd.urls.b, "/nonce?userId=userwd1");
     for (const r of [one, two]) {
       assert.equal(r.status, 200, JSON.stringify(r.body));
       assert.deepEqual(r.body.use, { ok: true, reason: null });
@@ -201,7 +201,7 @@ describe("one TicketOwner, three worker services", () => {
     assert.notEqual(one.body.digest, two.body.digest, "a new NONCE ticket per call");
     const digests = [...proxy.seen.nonceTickets].map((v) => createHash("sha256").update(v).digest("hex"));
     assert.ok(digests.includes(one.body.digest) && digests.includes(two.body.digest));
-    const wrongUser = await get(wd.urls.main, "/nonce?userId=user_wd2&useAs=user_wd3");
+    const wrongUser = await get(wd.urls.main, "/nonce?userId=userwd2&useAs=userwd3");
     assert.equal(wrongUser.body.use.reason, "wrong user");
     assert.equal(sim.refreshStats().nonceTickets, 3);
     assert.equal(sim.refreshStats().accessTokens, tokens, "minted from the owner's token");
