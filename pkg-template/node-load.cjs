@@ -6,6 +6,10 @@
 // scan does not follow (node.mjs takes the names from the default export),
 // so `import` and `require` still share one instance, and bundlers still
 // follow the require().
+//
+// node.cjs marks itself `__esModule`; a bundler that honours the flag
+// (Next.js's Turbopack) would hand node.mjs its `default` export (init)
+// instead of the module. So the module travels inside a plain object that
+// carries no such flag, the same to every loader.
 "use strict";
-const lib = require("./node.cjs");
-module.exports = lib;
+module.exports = { node: require("./node.cjs") };

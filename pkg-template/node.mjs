@@ -1,6 +1,8 @@
 // faceid-edge for Node.js, as an ES module: the same instance as node.cjs
 // (through node-load.cjs, which spares Node a scan of node.cjs's source).
-import cjs from "./node-load.cjs";
+import loaded from "./node-load.cjs";
+
+const cjs = loaded.node;
 
 export const {
   FaceIdClient,
