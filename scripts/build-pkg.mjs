@@ -145,7 +145,8 @@ writeFileSync(
   `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
 );
 
-for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "node-load.cjs", "index.d.ts", "workerd.d.ts", "package.json"]) {
+for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "node-load.cjs", "node-adapter.cjs", "node-adapter.d.cts", "node/package.json", "index.d.ts", "workerd.d.ts", "package.json"]) {
+  mkdirSync(dirname(join(pkg, file)), { recursive: true });
   cpSync(join(template, file), join(pkg, file));
 }
 

@@ -190,8 +190,17 @@ impl FaceIdEdgeHandler {
             let request: Request = match request.dyn_into::<Request>() {
                 Ok(r) => r,
                 Err(v) => {
+                    // A Node IncomingMessage has `socket` and `httpVersion`.
+                    let node = ["socket", "httpVersion"]
+                        .iter()
+                        .all(|k| Reflect::has(&v, &JsValue::from_str(k)).unwrap_or(false));
+                    let hint = if node {
+                        ": this is Node's IncomingMessage; serve the handler with toNodeHandler(handler) from \"faceid-edge/node\" (node:http, Express, Koa, Fastify)"
+                    } else {
+                        " (a fetch Request, as a Worker's fetch or Node 20's Request gets)"
+                    };
                     let e = Error::InvalidArgument(format!(
-                        "the handler takes a Request; got {}",
+                        "the handler takes a Request; got {}{hint}",
                         describe_type(&v)
                     ));
                     return Ok(json_response(&error_body(&e), e.http_status(), &[]).into());
