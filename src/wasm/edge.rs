@@ -691,16 +691,15 @@ impl Handler {
         env: &JsValue,
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
-        // The type is matched in lower case; the header is passed on as it
-        // came (a multipart boundary is case-sensitive).
+        // The type is matched whole, in any case; the header is passed on as
+        // it came (a multipart boundary is case-sensitive).
         let content_type = header(request, "content-type").unwrap_or_default();
-        let lower = content_type.to_ascii_lowercase();
-        let multipart = lower.starts_with("multipart/form-data");
-        if !multipart && !lower.starts_with("application/json") {
-            return Err(Error::InvalidBody(
-                "send JSON { cardType, image } (image as base64) or multipart/form-data with cardType and an image file".into(),
-            ));
-        }
+        let multipart = match crate::body_type::body_type(&content_type) {
+            Some(kind) => kind == crate::body_type::BodyType::Multipart,
+            None => return Err(Error::InvalidBody(
+                "send JSON { cardType, image } (image as base64, Content-Type application/json in UTF-8) or multipart/form-data with cardType and an image file".into(),
+            )),
+        };
         let limit = if multipart {
             policy::MAX_MULTIPART_BODY
         } else {

@@ -4,8 +4,8 @@
 // face page), ID card OCR upload and look-up, bank card and liveness look-ups,
 // the signing playground. Then every answer the page received, the redirects
 // and the static files are scanned for what must never reach a browser: the
-// secret, SIGN and NONCE tickets, the order token key, the full ID number,
-// photos. Offline: everything listens on 127.0.0.1.
+// secret, access tokens, SIGN and NONCE tickets, the order token key, the full
+// ID number, photos. Offline: everything listens on 127.0.0.1.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -287,6 +287,9 @@ test("nothing secret reached the page", { timeout: 30_000 }, async () => {
   };
   [...signTickets].filter(Boolean).forEach((t, i) => (secrets[`SIGN ticket #${i}`] = t));
   assert.ok(signTickets.size >= 2, "the TicketOwner fetched a SIGN ticket of its own");
+  // Every access token and ticket the simulator issued (the tokens are nowhere else in this list).
+  assert.ok(stats.accessTokens >= 1, `access tokens issued: ${stats.accessTokens}`);
+  demo.sim.issuedValues().forEach((v, i) => (secrets[`issued access token or ticket #${i}`] = v));
   const found = [];
   for (const { where, text } of seen) {
     for (const [what, value] of Object.entries(secrets)) {

@@ -358,10 +358,15 @@ describe("hostile input: the edge handler", T, () => {
       const ok = await ask("/faceid/result?orderNo=hostileH1", { headers: { authorization: auth } });
       assert.equal(ok.status, 200, ok.text);
     }
+    // A body with a real image, good as JSON: only the content type can refuse it.
+    const card = `{"cardType":"portrait","image":"${JPEG.toString("base64")}"}`;
+    const good = await post(card, "application/json");
+    assert.equal(good.status, 200, good.text);
     for (const type of ["application/json; charset=utf-16", `multipart/form-data; boundary=${"x".repeat(10_000)}`,
-      "multipart/form-data", "application/json\u00ff", `${"a".repeat(16 << 10)}/json`]) {
-      const r = await post('{"cardType":"portrait"}', type);
+      "multipart/form-data", "application/json\u00ff", `${"a".repeat(16 << 10)}/json`, "text/plain;charset=UTF-8", "application/jsonp"]) {
+      const r = await post(card, type);
       assert.ok(r.status >= 400 && r.status < 500, `${type.slice(0, 40)}: ${r.status} ${r.text.slice(0, 200)}`);
+      assert.equal(r.json?.error?.code, "INVALID_BODY", `${type.slice(0, 40)}: ${r.text.slice(0, 200)}`);
     }
     for (const [path, init] of [[`/faceid/result?orderNo=${"9".repeat(10 << 20)}`, {}], [`/faceid/result?orderNo=${LONE}`, {}],
       [`/faceid/callback?${"a=1&".repeat(100_000)}`, {}], ["/faceid/start", { method: "POST", headers: { origin: `https://${"a".repeat(16 << 10)}.example` } }]]) {

@@ -42,8 +42,10 @@
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
 //! - [`sdk`]: start parameters for the App SDKs;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
+//! - [`body_type`]: what an upload's `Content-Type` says its body is;
 //! - [`error`]: the one error enum and its stable codes.
 
+pub mod body_type;
 pub mod edge;
 pub mod endpoints;
 pub mod error;
