@@ -544,7 +544,7 @@ export interface EdgeHandlerOptions {
   onEvent?: (event: EdgeEvent) => void | Promise<void>;
   /** Route prefix; default `"/faceid"`. */
   prefix?: string;
-  /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser; the handler's own origin always may. Never `*`. */
+  /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser, cross-site included; the handler's own origin (`publicOrigin`) always may. Never `*`. */
   allowedOrigins?: string[];
   /** Order token lifetime; default 30 minutes. */
   tokenTtlMs?: number;
