@@ -80,7 +80,7 @@ if (way === "handler") {
   const lib = await import(pkg);
   const client = new lib.FaceIdClient({ appId: APP_ID, ticket: TICKET, serverUrl: base, kycUrl: base, timeoutMs: 30_000 });
   route = lib.createEdgeHandler({
-    client, orderTokenKey: KEY, returnUrl: "/done.html", reveal: REVEAL,
+    client, orderTokenKey: KEY, returnUrl: "/done.html", reveal: REVEAL, publicOrigin: "https://edge.example",
     identity: (req) => USERS[req.headers.get("x-user")] ?? null,
   });
 } else if (way === "plain") {

@@ -1,8 +1,8 @@
 // The plain-JavaScript trimming of a face result, as createEdgeHandler trims
 // it (crates/faceid-edge-core/src/edge.rs, src/wasm/edge.rs): the envelope's
 // code and msg, the order number, and of the payload only name (first
-// character and "*"), idNo (first and last four characters), idType,
-// liveRate, similarity and occurredTime, then the `reveal`ed fields as they
+// character and "*"), idNo (first and last four characters), idType and
+// occurredTime (the scores only when revealed), then the `reveal`ed fields as they
 // are. Used by the plain Worker (bench/plain-edge-worker.js) and by the
 // plain side of bench/large.mjs.
 const encoder = new TextEncoder();
@@ -20,7 +20,7 @@ function maskId(s) {
   const c = Array.from(s);
   return c.length >= 10 ? c.slice(0, 4).join("") + "*".repeat(c.length - 8) + c.slice(-4).join("") : "*".repeat(c.length);
 }
-const RULES = [["name", maskName], ["idNo", maskId], ["idType"], ["liveRate"], ["similarity"], ["occurredTime"]];
+const RULES = [["name", maskName], ["idNo", maskId], ["idType"], ["occurredTime"]];
 
 /** `{ ok, code, msg, orderNo, result }` with the face result trimmed, as the handler answers. */
 export function trim(top, orderNo, reveal = []) {

@@ -40,6 +40,10 @@ function setup(env) {
     identity: (request) => demoUser(request, env),
     returnUrl: "/",
     prefix: PREFIX,
+    // Error answers carry a fixed message per code; the detail is logged here (wrangler's console).
+    onEvent: (event) => {
+      if (event.type === "error") console.log(`faceid ${event.route} ${event.status} ${event.code}: ${event.detail}`);
+    },
   });
   app = { client, handler };
   return app;

@@ -5,8 +5,10 @@
 //!
 //! Every answer is a `Response`: the promise never rejects (except with
 //! `INTERNAL` when the WebAssembly instance traps, see `js/recover.js`) and
-//! nothing panics. Error bodies are `{ error: { code, message } }`; no ticket,
-//! token, secret, photo or full ID number is ever in a response.
+//! nothing panics. Error bodies are `{ error: { code, message } }` with the
+//! fixed message of the code (the detail goes to `onEvent`, see
+//! [`super::edge_gate`]); no ticket, token, secret, photo or full ID number
+//! is ever in a response.
 
 use std::rc::Rc;
 
@@ -21,6 +23,7 @@ use web_sys::{Headers, Request, Response, ResponseInit, Url};
 use super::boundary::{define_value, describe_type, string_length, to_js};
 use super::call::{SdkInput, StartInput};
 use super::client::{FaceIdClient, Inner};
+use super::edge_gate::Gate;
 use super::flight::WaitUntil;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
 use super::inputs::{callback_input, short_option};
@@ -49,6 +52,8 @@ struct Handler {
     redirect_type: String,
     /// `liveInterType` for every face verification the handler starts.
     live_inter_type: Option<String>,
+    /// Who may call, from where; the public origin; `onEvent`.
+    gate: Gate,
 }
 
 /// The edge handler's state; JavaScript sees a function (see
@@ -163,6 +168,7 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
             }
             None => None,
         },
+        gate: Gate::from_options(options)?,
     };
     let state = JsValue::from(FaceIdEdgeHandler {
         inner: Rc::new(handler),
@@ -291,7 +297,8 @@ fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Respo
 fn error_body(e: &Error) -> JsValue {
     let inner = Object::new();
     define_value(&inner, "code", &JsValue::from_str(e.code()));
-    define_value(&inner, "message", &JsValue::from_str(e.message()));
+    let message = crate::public_error::public_message(e.code());
+    define_value(&inner, "message", &JsValue::from_str(message));
     let out = Object::new();
     define_value(&out, "error", &inner);
     out.into()
@@ -302,17 +309,40 @@ fn header(request: &Request, name: &str) -> Option<String> {
 }
 
 impl Handler {
-    /// The answer to one request, errors included.
+    /// The answer to one request, errors included, reported to `onEvent`.
     async fn answer(&self, request: &Request, env: &JsValue, ctx: &JsValue) -> Response {
+        let started = now_ms();
+        let (mut route, mut failure) = (None, None);
+        let response = self
+            .respond(request, env, ctx, &mut route, &mut failure)
+            .await;
+        let status = response.status();
+        self.gate
+            .report(route, &request.method(), status, failure.as_ref(), started);
+        response
+    }
+
+    /// The answer to one request; the route it reached and the error it
+    /// failed with go to `route` and `failure`.
+    async fn respond(
+        &self,
+        request: &Request,
+        env: &JsValue,
+        ctx: &JsValue,
+        reached: &mut Option<Route>,
+        failure: &mut Option<Error>,
+    ) -> Response {
         let url = match Url::new(&request.url()) {
             Ok(u) => u,
             Err(_) => {
                 let e = Error::InvalidArgument("the request has no valid URL".into());
-                return json_response(&error_body(&e), 400, &[]);
+                let answer = json_response(&error_body(&e), 400, &[]);
+                *failure = Some(e);
+                return answer;
             }
         };
         let origin = header(request, "origin");
-        let own_origin = url.origin();
+        let own_origin = self.gate.own_origin(&url);
         let verdict = policy::cors(origin.as_deref(), &own_origin, &self.allowed);
         let mut cors = Vec::new();
         if let (Cors::Allowed, Some(o)) = (verdict, &origin) {
@@ -325,7 +355,8 @@ impl Handler {
                     .into(),
             ))
         } else if request.method() == "OPTIONS" {
-            match policy::route_at(&self.prefix, &url.pathname()) {
+            *reached = policy::route_at(&self.prefix, &url.pathname());
+            match *reached {
                 None => Err(Error::NotFound("no route at this path".into())),
                 Some(route) => {
                     let mut extra = cors.clone();
@@ -342,11 +373,15 @@ impl Handler {
                 }
             }
         } else {
+            *reached = policy::route_at(&self.prefix, &url.pathname());
             match policy::resolve(&self.prefix, &request.method(), &url.pathname()) {
-                Ok(route) => {
-                    let ctx = WaitUntil::from_js(ctx).ok().flatten();
-                    self.route(route, request, &url, env, ctx.as_ref()).await
-                }
+                Ok(route) => match self.gate.admit(route, request, verdict) {
+                    Ok(()) => {
+                        let ctx = WaitUntil::from_js(ctx).ok().flatten();
+                        self.route(route, request, &url, env, ctx.as_ref()).await
+                    }
+                    Err(e) => Err(e),
+                },
                 Err(e) => Err(e),
             }
         };
@@ -362,21 +397,22 @@ impl Handler {
                 if let Error::MethodNotAllowed { allow, .. } = &e {
                     extra.push(("allow", format!("{allow}, OPTIONS")));
                 }
-                let body = match &e {
-                    // A refusal by the service is a business answer.
-                    Error::Rejected {
-                        upstream_code,
-                        message,
-                    } => {
+                let answer = match &e {
+                    // A refusal by the service is a business answer: its
+                    // code, and what this library knows the code means
+                    // (never the service's own msg).
+                    Error::Rejected { upstream_code, .. } => {
                         let out = Object::new();
                         define_value(&out, "ok", &JsValue::FALSE);
                         define_value(&out, "code", &JsValue::from_str(upstream_code));
-                        define_value(&out, "msg", &JsValue::from_str(message));
-                        return json_response(&out, 200, &extra);
+                        let msg = crate::public_error::rejected_message(upstream_code);
+                        define_value(&out, "msg", &JsValue::from_str(msg));
+                        json_response(&out, 200, &extra)
                     }
-                    e => error_body(e),
+                    e => json_response(&error_body(e), e.http_status(), &extra),
                 };
-                json_response(&body, e.http_status(), &extra)
+                *failure = Some(e);
+                answer
             }
         }
     }
@@ -478,7 +514,7 @@ impl Handler {
             user_id: who.user_id.clone(),
             name: Some(name),
             id_no: Some(id_no),
-            callback_url: format!("{}{}/callback", url.origin(), self.prefix),
+            callback_url: format!("{}{}/callback", self.gate.url_origin(url)?, self.prefix),
             source_photo: None,
             result_type: self.result_type.clone(),
             from: self.from.clone(),
@@ -559,7 +595,7 @@ impl Handler {
             ));
         };
         let base = if self.return_url.starts_with('/') {
-            format!("{}{}", url.origin(), self.return_url)
+            format!("{}{}", self.gate.url_origin(url)?, self.return_url)
         } else {
             self.return_url.clone()
         };
@@ -568,7 +604,9 @@ impl Handler {
     }
 
     /// Checks the order token of a result route; the user is bound when the
-    /// identity hook names one.
+    /// identity hook names one. With nobody signed in, a token minted for a
+    /// user (or forged) is `401`: an identity is required exactly when the
+    /// token was minted for one.
     async fn authorize(
         &self,
         token: &str,
@@ -578,13 +616,20 @@ impl Handler {
         env: &JsValue,
     ) -> Result<(), Error> {
         let who = self.identity(request, env).await?;
-        self.tokens.check(
-            token,
-            kind,
-            order_no,
-            who.as_ref().map(|w| w.user_id.as_str()),
-            now_ms(),
-        )
+        let user = who.as_ref().map(|w| w.user_id.as_str());
+        match self.tokens.check(token, kind, order_no, user, now_ms()) {
+            // Nobody signed in, and the token does not open the order
+            // without a user at any time (it was minted for one, or is not
+            // valid): sign in. An expired token minted with no user stays 403.
+            Err(Error::Forbidden(_))
+                if user.is_none() && self.tokens.check(token, kind, order_no, None, 0).is_err() =>
+            {
+                Err(Error::Unauthorized(
+                    "sign in first: the identity hook names no user, and this order token does not open the order without one (it was minted for a signed-in user, or is not valid)".into(),
+                ))
+            }
+            checked => checked,
+        }
     }
 
     async fn result(
@@ -706,6 +751,11 @@ impl Handler {
             policy::MAX_JSON_BODY
         };
         let who = self.identity(request, env).await?;
+        if who.is_none() && !self.gate.anonymous.allows(Route::OcrIdCard) {
+            return Err(Error::Unauthorized(
+                "sign in first: the identity hook names no user, and allowAnonymous does not name \"ocr\"".into(),
+            ));
+        }
         let body = read_limited(request, limit).await?;
         let input = Object::new();
         let reread = Response::new_with_opt_buffer_source_and_init(Some(&body), &{

@@ -11,6 +11,7 @@ mod boundary;
 mod call;
 pub mod client;
 pub mod edge;
+mod edge_gate;
 pub mod exports;
 mod fast_sign;
 mod flight;

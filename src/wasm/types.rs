@@ -514,17 +514,41 @@ export interface EdgeHandlerOptions {
   client: FaceIdClient;
   /** At least 32 bytes, from a secret binding: signs the order tokens. */
   orderTokenKey: string | Uint8Array;
-  /** Who the signed-in user is (from your session cookie or header), or `null`. The page never chooses an identity. */
+  /**
+   * Who the signed-in user is (from your session cookie or header), or `null`. The page never chooses an identity.
+   * Every route that calls the service needs a user (`401` otherwise, before any call): `POST /start`, `POST /sdk/start`,
+   * and `POST /ocr/idcard` unless `allowAnonymous` names `"ocr"`. A result route needs the user its order token was minted
+   * for (`401` with nobody signed in, `403` for another user); a token minted with no user opens its result without one.
+   */
   identity(request: Request, env: unknown): FaceIdentity | null | undefined | Promise<FaceIdentity | null | undefined>;
-  /** The H5 page the callback sends the user back to, with `orderNo` and `code` added: an absolute URL or a path on this origin. */
+  /** The H5 page the callback sends the user back to, with `orderNo` and `code` added: an absolute URL or a path on `publicOrigin` (or, in Workers, on the request's origin). */
   returnUrl: string;
+  /**
+   * The origin your users' browsers see, such as `"https://h5.example.com"` (`http://` only on localhost, no path).
+   * The face page's callback URL and a relative `returnUrl` are built on it, never on the request's URL; it is also
+   * the handler's own origin for the CORS and cross-site checks. Required outside Cloudflare Workers (in Node.js the
+   * request's URL comes from the `Host` header, which any client sets): `createEdgeHandler` throws `INVALID_OPTION`
+   * without it there. In Workers (`navigator.userAgent === "Cloudflare-Workers"`) it defaults to the request's origin,
+   * which must then be `https://`.
+   */
+  publicOrigin?: string;
+  /**
+   * Routes that run with no signed-in user: only `"ocr"` (`POST /ocr/idcard`, billed per call; its order token names no
+   * user). Nothing by default.
+   */
+  allowAnonymous?: "ocr"[];
+  /**
+   * Told of every request (`type: "request"`) and every failure (`type: "error"`, with the `detail` that error answers
+   * leave out: they carry only a fixed message per code). A hook that throws or rejects changes nothing.
+   */
+  onEvent?: (event: EdgeEvent) => void | Promise<void>;
   /** Route prefix; default `"/faceid"`. */
   prefix?: string;
-  /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser; the handler's own origin always may. Never `*`. */
+  /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser, cross-site included; the handler's own origin (`publicOrigin`) always may. Never `*`. */
   allowedOrigins?: string[];
   /** Order token lifetime; default 30 minutes. */
   tokenTtlMs?: number;
-  /** Result fields to let through unmasked (for example `"idNo"`, `"photo"`, `"address"`); by default photos and videos are dropped and names, ID and card numbers masked. */
+  /** Result fields to let through unmasked (for example `"idNo"`, `"photo"`, `"address"`, `"liveRate"`, `"similarity"`); by default photos, videos and the scores `liveRate` and `similarity` are dropped, and names, ID and card numbers masked. */
   reveal?: string[];
   /** `resultType` of the face page; default `"1"`. */
   resultType?: string;
@@ -535,6 +559,20 @@ export interface EdgeHandlerOptions {
   /** `liveInterType` of every face verification started (`"1"`: real-time detection only). Absent by default. */
   liveInterType?: "1";
 }
+
+/**
+ * What the edge handler's `onEvent` is told. `route` is the route's path under the prefix (`"/start"`,
+ * `"/ocr/idcard/result"`…), `null` when no route matched. Nothing here is secret; `detail` is the error's own message
+ * (which may name an environment variable, carry the service's `msg` or say how the identity hook failed), for logs only.
+ */
+export type EdgeEvent =
+  | { type: "request"; route: string | null; method: string; status: number; durationMs: number; error?: FaceIdErrorCode }
+  | {
+      type: "error"; route: string | null; method: string; status: number; code: FaceIdErrorCode; detail: string;
+      durationMs: number;
+      /** For `REJECTED`: the service's code (the answer is `200 { ok: false, code, msg }`). */
+      upstreamCode?: string;
+    };
 
 /** What a page may read of an order. */
 export type OrderKind = "face" | "live" | "idcard" | "bankcard";
@@ -550,10 +588,13 @@ export interface OrderTokenGrant {
 
 /**
  * The edge handler: a Worker's `fetch` (also Node 20's `Request`/`Response`).
- * Routes under the prefix: `POST /start` (body `{ device?: "mobile" | "pc" }`
- * or none), `GET /callback`, `GET /result`, `GET /live/result`,
- * `POST /ocr/idcard`, `GET /ocr/idcard/result`, `GET /ocr/bankcard/result`,
- * `POST /sdk/start` (body `{ kind }`). It always resolves to a `Response`.
+ * Routes under the prefix: `POST /start` (`Content-Type: application/json`,
+ * body `{ device?: "mobile" | "pc" }`, `{}` or none), `GET /callback`,
+ * `GET /result`, `GET /live/result`, `POST /ocr/idcard` (JSON, or multipart
+ * from a page of `publicOrigin` or `allowedOrigins`), `GET /ocr/idcard/result`,
+ * `GET /ocr/bankcard/result`, `POST /sdk/start` (JSON `{ kind }`). A request
+ * with `Sec-Fetch-Site: cross-site` or `same-site` needs an allowed `Origin`
+ * (except `/callback`). It always resolves to a `Response`.
  */
 export interface EdgeHandler {
   (request: Request, env?: unknown, ctx?: WaitUntilContext): Promise<Response>;
@@ -575,7 +616,7 @@ export interface SdkStartResponse extends OrderTokenGrant {
   sdk: SdkStartParams;
 }
 
-/** `200` of the result routes: the business outcome, trimmed. */
+/** `200` of the result routes: the business outcome, trimmed (no photos, videos or scores unless revealed). */
 export interface TrimmedResult {
   ok: boolean;
   code: string;
@@ -586,6 +627,16 @@ export interface TrimmedResult {
 
 /** The body of every error answer of the edge handler. */
 export interface EdgeErrorBody {
+  /** `message` is fixed per `code`: the cause goes to `onEvent`, never to the caller. */
   error: { code: FaceIdErrorCode; message: string };
+}
+
+/** `200` of `POST /start` or `POST /sdk/start` when the service refused to start (`REJECTED`). */
+export interface StartRefused {
+  ok: false;
+  /** The service's business code. */
+  code: string;
+  /** What this library knows the code means, or a fixed sentence; never the service's own `msg`. */
+  msg: string;
 }
 "#;

@@ -80,7 +80,7 @@ describe("memory per call", T, () => {
     sim.setOrder(orderNo, { videoBytes: 6 * MB, photoBytes: 2 * MB });
     const r = await inFreshInstance(`
       const client = new faceid.FaceIdClient({ appId: input.appId, ticket: input.ticket, serverUrl: input.url, kycUrl: input.url });
-      const handler = faceid.createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done.html", reveal: ["photo", "video"],
+      const handler = faceid.createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done.html", reveal: ["photo", "video"], publicOrigin: "https://edge.example",
         identity: () => ({ userId: "alice" }) });
       const token = handler.issueOrderToken("face", input.orderNo, { userId: "alice" });
       const call = async () => {

@@ -192,14 +192,14 @@ describe("the H5 face flow as the pages describe it", () => {
       assert.ok(decodeMedia(r).some((f) => f.field === field && f.mime.startsWith("image/")), field);
       // The handler reveals it when the operator names either spelling.
       for (const reveal of ["orginBankcardPhoto", "originBankcardPhoto"]) {
-        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", reveal: [reveal] });
+        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", reveal: [reveal], publicOrigin: "https://edge.example" });
         const { orderToken } = handler.issueOrderToken("bankcard", orderNo);
         const res = await handler(new Request(`https://edge.example/faceid/ocr/bankcard/result?orderNo=${orderNo}`, { headers: { authorization: `Bearer ${orderToken}` } }));
         const body = await res.json();
         assert.equal(res.status, 200, JSON.stringify(body));
         assert.equal(typeof body.result[field], "string", `${field} revealed as ${reveal}`);
       }
-      const hidden = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done" });
+      const hidden = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", publicOrigin: "https://edge.example" });
       const { orderToken } = hidden.issueOrderToken("bankcard", orderNo);
       const body = await (await hidden(new Request(`https://edge.example/faceid/ocr/bankcard/result?orderNo=${orderNo}`, { headers: { authorization: `Bearer ${orderToken}` } }))).json();
       assert.ok(!(field in body.result), "not revealed by default");
@@ -268,7 +268,7 @@ describe("App SDK starts", () => {
 
   test("the edge handler: POST /sdk/start answers the parameters and a token for the kind's result route; POST /start takes { device: \"pc\" }", async () => {
     let who = { userId: "user01", name: "张三", idNo: "11010519491231002X" };
-    const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => who, returnUrl: "/done" });
+    const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => who, returnUrl: "/done", publicOrigin: "https://edge.example" });
     const post = (path, body, headers = {}) =>
       handler(new Request(`https://edge.example/faceid${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: body === undefined ? undefined : JSON.stringify(body) }));
     for (const [kind, route] of [["liveness", "/live/result"], ["face", "/result"], ["bankCardOcr", "/ocr/bankcard/result"], ["idCardOcr", "/ocr/idcard/result"]]) {

@@ -18,13 +18,19 @@ const pkg = installedPackage();
 const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
 const { FaceIdClient, FaceIdError, TicketManager, createEdgeHandler } = faceid;
 
-/** Serves a Worker-shaped `fetch(request, env, ctx)` on loopback with node:http. */
+/**
+ * Serves a Worker-shaped `fetch(request, env, ctx)` on loopback with
+ * node:http. The request's URL is built as Node servers and their adapters
+ * build it: from the Host header, and behind a proxy that terminates TLS,
+ * from X-Forwarded-Proto; both come from the client.
+ */
 async function serve(worker, env) {
   const pending = new Set();
   const ctx = { waitUntil: (p) => { pending.add(p); p.finally(() => pending.delete(p)); } };
   const server = createServer(async (req, res) => {
     try {
-      const url = `http://127.0.0.1:${server.address().port}${req.url}`;
+      const proto = req.headers["x-forwarded-proto"] === "https" ? "https" : "http";
+      const url = `${proto}://${req.headers.host}${req.url}`;
       const hasBody = !["GET", "HEAD"].includes(req.method);
       const request = new Request(url, {
         method: req.method,
@@ -62,7 +68,9 @@ edgeSuite("in Node (node:http, Node's Request and Response)", async () => {
   const { default: worker } = await import(pathToFileURL(appFile).href);
   const env = { FACEID_APP_ID: sim.appId, FACEID_SECRET: sim.secret, SIM_URL: sim.url, ORDER_TOKEN_KEY };
   const server = await serve(worker, env);
-  return { url: server.url, sim, stop: async () => { await server.stop(); await sim.stop(); } };
+  // Node cannot know its origin: the handlers are told (before the first request).
+  env.PUBLIC_ORIGIN = server.url;
+  return { url: server.url, sim, runtime: "node", stop: async () => { await server.stop(); await sim.stop(); } };
 });
 
 describe("startFace and verifyCallback without the handler", () => {
@@ -195,7 +203,7 @@ describe("createEdgeHandler options", () => {
     const sim = await startSimulator();
     try {
       const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url });
-      const good = { client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done" };
+      const good = { client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", publicOrigin: "https://h5.example.com" };
       assert.equal(typeof createEdgeHandler(good), "function");
       assert.equal(typeof createEdgeHandler(good).issueOrderToken, "function");
       for (const [patch, code] of [
@@ -213,10 +221,21 @@ describe("createEdgeHandler options", () => {
         [{ allowedOrigins: ["https://h5.example.com/app"] }, "INVALID_OPTION"],
         [{ tokenTtlMs: 0 }, "INVALID_OPTION"],
         [{ reveal: ["a.b"] }, "INVALID_OPTION"],
+        // Outside Workers the request's URL comes from the Host header: the origin must be given.
+        [{ publicOrigin: undefined }, "INVALID_OPTION"],
+        [{ publicOrigin: "http://h5.example.com" }, "INVALID_OPTION"],
+        [{ publicOrigin: "https://h5.example.com/app" }, "INVALID_OPTION"],
+        [{ publicOrigin: "*" }, "INVALID_OPTION"],
+        [{ publicOrigin: 5 }, "INVALID_OPTION"],
+        [{ allowAnonymous: ["start"] }, "INVALID_OPTION"],
+        [{ allowAnonymous: "ocr" }, "INVALID_OPTION"],
+        [{ onEvent: "log" }, "INVALID_OPTION"],
       ]) {
         assert.throws(() => createEdgeHandler({ ...good, ...patch }), (e) => e instanceof FaceIdError && e.code === code, JSON.stringify(Object.keys(patch)));
       }
       assert.throws(() => createEdgeHandler(null), { code: "INVALID_ARGUMENT" });
+      assert.throws(() => createEdgeHandler({ ...good, publicOrigin: undefined }), (e) => /publicOrigin/.test(e.message) && /Host header/.test(e.message));
+      assert.equal(typeof createEdgeHandler({ ...good, publicOrigin: "http://127.0.0.1:8080", allowAnonymous: ["ocr"], onEvent: () => {} }), "function");
       const h = createEdgeHandler({ ...good, orderTokenKey: new Uint8Array(32).fill(3) });
       assert.throws(() => h.issueOrderToken("other", "o1"), { code: "INVALID_OPTION" });
       assert.throws(() => h.issueOrderToken("face", "bad order"), { code: "INVALID_ORDER_NO" });

@@ -12,6 +12,7 @@ edgeSuite("in workerd (TicketOwner Durable Object)", async () => {
   return {
     url: wd.url,
     sim,
+    runtime: "workerd",
     stop: async () => {
       await wd.stop();
       await sim.stop();

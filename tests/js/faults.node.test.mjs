@@ -467,7 +467,8 @@ describe("fault matrix: the edge handler (Node's Request)", { timeout: 60_000 },
   for (const c of edgeCells) {
     test(`fault matrix through the edge handler: ${c.cell} → ${c.edge[0]}`, async (t) => {
       const ctx = await arrange(c, t);
-      const handler = createEdgeHandler({ client: ctx.client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html" });
+      const handler = createEdgeHandler({ client: ctx.client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html",
+        publicOrigin: "https://edge.example" });
       const { orderToken } = handler.issueOrderToken("face", ctx.orderNo, { userId: "alice" });
       const ask = async () => {
         const r = await handler(new Request(`https://edge.example/faceid/result?orderNo=${ctx.orderNo}`, {

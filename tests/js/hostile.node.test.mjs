@@ -130,17 +130,19 @@ function entryPoints(v) {
     ["createRedisTicketStore(v)", () => createRedisTicketStore(v)],
     ["createRedisTicketStore(r, v)", () => createRedisTicketStore({ isOpen: true, get: async () => null, set: async () => "OK", eval: async () => 0 }, v)],
     ["createEdgeHandler(v)", () => createEdgeHandler(v)],
-    ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal"].map((k) => [
+    ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal", "publicOrigin",
+      "allowAnonymous", "onEvent"].map((k) => [
       `createEdgeHandler({ ${k}: v })`,
-      () => createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", [k]: v })]),
+      () => createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html",
+        publicOrigin: "https://edge.example", [k]: v })]),
     ...[0, 1, 2].map((i) => [`issueOrderToken(arg ${i} = v)`, () => {
-      const h = createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html" });
+      const h = createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
       const args = ["face", "hostile5", { userId: "alice" }];
       args[i] = v;
       return h.issueOrderToken(...args);
     }]),
     ["handler(v)", async () => {
-      const h = createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html" });
+      const h = createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
       const r = await h(v);
       if (!(r instanceof Response) || r.status < 400 || r.status > 499) throw new Error(`handler(${typeof v}) answered ${r?.status}`);
       return r.status;
@@ -190,7 +192,7 @@ describe("hostile input: the public API", T, () => {
       const file = join(tempDir("revoked"), "run.mjs");
       writeFileSync(file, `import { FaceIdClient, createEdgeHandler } from ${JSON.stringify(packageEntryUrl())};
 const c = new FaceIdClient({ appId: "IDAsim001", ticket: "T".repeat(40), serverUrl: "http://127.0.0.1:9" });
-const h = createEdgeHandler({ client: c, orderTokenKey: "${ORDER_TOKEN_KEY}", identity: () => null, returnUrl: "/done.html" });
+const h = createEdgeHandler({ client: c, orderTokenKey: "${ORDER_TOKEN_KEY}", identity: () => null, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
 const r = Proxy.revocable({}, {});
 r.revoke();
 const answer = await Promise.race([h(r.proxy), new Promise((resolve) => setTimeout(() => resolve(null), 2000))]);
@@ -292,7 +294,7 @@ describe("hostile input: the edge handler", T, () => {
   };
   const post = (body, type = "application/json") => ask("/faceid/ocr/idcard", { method: "POST", headers: { "content-type": type }, body });
   before(() => {
-    handler = createEdgeHandler({ client: client(), orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html" });
+    handler = createEdgeHandler({ client: client(), orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
   });
 
   test("__proto__, constructor and prototype keys in the JSON body are ordinary keys: never the image or the card type", async () => {
@@ -325,18 +327,20 @@ describe("hostile input: the edge handler", T, () => {
   test("a multipart body with 1 000 parts: an answer (200 or 400), fast, nothing crashes", async () => {
     const many = new FormData();
     for (let i = 0; i < 1000; i++) many.append(`f${i}`, `v${i}`);
-    const noImage = await ask("/faceid/ocr/idcard", { method: "POST", body: many });
+    // A form upload, from a page of this origin.
+    const fromPage = { origin: "https://edge.example" };
+    const noImage = await ask("/faceid/ocr/idcard", { method: "POST", body: many, headers: fromPage });
     assert.equal(noImage.status, 400, noImage.text);
     assert.equal(noImage.json.error.code, "INVALID_BODY");
     const withImage = new FormData();
     for (let i = 0; i < 999; i++) withImage.append("cardType", "portrait");
     withImage.append("image", new Blob([JPEG], { type: "image/jpeg" }), "card.jpg");
-    const r = await ask("/faceid/ocr/idcard", { method: "POST", body: withImage });
+    const r = await ask("/faceid/ocr/idcard", { method: "POST", body: withImage, headers: fromPage });
     assert.ok([200, 400].includes(r.status), r.text);
     const files = new FormData();
     for (let i = 0; i < 1000; i++) files.append("image", new Blob([JPEG], { type: "image/jpeg" }), `c${i}.jpg`);
     files.append("cardType", "portrait");
-    const f = await ask("/faceid/ocr/idcard", { method: "POST", body: files });
+    const f = await ask("/faceid/ocr/idcard", { method: "POST", body: files, headers: fromPage });
     assert.ok([200, 400].includes(f.status), f.text);
     assert.ok(noImage.ms + r.ms + f.ms < 5000, `${noImage.ms} + ${r.ms} + ${f.ms} ms`);
   });

@@ -182,7 +182,7 @@ const bad: FaceIdErrorCode = "NOT_A_CODE";
 
 // The whole surface: client, queries, the H5 flow, the edge handler, the store, the owner, events.
 import { FaceIdClient, TicketManager, TicketOwner, createEdgeHandler, createRedisTicketStore } from "${PACKAGE_NAME}";
-import type { EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant } from "${PACKAGE_NAME}";
+import type { EdgeEvent, EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant } from "${PACKAGE_NAME}";
 const events: FaceIdEvent[] = [];
 const client = new FaceIdClient({ appId: "a", secret: "s", onEvent: (e) => events.push(e), deadlineMs: 5000,
   fetch: (url, init) => fetch(url, init) });
@@ -205,8 +205,18 @@ const status: TicketStatus = client.ticketStatus();
 const has: boolean | null = status.hasTicket;
 const started: StartFaceResult = await client.startFace({ userId: "u", name: "n", idNo: "1", callbackUrl: "https://x.example/cb" });
 const verdict: CallbackVerdict = await client.verifyCallback(new URL(started.url));
+const edgeEvents: EdgeEvent[] = [];
 const handler: EdgeHandler = createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done",
-  identity: async (request: Request) => (request.headers.get("x") ? { userId: "u", name: "n", idNo: "1" } : null) });
+  identity: async (request: Request) => (request.headers.get("x") ? { userId: "u", name: "n", idNo: "1" } : null),
+  publicOrigin: "https://h5.example.com", allowAnonymous: ["ocr"], onEvent: (e) => { edgeEvents.push(e); } });
+for (const e of edgeEvents) {
+  const route: string | null = e.route;
+  if (e.type === "error") { const c: FaceIdErrorCode = e.code; const d: string = e.detail; const s: number = e.status; }
+  // @ts-expect-error a request event has no detail
+  if (e.type === "request") { const d: string = e.detail; }
+}
+// @ts-expect-error only "ocr" may run for anonymous callers
+createEdgeHandler({ client, orderTokenKey: "k", returnUrl: "/", identity: () => null, publicOrigin: "https://h5.example.com", allowAnonymous: ["start"] });
 const response: Response = await handler(new Request("https://x.example/faceid/result"), {}, { waitUntil: () => {} });
 const grant: OrderTokenGrant = handler.issueOrderToken("bankcard", "o1", { userId: "u" });
 // @ts-expect-error not an order kind

@@ -128,7 +128,7 @@ async function assertHandlerWorks(handler) {
 }
 
 const handlerOptions = (client) => ({
-  client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done.html",
+  client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done.html", publicOrigin: "https://edge.example",
 });
 
 test("a trap in a call: that call throws FaceIdError INTERNAL, and everything works after it (import)", T, async () => {

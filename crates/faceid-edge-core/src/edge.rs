@@ -58,6 +58,21 @@ impl Route {
         }
     }
 
+    /// The route's path under the prefix (`"/start"`, `"/ocr/idcard/result"`…),
+    /// as the edge handler's `onEvent` names it.
+    pub fn path(self) -> &'static str {
+        match self {
+            Route::Start => "/start",
+            Route::Callback => "/callback",
+            Route::Result(TokenKind::Face) => "/result",
+            Route::Result(TokenKind::Live) => "/live/result",
+            Route::OcrIdCard => "/ocr/idcard",
+            Route::Result(TokenKind::IdCard) => "/ocr/idcard/result",
+            Route::Result(TokenKind::BankCard) => "/ocr/bankcard/result",
+            Route::SdkStart => "/sdk/start",
+        }
+    }
+
     /// The result query behind a result route.
     pub fn kind(self) -> Option<Kind> {
         match self {
@@ -203,16 +218,17 @@ pub enum Trim {
 
 /// The trimming of `field` in a result of `kind`. Fields the operator chose
 /// to reveal are passed through before this is asked.
+///
+/// The scores (`liveRate`, `similarity`) are dropped: they would help
+/// someone tune a spoof against a target identity, page after page. The
+/// verdict is the result's `code`; `reveal` lets a score through.
 pub fn trim(kind: Kind, field: &str) -> Trim {
     use Trim::*;
     match (kind, field) {
-        (
-            Kind::FaceResult | Kind::QueryFaceRecord,
-            "liveRate" | "similarity" | "occurredTime" | "idType",
-        ) => Keep,
+        (Kind::FaceResult | Kind::QueryFaceRecord, "occurredTime" | "idType") => Keep,
         (Kind::FaceResult | Kind::QueryFaceRecord, "name") => MaskName,
         (Kind::FaceResult | Kind::QueryFaceRecord, "idNo") => MaskId,
-        (Kind::LiveResult, "liveRate" | "occurredTime") => Keep,
+        (Kind::LiveResult, "occurredTime") => Keep,
         (
             Kind::IdCardOcrResult,
             "frontCode" | "backCode" | "sex" | "nation" | "validDate" | "authority"
@@ -234,15 +250,8 @@ pub fn trim(kind: Kind, field: &str) -> Trim {
 /// Every field trimming keeps or masks for `kind`, in a stable order.
 pub fn trimmed_fields(kind: Kind) -> &'static [&'static str] {
     match kind {
-        Kind::FaceResult | Kind::QueryFaceRecord => &[
-            "name",
-            "idNo",
-            "idType",
-            "liveRate",
-            "similarity",
-            "occurredTime",
-        ],
-        Kind::LiveResult => &["liveRate", "occurredTime"],
+        Kind::FaceResult | Kind::QueryFaceRecord => &["name", "idNo", "idType", "occurredTime"],
+        Kind::LiveResult => &["occurredTime"],
         Kind::IdCardOcrResult => &[
             "frontCode",
             "backCode",
@@ -383,6 +392,21 @@ mod tests {
             resolve("/faceid", "POST", "/faceid/sdk/start"),
             Ok(Route::SdkStart)
         );
+        for route in [
+            Route::Start,
+            Route::Callback,
+            Route::Result(TokenKind::Face),
+            Route::Result(TokenKind::Live),
+            Route::OcrIdCard,
+            Route::Result(TokenKind::IdCard),
+            Route::Result(TokenKind::BankCard),
+            Route::SdkStart,
+        ] {
+            assert_eq!(
+                route_at("/faceid", &format!("/faceid{}", route.path())),
+                Some(route)
+            );
+        }
         for path in [
             "//faceid/result",
             "/faceid/result/",
@@ -474,6 +498,13 @@ mod tests {
         assert_eq!(trim(Kind::IdCardOcrResult, "address"), Trim::Drop);
         assert_eq!(trim(Kind::BankCardOcrResult, "bankCardNo"), Trim::MaskCard);
         assert_eq!(trim(Kind::IdCardOcr, "sign"), Trim::Drop);
+        // Scores only when revealed.
+        for kind in [Kind::FaceResult, Kind::QueryFaceRecord, Kind::LiveResult] {
+            for score in ["liveRate", "similarity"] {
+                assert_eq!(trim(kind, score), Trim::Drop, "{kind:?} {score}");
+                assert!(!trimmed_fields(kind).contains(&score));
+            }
+        }
         for kind in [
             Kind::FaceResult,
             Kind::LiveResult,

@@ -43,6 +43,9 @@
 //! - [`sdk`]: start parameters for the App SDKs;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
 //! - [`body_type`]: what an upload's `Content-Type` says its body is;
+//! - [`gate`]: who may reach the edge routes and from where (signed-in users,
+//!   cross-site checks, the public origin);
+//! - [`public_error`]: the fixed messages of the edge handler's error answers;
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod body_type;
@@ -50,10 +53,12 @@ pub mod edge;
 pub mod endpoints;
 pub mod error;
 pub mod flight;
+pub mod gate;
 pub mod h5;
 pub mod media;
 pub mod nonce;
 pub mod order_token;
+pub mod public_error;
 pub mod request;
 pub mod response;
 pub mod retry;

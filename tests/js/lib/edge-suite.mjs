@@ -1,9 +1,10 @@
 // The edge handler's tests, run against a real server that serves
-// fixtures/edge-app.mjs: in Node (behind a node:http adapter) and in
-// workerd (with the TicketOwner Durable Object). Every test talks HTTP to
+// fixtures/edge-app.mjs: in Node (behind a node:http adapter that builds the
+// request's URL from its Host header, as Node servers do) and in workerd
+// (with the TicketOwner Durable Object). Every test talks HTTP to
 // `target.url`, as a browser would; the simulator checks every signature.
 //
-//   edgeSuite("in Node", async () => ({ url, sim, appEnv, stop }));
+//   edgeSuite("in Node", async () => ({ url, sim, runtime: "node" | "workerd", stop }));
 //
 // Every answer (status line, headers, body) is kept and scanned at the end
 // for what must never reach a page: the secret, access tokens, SIGN and
@@ -105,7 +106,54 @@ export function edgeSuite(name, setup) {
       });
     }
 
-    const start = (user = "alice", opts = {}) => call("/faceid/start", { method: "POST", user, ...opts });
+    /** POST /start (JSON, as the route requires) for `user`. */
+    const start = (user = "alice", opts = {}, prefix = "/faceid") =>
+      call(`${prefix}/start`, { method: "POST", user, ...opts, headers: { "content-type": "application/json", ...opts.headers } });
+
+    /** What the handlers' onEvent was told since the last look. */
+    const events = async () => (await call("/test/events")).json;
+
+    /**
+     * A multipart upload of the sample card, as one buffer with its content
+     * type: a refused upload is answered before its body is read, and a body
+     * sent in one piece lets the client read that answer (a streamed one may
+     * meet a closed connection first, as with the 413s above).
+     */
+    async function cardForm() {
+      const f = new FormData();
+      f.set("cardType", "portrait");
+      f.set("image", new Blob([JPEG], { type: "image/jpeg" }), "card.jpg");
+      const r = new Response(f);
+      return { headers: { "content-type": r.headers.get("content-type") }, body: Buffer.from(await r.arrayBuffer()) };
+    }
+
+    /** The sequence number of the simulator's newest log entry. */
+    const lastSeq = () => t.sim.requests().at(-1)?.seq ?? 0;
+    /** The calls the service bills or that start something (a face check, an OCR, a NONCE ticket) after `seq`. */
+    const serviceCallsAfter = (seq) => t.sim.requests().filter((e) => e.seq > seq &&
+      (["getAdvFaceId", "idcardocrapp", "queryfacerecord"].includes(e.endpoint) || (e.endpoint === "api_ticket" && e.query.type === "NONCE")));
+
+    /**
+     * A request with node:http, whose Host header (and anything else) the
+     * caller chooses, as any client but a browser can.
+     */
+    function rawRequest(path, { method = "GET", headers = {}, body } = {}) {
+      return new Promise((resolve, reject) => {
+        const req = http.request(t.url + path, { method, headers: { "x-user": "alice", ...headers } }, (res) => {
+          const parts = [];
+          res.on("data", (c) => parts.push(c));
+          res.on("end", () => {
+            const text = Buffer.concat(parts).toString();
+            seen.push({ path, status: res.statusCode, headers: JSON.stringify(res.headers), text });
+            let json = null;
+            try { json = JSON.parse(text); } catch { /* not JSON */ }
+            resolve({ status: res.statusCode, headers: res.headers, text, json });
+          });
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    }
 
     /** start → the simulator's face page → the callback URL the page sends the user to. */
     async function throughFacePage(outcome = "pass", user = "alice") {
@@ -156,7 +204,10 @@ export function edgeSuite(name, setup) {
       assert.equal(r.json.orderNo, s.orderNo);
       assert.equal(r.json.result.name, "张*");
       assert.equal(r.json.result.idNo, "1101**********002X");
-      assert.ok(Number(r.json.result.similarity) > 0);
+      // No scores unless revealed: they would help tune a spoof.
+      assert.equal(r.json.result.similarity, undefined);
+      assert.equal(r.json.result.liveRate, undefined);
+      assert.deepEqual(Object.keys(r.json.result).sort(), ["idNo", "idType", "name", "occurredTime"]);
       assert.equal(r.json.result.photo, undefined);
       assert.equal(r.json.result.video, undefined);
     });
@@ -217,20 +268,29 @@ export function edgeSuite(name, setup) {
       }
       // Another signed-in user with alice's token.
       assert.equal((await call(path, { token: s.orderToken, user: "bob" })).status, 403);
-      // Signed out.
-      assert.equal((await call(path, { token: s.orderToken, user: null })).status, 403);
+      // Signed out: the token was minted for alice, so an identity is needed.
+      const out = await call(path, { token: s.orderToken, user: null });
+      assert.equal(out.status, 401);
+      assert.equal(out.json.error.code, "UNAUTHORIZED");
       // A face token does not open the liveness or OCR results of the same order number.
       for (const route of ["/faceid/live/result", "/faceid/ocr/idcard/result", "/faceid/ocr/bankcard/result"]) {
         assert.equal((await call(`${route}?orderNo=${s.orderNo}`, { token: s.orderToken })).status, 403, route);
       }
       // A handler whose tokens live one second.
-      const short = await call("/short/start", { method: "POST" });
+      const short = await start("alice", {}, "/short");
       assert.equal(short.status, 200, short.text);
       assert.equal((await call(`/short/result?orderNo=${short.json.orderNo}`, { token: short.json.orderToken })).status, 200);
       await sleep(1100);
+      await events();
       const expired = await call(`/short/result?orderNo=${short.json.orderNo}`, { token: short.json.orderToken });
       assert.equal(expired.status, 403);
-      assert.match(expired.json.error.message, /expired/);
+      // Why goes to the operator's onEvent, not to the page.
+      assert.doesNotMatch(expired.json.error.message, /expired/);
+      const [why] = (await events()).filter((e) => e.type === "error");
+      assert.equal(why.route, "/result");
+      assert.equal(why.status, 403);
+      assert.equal(why.code, "FORBIDDEN");
+      assert.match(why.detail, /expired/);
       // Bad order numbers never reach the service.
       assert.equal((await call("/faceid/result", { token: s.orderToken })).status, 400);
       assert.equal((await call("/faceid/result?orderNo=a%20b", { token: s.orderToken })).json.error.code, "INVALID_ORDER_NO");
@@ -318,7 +378,8 @@ export function edgeSuite(name, setup) {
       const form = new FormData();
       form.set("cardType", "emblem");
       form.set("image", new Blob([JPEG], { type: "image/jpeg" }), "card.jpg");
-      const multi = await call("/faceid/ocr/idcard", { method: "POST", body: form });
+      // A form upload comes from a page of this origin (its Origin header).
+      const multi = await call("/faceid/ocr/idcard", { method: "POST", body: form, origin: t.url });
       assert.equal(multi.status, 200, multi.text);
       assert.ok(multi.json.result.validDate);
       assert.notEqual(multi.json.orderNo, json.json.orderNo);
@@ -331,7 +392,7 @@ export function edgeSuite(name, setup) {
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
       const chrome = await call("/faceid/ocr/idcard", {
-        method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}` }, body: raw,
+        method: "POST", headers: { "content-type": `multipart/form-data; boundary=${boundary}`, "sec-fetch-site": "same-origin" }, body: raw,
       });
       assert.equal(chrome.status, 200, chrome.text);
     });
@@ -355,7 +416,7 @@ export function edgeSuite(name, setup) {
         [JSON.stringify({ cardType: "portrait", image: "not base64!" }), undefined, "INVALID_IMAGE"],
         // Written by hand: JSON.stringify drops a __proto__ key. An image only under it is no image.
         [`{"cardType":"portrait","__proto__":{"image":"${img}"}}`, undefined, "INVALID_BODY"],
-        ["cardType=portrait", { "content-type": "application/x-www-form-urlencoded" }, "INVALID_BODY"],
+        ["cardType=portrait", { "content-type": "application/x-www-form-urlencoded", origin: t.url }, "INVALID_BODY"],
         ["", undefined, "INVALID_BODY"],
       ]) {
         const r = await post(body, headers);
@@ -369,7 +430,7 @@ export function edgeSuite(name, setup) {
       assert.equal(sent?.body.cardType, "0", "the card type came from the __proto__ key");
       const noFile = new FormData();
       noFile.set("cardType", "portrait");
-      assert.equal((await call("/faceid/ocr/idcard", { method: "POST", body: noFile })).json.error.code, "INVALID_BODY");
+      assert.equal((await call("/faceid/ocr/idcard", { method: "POST", body: noFile, origin: t.url })).json.error.code, "INVALID_BODY");
       // Nothing of these reached the service.
       assert.equal(t.sim.requests({ endpoint: "idcardocrapp" }).filter((e) => e.verdict !== "ok").length, 0);
     });
@@ -383,7 +444,8 @@ export function edgeSuite(name, setup) {
       const live = await call("/test/issue?kind=live&orderNo=live001&userId=alice");
       const l = await call("/faceid/live/result?orderNo=live001", { token: live.json.orderToken });
       assert.equal(l.status, 200, l.text);
-      assert.deepEqual(Object.keys(l.json.result).sort(), ["liveRate", "occurredTime"]);
+      // The liveness score stays with the operator unless revealed.
+      assert.deepEqual(Object.keys(l.json.result).sort(), ["occurredTime"]);
       // A business code is 200 with ok: false.
       t.sim.setOrder("bank002", { code: "66660020" });
       const none = await call("/test/issue?kind=bankcard&orderNo=bank002&userId=alice");
@@ -394,7 +456,7 @@ export function edgeSuite(name, setup) {
     });
 
     test("reveal: chosen fields pass through (and files are asked for only then)", async () => {
-      const s = await call("/reveal/start", { method: "POST" });
+      const s = await start("alice", {}, "/reveal");
       const page = await t.sim.passFacePage(s.json.url, "pass");
       assert.equal(page.status, 302);
       const r = await call(`/reveal/result?orderNo=${s.json.orderNo}`, { token: s.json.orderToken });
@@ -402,6 +464,9 @@ export function edgeSuite(name, setup) {
       assert.equal(r.json.result.idNo, ALICE_ID);
       assert.ok(r.json.result.photo.length > 100);
       assert.equal(r.json.result.name, "张*");
+      // The scores, when the operator names them.
+      assert.equal(r.json.result.similarity, "95.0");
+      assert.equal(r.json.result.liveRate, "100");
       const [query] = t.sim.requests({ orderNo: s.json.orderNo, endpoint: "sync" }).slice(-1);
       assert.equal(query.query.get_file, "2");
       // The default handler never asks for files.
@@ -416,6 +481,209 @@ export function edgeSuite(name, setup) {
       assert.equal(r.status, 503, r.text);
       assert.equal(r.json.error.code, "TICKET_UNAVAILABLE");
       assert.equal((await call("/faceid/ocr/bankcard/result?orderNo=bank003", { token: bank.json.orderToken })).status, 200);
+    });
+
+    test("no signed-in user: every route that calls the service is 401 before any call; allowAnonymous: [\"ocr\"] opens the upload alone", async () => {
+      const img = JPEG.toString("base64");
+      const ocrJson = JSON.stringify({ cardType: "portrait", image: img });
+      const before = lastSeq();
+      for (const [what, r] of [
+        ["POST /start", await start(null)],
+        ["POST /start (pc)", await start(null, { body: JSON.stringify({ device: "pc" }) })],
+        ["POST /sdk/start", await call("/faceid/sdk/start", { method: "POST", user: null, headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "idCardOcr" }) })],
+        ["POST /ocr/idcard (JSON)", await call("/faceid/ocr/idcard", { method: "POST", user: null, headers: { "content-type": "application/json" }, body: ocrJson })],
+        ["POST /ocr/idcard (multipart)", await call("/faceid/ocr/idcard", { method: "POST", user: null, origin: t.url, ...await cardForm() })],
+        ["POST /pinned/ocr/idcard", await call("/pinned/ocr/idcard", { method: "POST", user: null, headers: { "content-type": "application/json" }, body: ocrJson })],
+      ]) {
+        assert.equal(r.status, 401, `${what}: ${r.text}`);
+        assert.equal(r.json.error.code, "UNAUTHORIZED", what);
+      }
+      assert.deepEqual(serviceCallsAfter(before), [], "the service saw a call for nobody");
+
+      // The operator opened the OCR upload to anonymous callers: it runs, and
+      // its token names no user, so it opens the result with nobody signed in.
+      const anon = await call("/anon/ocr/idcard", { method: "POST", user: null, headers: { "content-type": "application/json" }, body: ocrJson });
+      assert.equal(anon.status, 200, anon.text);
+      assert.equal(anon.json.ok, true);
+      const [sent] = serviceCallsAfter(before);
+      assert.equal(sent.endpoint, "idcardocrapp");
+      assert.equal(sent.body.userId, undefined, "no user id went to the service");
+      const read = await call(`/anon/ocr/idcard/result?orderNo=${anon.json.orderNo}`, { user: null, token: anon.json.orderToken });
+      assert.equal(read.status, 200, read.text);
+      // Nothing else opened: the face and App SDK starts still need a user.
+      assert.equal((await start(null, {}, "/anon")).status, 401);
+      assert.equal((await call("/anon/sdk/start", { method: "POST", user: null, headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "liveness" }) })).status, 401);
+      // A signed-in user's upload there is bound to that user, as everywhere.
+      const mine = await call("/anon/ocr/idcard", { method: "POST", headers: { "content-type": "application/json" }, body: ocrJson });
+      assert.equal(mine.status, 200, mine.text);
+      assert.equal((await call(`/anon/ocr/idcard/result?orderNo=${mine.json.orderNo}`, { user: null, token: mine.json.orderToken })).status, 401);
+      assert.equal((await call(`/anon/ocr/idcard/result?orderNo=${mine.json.orderNo}`, { token: mine.json.orderToken })).status, 200);
+    });
+
+    test("cross-site requests: Sec-Fetch-Site cross-site or same-site needs an allowed Origin; /start and /sdk/start need JSON; form uploads need this origin", async () => {
+      const before = lastSeq();
+      const { start: s } = await throughFacePage("pass");
+      const afterStart = lastSeq();
+      const result = `/faceid/result?orderNo=${s.orderNo}`;
+      for (const site of ["cross-site", "same-site", "Cross-Site"]) {
+        // A WebView that leaves Origin out, with a SameSite=None cookie: refused.
+        for (const [what, r] of [
+          ["start", await start("alice", { headers: { "sec-fetch-site": site } })],
+          ["sdk", await call("/faceid/sdk/start", { method: "POST", headers: { "sec-fetch-site": site, "content-type": "application/json" }, body: JSON.stringify({ kind: "liveness" }) })],
+          ["result", await call(result, { token: s.orderToken, headers: { "sec-fetch-site": site } })],
+          ["ocr", await call("/faceid/ocr/idcard", { method: "POST", headers: { "sec-fetch-site": site, "content-type": "application/json" }, body: JSON.stringify({ cardType: "portrait", image: JPEG.toString("base64") }) })],
+        ]) {
+          assert.equal(r.status, 403, `${site} ${what}: ${r.text}`);
+          assert.equal(r.json.error.code, "FORBIDDEN");
+        }
+        // A page on allowedOrigins is another site too: its Origin is allowed.
+        const ok = await call(result, { token: s.orderToken, origin: "https://h5.example.com", headers: { "sec-fetch-site": site } });
+        assert.equal(ok.status, 200, ok.text);
+      }
+      for (const site of ["same-origin", "none"]) {
+        assert.equal((await call(result, { token: s.orderToken, headers: { "sec-fetch-site": site } })).status, 200, site);
+      }
+      // The face page, on another site, sends the browser back to the callback.
+      const again = await throughFacePage("pass");
+      const cb = await call(again.callback.pathname + again.callback.search, { headers: { "sec-fetch-site": "cross-site", "sec-fetch-mode": "navigate" } });
+      assert.equal(cb.status, 303, cb.text);
+
+      // A form can send text/plain, urlencoded or multipart without a preflight: /start and /sdk/start take JSON only.
+      for (const [type, body] of [[undefined, undefined], ["text/plain", '{"device":"pc"}'], ["application/x-www-form-urlencoded", "device=pc"],
+        ["multipart/form-data; boundary=x", "--x--\r\n"], ["application/jsonp", "{}"]]) {
+        const headers = type ? { "content-type": type } : {};
+        for (const path of ["/faceid/start", "/faceid/sdk/start"]) {
+          const r = await call(path, { method: "POST", headers, body });
+          assert.equal(r.status, 400, `${path} ${type}: ${r.text}`);
+          assert.equal(r.json.error.code, "INVALID_BODY");
+        }
+      }
+      // JSON with an empty body, {} or { device } starts the mobile or PC page.
+      for (const body of [undefined, "{}", '{"device":"mobile"}']) {
+        const r = await start("alice", { body });
+        assert.equal(r.status, 200, `${body}: ${r.text}`);
+        assert.equal(new URL(r.json.url).pathname, "/api/web/login");
+      }
+      assert.equal((await start("alice", { headers: { "content-type": "Application/JSON; charset=UTF-8" }, body: '{"device":"pc"}' })).status, 200);
+
+      // A multipart upload: from this origin (Origin or Sec-Fetch-Site: same-origin) or an allowed one, never from nowhere.
+      const uploads = lastSeq();
+      for (const headers of [{}, { "sec-fetch-site": "none" }, { "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }]) {
+        const form = await cardForm();
+        const r = await call("/faceid/ocr/idcard", { method: "POST", headers: { ...headers, ...form.headers }, body: form.body });
+        assert.equal(r.status, 403, `${JSON.stringify(headers)}: ${r.text}`);
+        assert.equal(r.json.error.code, "FORBIDDEN");
+      }
+      const plain = await call("/faceid/ocr/idcard", { method: "POST", headers: { "content-type": "text/plain" }, body: "cardType=portrait" });
+      assert.equal(plain.status, 403, plain.text);
+      assert.deepEqual(serviceCallsAfter(uploads), [], "a refused upload reached the service");
+      for (const [headers, origin] of [[{ "sec-fetch-site": "same-origin" }, undefined], [{}, t.url], [{ "sec-fetch-site": "cross-site" }, "https://h5.example.com"]]) {
+        const form = await cardForm();
+        const r = await call("/faceid/ocr/idcard", { method: "POST", headers: { ...headers, ...form.headers }, origin, body: form.body });
+        assert.equal(r.status, 200, `${JSON.stringify(headers)} ${origin}: ${r.text}`);
+      }
+      // Of all the refused requests, none reached the service: only the
+      // starts and uploads that were let through did.
+      const started = serviceCallsAfter(afterStart).filter((e) => e.endpoint === "getAdvFaceId").length;
+      assert.equal(started, 1 + 4, "the callback's face check and the four JSON starts");
+      assert.ok(serviceCallsAfter(before).length > 0);
+    });
+
+    test("Host: evil.example: the signed face page URL and the return address keep the public origin", async () => {
+      // As a client sends it, and as a proxy that terminates TLS adds it.
+      const evil = { host: "evil.example", "x-forwarded-proto": "https", "content-type": "application/json" };
+      const pinned = await rawRequest("/pinned/start", { method: "POST", headers: evil });
+      assert.equal(pinned.status, 200, pinned.text);
+      const login = new URL(pinned.json.url);
+      assert.equal(login.searchParams.get("url"), "https://h5.example.com/pinned/callback");
+      const page = await t.sim.passFacePage(pinned.json.url, "pass");
+      assert.equal(page.status, 302, page.body);
+      const back = new URL(page.location);
+      assert.equal(back.origin, "https://h5.example.com");
+      const cb = await rawRequest(back.pathname + back.search, { headers: { host: "evil.example", "x-forwarded-proto": "https" } });
+      assert.equal(cb.status, 303, cb.text);
+      assert.equal(cb.headers.location, `https://h5.example.com/done.html?orderNo=${pinned.json.orderNo}&code=0`);
+
+      // The default handler: in Node, its publicOrigin (the test server's);
+      // in workerd, without one, the request's URL, which must be https://.
+      await events();
+      const before = lastSeq();
+      const main = await rawRequest("/faceid/start", { method: "POST", headers: evil });
+      if (t.runtime === "node") {
+        assert.equal(main.status, 200, main.text);
+        assert.equal(new URL(main.json.url).searchParams.get("url"), `${t.url}/faceid/callback`);
+      } else {
+        // http://evil.example: not a URL the face page may return to.
+        assert.equal(main.status, 400, main.text);
+        assert.equal(main.json.error.code, "INVALID_URL");
+        assert.doesNotMatch(main.text, /evil/);
+        const [why] = (await events()).filter((e) => e.type === "error");
+        assert.equal(why.route, "/start");
+        assert.match(why.detail, /"http:\/\/evil\.example"/);
+        assert.match(why.detail, /Host header/);
+        assert.match(why.detail, /publicOrigin/);
+        assert.deepEqual(serviceCallsAfter(before), [], "nothing was started");
+      }
+      for (const r of [pinned, cb, main]) assert.doesNotMatch(`${JSON.stringify(r.headers)}${r.text}`, /evil\.example/);
+    });
+
+    test("error answers: one fixed message per code, the detail only in onEvent; REJECTED says its code; every request is reported", async () => {
+      await events();
+      // The identity hook throws (its message names a host and a variable).
+      const hook = await start("throws");
+      assert.equal(hook.status, 401, hook.text);
+      assert.doesNotMatch(hook.text, /hook|redis|FACEID_|session store/i);
+      // A refused secret: the reason stays with the operator.
+      const bank = await call("/test/issue?kind=bankcard&orderNo=bank009&userId=alice");
+      const ticket = await call("/bad/ocr/bankcard/result?orderNo=bank009", { token: bank.json.orderToken });
+      assert.equal(ticket.status, 503, ticket.text);
+      assert.doesNotMatch(ticket.text, /secret|access.token|4001\d\d|FACEID_|refused/i);
+      // The same code for different causes: the same message.
+      const noToken = await call("/faceid/result?orderNo=abc123");
+      assert.equal(noToken.json.error.code, "UNAUTHORIZED");
+      assert.equal(noToken.json.error.message, hook.json.error.message);
+      const forged = await call("/faceid/result?orderNo=abc123", { token: "v1.1.forged" });
+      const foreign = await call("/faceid/result?orderNo=abc123", { origin: "https://evil.example.com" });
+      assert.equal(forged.json.error.code, "FORBIDDEN");
+      assert.equal(foreign.json.error.code, "FORBIDDEN");
+      assert.equal(forged.json.error.message, foreign.json.error.message);
+      // A refusal by the service: its code, this library's words, never the service's msg.
+      const refused = await start("dave");
+      assert.equal(refused.status, 200, refused.text);
+      assert.deepEqual(Object.keys(refused.json), ["ok", "code", "msg"]);
+      assert.equal(refused.json.ok, false);
+      assert.equal(refused.json.code, "66660017");
+      assert.ok(refused.json.msg.length > 5, refused.json.msg);
+      assert.doesNotMatch(refused.text, /UPSTREAM|rule 42/);
+
+      const seenEvents = await events();
+      const errors = seenEvents.filter((e) => e.type === "error");
+      const find = (code, route) => errors.find((e) => e.code === code && e.route === route);
+      assert.match(find("UNAUTHORIZED", "/start").detail, /identity hook threw/);
+      const t503 = find("TICKET_UNAVAILABLE", "/ocr/bankcard/result");
+      assert.equal(t503.status, 503);
+      assert.notEqual(t503.detail, ticket.json.error.message);
+      const rejected = find("REJECTED", "/start");
+      assert.equal(rejected.status, 200);
+      assert.equal(rejected.upstreamCode, "66660017");
+      assert.match(rejected.detail, /UPSTREAM-DETAIL/);
+      for (const e of errors) {
+        assert.deepEqual(Object.keys(e).sort(), ["code", "detail", "durationMs", "method", "route", "status", "type", ...(e.upstreamCode ? ["upstreamCode"] : [])].sort(), JSON.stringify(e));
+        assert.ok(e.durationMs >= 0);
+      }
+      // One request event per request, with its route (null when none matched).
+      await call("/faceid/nothing");
+      const ok = await start();
+      assert.equal(ok.status, 200);
+      const requests = (await events()).filter((e) => e.type === "request");
+      assert.deepEqual(requests.map(({ route, method, status, error }) => ({ route, method, status, error })), [
+        { route: null, method: "GET", status: 404, error: "NOT_FOUND" },
+        { route: "/start", method: "POST", status: 200, error: undefined },
+      ]);
+      assert.equal(typeof requests[1].durationMs, "number");
+      // Nothing secret reached the hook either.
+      const told = JSON.stringify(seenEvents);
+      for (const v of [...secrets, ...t.sim.issuedValues()]) if (v && v.length >= 16) assert.ok(!told.includes(v), "an event carries a secret value");
     });
 
     test("nothing secret in any answer: no secret, ticket, access token, key, full ID number or photo", async () => {

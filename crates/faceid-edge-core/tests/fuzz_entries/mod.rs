@@ -345,6 +345,51 @@ fn validate_one(s: &str) {
     assert!(edge::mask(Trim::MaskName, s).chars().count() <= 2);
     assert_eq!(edge::mask(Trim::MaskId, s).chars().count(), n);
     assert_eq!(edge::mask(Trim::MaskCard, s).chars().count(), n);
+    gate_rules(s);
+}
+
+/// The edge handler's gate on one string: as `publicOrigin`, as the
+/// request's own origin, as `Sec-Fetch-Site` and as `Content-Type`.
+fn gate_rules(s: &str) {
+    use faceid_edge_core::gate::{self, RequestFacts};
+    match gate::public_origin(s) {
+        Ok(origin) => assert_eq!(edge::allowed_origin(s).ok(), Some(origin)),
+        Err(e) => assert_eq!(e.code(), "INVALID_OPTION"),
+    }
+    if let Err(e) = gate::derived_origin(s) {
+        assert_eq!(e.code(), "INVALID_URL");
+        assert!(e.message().contains("publicOrigin"));
+    }
+    assert_eq!(
+        gate::is_json(Some(s)),
+        gate::media_type(s) == "application/json"
+    );
+    for route in [
+        edge::Route::Start,
+        edge::Route::SdkStart,
+        edge::Route::OcrIdCard,
+        edge::Route::Callback,
+        edge::Route::Result(TokenKind::Face),
+    ] {
+        for cors in [Cors::Same, Cors::Allowed, Cors::Forbidden] {
+            for has_origin in [false, true] {
+                let facts = RequestFacts {
+                    route,
+                    cors,
+                    has_origin,
+                    fetch_site: Some(s),
+                    content_type: Some(s),
+                };
+                match gate::admit(&facts) {
+                    Ok(()) => {}
+                    Err(e) => {
+                        assert_ne!(route, edge::Route::Callback);
+                        assert!(matches!(e.code(), "FORBIDDEN" | "INVALID_BODY"));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Every input rule (`validate`, `h5`, `edge`) on the whole input and on
