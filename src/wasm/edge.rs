@@ -209,6 +209,11 @@ impl FaceIdEdgeHandler {
                         "the handler takes a Request; got {}{hint}",
                         describe_type(&v)
                     ));
+                    // The caller gets the fixed message; the operator's
+                    // onEvent gets the detail, with the adapter to use.
+                    inner
+                        .gate
+                        .report(None, "", e.http_status(), Some(&e), now_ms());
                     return Ok(json_response(&error_body(&e), e.http_status(), &[]).into());
                 }
             };

@@ -59,7 +59,9 @@ edgeSuite("through toNodeHandler (faceid-edge/node) on node:http", async () => {
   const env = { FACEID_APP_ID: sim.appId, FACEID_SECRET: sim.secret, SIM_URL: sim.url, ORDER_TOKEN_KEY };
   const handler = toNodeHandler((request, e, ctx) => worker.fetch(request, e, ctx), { env });
   const server = await listen(createServer(handler));
-  return { url: server.url, sim, stop: async () => { await server.close(); await handler.drain(); await sim.stop(); } };
+  // Node cannot know its origin: the handlers are told (before the first request).
+  env.PUBLIC_ORIGIN = server.url;
+  return { url: server.url, sim, runtime: "node", stop: async () => { await server.close(); await handler.drain(); await sim.stop(); } };
 });
 
 describe("toNodeHandler with frameworks", () => {
@@ -67,7 +69,7 @@ describe("toNodeHandler with frameworks", () => {
   let client;
   const alice = { userId: "alice", name: "张三", idNo: "11010519491231002X" };
   const handlerFor = (extra = {}) =>
-    createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: (r) => (r.headers.get("x-user") === "alice" ? alice : null), returnUrl: "/done", ...extra });
+    createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: (r) => (r.headers.get("x-user") === "alice" ? alice : null), returnUrl: "/done", publicOrigin: "https://h5.example.com", ...extra });
   before(async () => {
     sim = await startSimulator();
     client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url, retryDelayMs: 10 });
@@ -146,23 +148,33 @@ describe("toNodeHandler with frameworks", () => {
     }
   });
 
-  test("the origin: publicOrigin wins over a forged Host header; trustProxy reads X-Forwarded-*; without either, the Host header", async () => {
-    const loginOf = async (url, headers) => {
-      const r = await raw(url, { method: "POST", path: "/faceid/start", headers: { "x-user": "alice", "content-type": "application/json", ...headers }, body: "{}" });
-      assert.equal(r.status, 200, r.text);
-      return new URL(new URL(JSON.parse(r.text).url).searchParams.get("url"));
-    };
-    const fixed = await listen(createServer(toNodeHandler(handlerFor(), { publicOrigin: "https://h5.example.com" })));
-    const proxied = await listen(createServer(toNodeHandler(handlerFor(), { trustProxy: true })));
+  test("the origin: the adapter's publicOrigin wins over a forged Host header; trustProxy reads X-Forwarded-*; the handler's own publicOrigin signs the way back", async () => {
+    // What URL the handler is given.
+    const echo = async (request) => new Response(request.url);
+    const urlOf = async (url, headers) => (await raw(url, { path: "/faceid/x?y=1", headers })).text;
+    const fixed = await listen(createServer(toNodeHandler(echo, { publicOrigin: "https://h5.example.com" })));
+    const proxied = await listen(createServer(toNodeHandler(echo, { trustProxy: true })));
+    const plain = await listen(createServer(toNodeHandler(echo)));
     try {
-      assert.equal((await loginOf(fixed.url, { host: "evil.example" })).origin, "https://h5.example.com");
-      assert.equal((await loginOf(fixed.url, { host: "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" })).origin, "https://h5.example.com");
-      assert.equal((await loginOf(proxied.url, { host: "127.0.0.1", "x-forwarded-host": "h5.example.com", "x-forwarded-proto": "https" })).origin, "https://h5.example.com");
+      assert.equal(await urlOf(fixed.url, { host: "evil.example" }), "https://h5.example.com/faceid/x?y=1");
+      assert.equal(await urlOf(fixed.url, { host: "evil.example", "x-forwarded-host": "evil.example", "x-forwarded-proto": "https" }), "https://h5.example.com/faceid/x?y=1");
+      assert.equal(await urlOf(proxied.url, { host: "127.0.0.1", "x-forwarded-host": "h5.example.com", "x-forwarded-proto": "https" }), "https://h5.example.com/faceid/x?y=1");
+      assert.equal(await urlOf(plain.url, { host: "evil.example", "x-forwarded-host": "h5.example.com" }), "http://evil.example/faceid/x?y=1");
     } finally {
       await fixed.close();
       await proxied.close();
+      await plain.close();
     }
-    assert.throws(() => toNodeHandler(handlerFor(), { publicOrigin: "https://h5.example.com/path" }), /publicOrigin must be an origin/);
+    // The edge handler itself: its publicOrigin, whatever Host says.
+    const server = await listen(createServer(toNodeHandler(handlerFor())));
+    try {
+      const r = await raw(server.url, { method: "POST", path: "/faceid/start", headers: { host: "evil.example", "x-user": "alice", "content-type": "application/json" }, body: "{}" });
+      assert.equal(r.status, 200, r.text);
+      assert.equal(new URL(new URL(JSON.parse(r.text).url).searchParams.get("url")).origin, "https://h5.example.com");
+    } finally {
+      await server.close();
+    }
+    assert.throws(() => toNodeHandler(echo, { publicOrigin: "https://h5.example.com/path" }), /publicOrigin must be an origin/);
     assert.throws(() => toNodeHandler({}), /toNodeHandler takes the handler function/);
   });
 
@@ -208,8 +220,9 @@ describe("toNodeHandler with frameworks", () => {
     }
   });
 
-  test("a Node request handed to the handler itself: the answer names faceid-edge/node", async () => {
-    const handler = handlerFor();
+  test("a Node request handed to the handler itself: INVALID_ARGUMENT, and onEvent's detail names faceid-edge/node", async () => {
+    const events = [];
+    const handler = handlerFor({ onEvent: (e) => events.push(e) });
     const server = await listen(createServer(async (req, res) => {
       const response = await handler(req);
       res.writeHead(response.status, { "content-type": "application/json" });
@@ -219,7 +232,9 @@ describe("toNodeHandler with frameworks", () => {
       const r = await fetch(`${server.url}/faceid/start`, { method: "POST" });
       const body = await r.json();
       assert.equal(body.error.code, "INVALID_ARGUMENT");
-      assert.match(body.error.message, /toNodeHandler.*faceid-edge\/node/);
+      const error = events.find((e) => e.type === "error");
+      assert.match(error.detail, /toNodeHandler.*faceid-edge\/node/);
+      assert.ok(!/faceid-edge\/node/.test(body.error.message), "the caller gets the fixed message");
     } finally {
       await server.close();
     }
