@@ -457,12 +457,14 @@ impl FaceIdClient {
         let server_url = options::string(options, "serverUrl", Error::InvalidUrl)?;
         let kyc_url = options::string(options, "kycUrl", Error::InvalidUrl)?;
         let hosts = options::hosts(options)?;
-        let config = Config::with_hosts(
+        let dev_hosts = options::dev_hosts(options)?;
+        let config = Config::with_dev_hosts(
             &app_id,
             version.as_deref(),
             server_url.as_deref(),
             kyc_url.as_deref(),
             hosts,
+            &dev_hosts,
         )?;
         let d = Policy::default();
         let policy = Policy {
@@ -486,7 +488,7 @@ impl FaceIdClient {
             options::string_list(options, "ticketErrorCodes")?.unwrap_or_default();
         let login_url = options::string(options, "loginUrl", Error::InvalidUrl)?;
         if let Some(url) = &login_url {
-            h5::browser_url(url, "loginUrl")?;
+            h5::browser_url_allowing(url, "loginUrl", &dev_hosts)?;
             if url.contains('?') {
                 return Err(Error::InvalidUrl(
                     "loginUrl must be a base URL without a query, like https://kyc.example.com"

@@ -180,3 +180,36 @@ pub(super) fn hosts(options: &JsValue) -> Result<Hosts, Error> {
         None => Ok(Hosts::Current),
     }
 }
+
+/// The `devHosts` option: host names (a simulator in docker compose, say)
+/// for which plain `http://` is taken in `serverUrl`, `kycUrl` and
+/// `loginUrl`. Development only: refused in Cloudflare Workers and when
+/// `process.env.NODE_ENV` is `"production"`.
+pub(super) fn dev_hosts(options: &JsValue) -> Result<Vec<String>, Error> {
+    let hosts = string_list(options, "devHosts")?.unwrap_or_default();
+    if hosts.is_empty() {
+        return Ok(hosts);
+    }
+    for host in &hosts {
+        crate::request::dev_host(host)?;
+    }
+    if super::edge_gate::in_workers() {
+        return Err(Error::InvalidOption(
+            "devHosts is for development on a local machine; it is refused in Cloudflare Workers, where every host must be https://".into(),
+        ));
+    }
+    let node_env = ["process", "env", "NODE_ENV"]
+        .iter()
+        .try_fold(js_sys::global().into(), |o: JsValue, k| {
+            js_sys::Reflect::get(&o, &JsValue::from_str(k))
+                .ok()
+                .filter(|v| !v.is_undefined() && !v.is_null())
+        })
+        .and_then(|v| v.as_string());
+    if node_env.as_deref() == Some("production") {
+        return Err(Error::InvalidOption(
+            "devHosts is refused when NODE_ENV is \"production\": plain http:// would carry the secret and signatures in the clear; use https:// hosts".into(),
+        ));
+    }
+    Ok(hosts)
+}

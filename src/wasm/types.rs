@@ -49,6 +49,8 @@ export interface FaceIdClientOptions {
   version?: string;
   /** The default hosts: `"current"` (default: `https://kyc1.qcloud.com` for every call, as the current official pages show) or `"legacy"` (`https://idasc.webank.com` and `https://miniprogram-kyc.tencentcloudapi.com`, as older pages show). `serverUrl` and `kycUrl` override either. */
   hosts?: "current" | "legacy";
+  /** Development only: host names (such as a docker compose service `"sim"`) for which plain `http://` is taken in `serverUrl`, `kycUrl` and `loginUrl`, as it is for loopback. Refused in Cloudflare Workers and when `NODE_ENV` is `"production"`. */
+  devHosts?: string[];
   /** Tokens, tickets and the four GET result queries; default `https://kyc1.qcloud.com` (`hosts: "legacy"`: `https://idasc.webank.com`). `https://` only; plain `http://` is accepted for a local simulator on `localhost`, `127.x.x.x` or `[::1]`. No user name or password. */
   serverUrl?: string;
   /** startFace (`getAdvFaceId`), idCardOcr, queryFaceRecord, and the face page when the service names no `optimalDomain`; default `https://kyc1.qcloud.com` (`hosts: "legacy"`: `https://miniprogram-kyc.tencentcloudapi.com`). Same rules as `serverUrl`. */

@@ -53,6 +53,33 @@ describe("hosts", () => {
   });
 });
 
+describe("named development hosts (devHosts)", () => {
+  test("plain http:// for a simulator under another name (docker compose's http://sim:8788) only when listed, never with NODE_ENV=production", async () => {
+    const sim = await startSimulator();
+    try {
+      const base = { appId: sim.appId, secret: sim.secret, serverUrl: "http://sim:8788", kycUrl: "http://sim:8788", loginUrl: "http://sim:8788" };
+      assert.throws(() => new FaceIdClient(base), (e) => e.code === "INVALID_URL" && /devHosts/.test(e.message));
+      assert.throws(() => new FaceIdClient({ ...base, devHosts: ["*"] }), { code: "INVALID_OPTION" });
+      // The name resolves nowhere here: the fetch hook plays docker's DNS.
+      const fetchVia = (url, init) => fetch(url.replace("http://sim:8788", sim.url), init);
+      const client = new FaceIdClient({ ...base, devHosts: ["sim"], fetch: fetchVia });
+      assert.equal((await client.faceResult("devhost01")).ok, true);
+      const r = await client.startFace({ ...person, callbackUrl: "https://h5.example.com/back" });
+      assert.ok(r.url.startsWith("http://sim:8788/api/web/login?"), r.url);
+      const saved = process.env.NODE_ENV;
+      process.env.NODE_ENV = "production";
+      try {
+        assert.throws(() => new FaceIdClient({ ...base, devHosts: ["sim"], fetch: fetchVia }), (e) => e.code === "INVALID_OPTION" && /production/.test(e.message));
+      } finally {
+        if (saved === undefined) delete process.env.NODE_ENV;
+        else process.env.NODE_ENV = saved;
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe("the H5 face flow as the pages describe it", () => {
   let sim;
   let client;

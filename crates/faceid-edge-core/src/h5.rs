@@ -92,6 +92,12 @@ pub fn id_no(value: &str) -> Result<()> {
 /// (`localhost`, `127.x.x.x`, `[::1]`), printable ASCII, no fragment, no
 /// user name or password, at most 2048 bytes.
 pub fn browser_url(value: &str, field: &str) -> Result<()> {
+    browser_url_allowing(value, field, &[])
+}
+
+/// [`browser_url`] that also takes plain `http://` for the host names in
+/// `dev_hosts` (a face page served by a simulator in development).
+pub fn browser_url_allowing(value: &str, field: &str, dev_hosts: &[String]) -> Result<()> {
     if value.len() > CALLBACK_URL_MAX {
         return Err(Error::InvalidUrl(format!(
             "{field} must be at most {CALLBACK_URL_MAX} bytes; got {}",
@@ -126,7 +132,7 @@ pub fn browser_url(value: &str, field: &str) -> Result<()> {
     if host.is_empty() {
         return Err(Error::InvalidUrl(format!("{field} has no host")));
     }
-    if !secure && !is_loopback(host) {
+    if !secure && !is_loopback(host) && !dev_hosts.iter().any(|d| d.eq_ignore_ascii_case(host)) {
         return Err(Error::InvalidUrl(format!(
             "{field} must use https:// for host {}",
             validate::quote(host)
@@ -414,7 +420,7 @@ impl Config {
         validate::user_id(login.user_id, validate::NONCE_USER_ID_MAX)?;
         face_id(login.face_id)?;
         browser_url(login.callback_url, "callbackUrl")?;
-        browser_url(login.base, "loginUrl")?;
+        browser_url_allowing(login.base, "loginUrl", self.dev_hosts())?;
         login_option(login.result_type, "resultType")?;
         login_option(login.from, "from")?;
         login_option(login.redirect_type, "redirectType")?;

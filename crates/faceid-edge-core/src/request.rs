@@ -33,6 +33,25 @@ pub const LEGACY_SERVER_URL: &str = "https://idasc.webank.com";
 /// The legacy `kycUrl` of the older pages (`hosts: "legacy"`).
 pub const LEGACY_KYC_URL: &str = "https://miniprogram-kyc.tencentcloudapi.com";
 
+/// Checks an entry of `devHosts`: a host name (letters, digits, `-` and
+/// `.`, at most 253 characters), such as a docker compose service `sim`.
+pub fn dev_host(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.'))
+        && !name.starts_with(['-', '.']);
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption(format!(
+            "devHosts takes host names such as \"sim\" (letters, digits, '-' and '.'); got {}",
+            validate::quote(name)
+        )))
+    }
+}
+
 /// Which pair of default hosts a client uses when `serverUrl` or `kycUrl`
 /// is not given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -80,6 +99,8 @@ pub struct Config {
     version: String,
     server_url: String,
     kyc_url: String,
+    /// Host names taken with plain `http://` (development only).
+    dev_hosts: Vec<String>,
 }
 
 /// Checks a base URL and removes trailing slashes.
@@ -90,7 +111,7 @@ pub struct Config {
 /// Names under `.localhost` are refused: whether they reach this machine
 /// depends on the resolver, and the token request carries the secret in its
 /// query string. A user name or password (`user:pass@`) is always refused.
-fn base_url(url: &str, name: &str) -> Result<String> {
+fn base_url(url: &str, name: &str, dev_hosts: &[String]) -> Result<String> {
     let (secure, rest) = if let Some(rest) = url.strip_prefix("https://") {
         (true, rest)
     } else if let Some(rest) = url.strip_prefix("http://") {
@@ -126,9 +147,9 @@ fn base_url(url: &str, name: &str) -> Result<String> {
             )));
         }
     }
-    if !secure && !is_loopback(host) {
+    if !secure && !is_loopback(host) && !dev_hosts.iter().any(|d| d.eq_ignore_ascii_case(host)) {
         return Err(Error::InvalidUrl(format!(
-            "{name} must use https:// for host {}: plain http:// is accepted only for a local simulator on localhost, 127.x.x.x or [::1], because requests carry the secret and signatures",
+            "{name} must use https:// for host {}: plain http:// is accepted only for a local simulator on localhost, 127.x.x.x or [::1], because requests carry the secret and signatures (a simulator under another name in development, such as a docker compose service: list it in devHosts)",
             validate::quote(host)
         )));
     }
@@ -381,14 +402,37 @@ impl Config {
         kyc_url: Option<&str>,
         hosts: Hosts,
     ) -> Result<Config> {
+        Config::with_dev_hosts(app_id, version, server_url, kyc_url, hosts, &[])
+    }
+
+    /// [`Config::with_hosts`] that also takes plain `http://` for the host
+    /// names in `dev_hosts` (each checked by [`dev_host`]): a simulator that
+    /// is not on this machine's loopback, in development only.
+    pub fn with_dev_hosts(
+        app_id: &str,
+        version: Option<&str>,
+        server_url: Option<&str>,
+        kyc_url: Option<&str>,
+        hosts: Hosts,
+        dev_hosts: &[String],
+    ) -> Result<Config> {
         validate::app_id(app_id)?;
         let version = version.unwrap_or(DEFAULT_VERSION);
         validate::version(version)?;
         Ok(Config {
             app_id: app_id.to_owned(),
             version: version.to_owned(),
-            server_url: base_url(server_url.unwrap_or(hosts.base(Host::Server)), "serverUrl")?,
-            kyc_url: base_url(kyc_url.unwrap_or(hosts.base(Host::Kyc)), "kycUrl")?,
+            server_url: base_url(
+                server_url.unwrap_or(hosts.base(Host::Server)),
+                "serverUrl",
+                dev_hosts,
+            )?,
+            kyc_url: base_url(
+                kyc_url.unwrap_or(hosts.base(Host::Kyc)),
+                "kycUrl",
+                dev_hosts,
+            )?,
+            dev_hosts: dev_hosts.to_vec(),
         })
     }
 
@@ -400,6 +444,11 @@ impl Config {
     /// The API version sent with every call.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The host names taken with plain `http://` (development only).
+    pub fn dev_hosts(&self) -> &[String] {
+        &self.dev_hosts
     }
 
     /// The base URL of `host`, without a trailing slash.
@@ -588,6 +637,32 @@ mod tests {
             legacy.base(Host::Kyc),
             "https://miniprogram-kyc.tencentcloudapi.com"
         );
+        // A named development host: only when listed.
+        let e = Config::new("IDA", None, Some("http://sim:8788"), None).unwrap_err();
+        assert!(e.message().contains("devHosts"), "{e}");
+        let dev = Config::with_dev_hosts(
+            "IDA",
+            None,
+            Some("http://sim:8788"),
+            Some("http://SIM:8788/"),
+            Hosts::Current,
+            &["sim".to_owned()],
+        )
+        .unwrap();
+        assert_eq!(dev.base(Host::Kyc), "http://SIM:8788");
+        assert!(Config::with_dev_hosts(
+            "IDA",
+            None,
+            Some("http://other:8788"),
+            None,
+            Hosts::Current,
+            &["sim".to_owned()]
+        )
+        .is_err());
+        assert!(dev_host("sim").is_ok() && dev_host("kyc-sim.local").is_ok());
+        for bad in ["", "*", "a b", "-x", "sim:8788", "user@sim"] {
+            assert_eq!(dev_host(bad).unwrap_err().code(), "INVALID_OPTION", "{bad}");
+        }
         let mixed = Config::with_hosts("IDA", None, Some("https://x.example"), None, Hosts::Legacy)
             .unwrap();
         assert_eq!(mixed.base(Host::Server), "https://x.example");
