@@ -14,6 +14,7 @@ export const {
   nonce,
   sign,
   signValues,
+  verifyOrderToken,
   verifySign,
 } = cjs;
 export default cjs.default;
