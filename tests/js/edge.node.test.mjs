@@ -245,6 +245,37 @@ describe("createEdgeHandler options", () => {
   });
 });
 
+describe("onResult without a ctx", () => {
+  test("awaited before the answer (at most the client's timeoutMs); a throw, a rejection or a hang never changes the answer", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, timeoutMs: 400 });
+      const seen = [];
+      const hooks = {
+        record: async (e) => { await new Promise((r) => setTimeout(r, 50)); seen.push([e.kind, e.orderNo, e.userId, e.result.code]); },
+        throws: () => { throw new Error("sync"); },
+        rejects: async () => { throw new Error("async"); },
+        hangs: () => new Promise(() => {}),
+      };
+      for (const [name, onResult] of Object.entries(hooks)) {
+        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", onResult });
+        const orderNo = `noctx${name}`;
+        const { orderToken } = handler.issueOrderToken("bankcard", orderNo);
+        const began = Date.now();
+        // No env, no ctx: a plain Node server's call.
+        const r = await handler(new Request(`https://edge.example/faceid/ocr/bankcard/result?orderNo=${orderNo}`, { headers: { authorization: `Bearer ${orderToken}` } }));
+        const took = Date.now() - began;
+        assert.equal(r.status, 200, name);
+        assert.equal((await r.json()).ok, true, name);
+        if (name === "record") assert.deepEqual(seen, [["bankcard", orderNo, null, "0"]], "recorded before the answer");
+        if (name === "hangs") assert.ok(took >= 350 && took < 3000, `a hanging onResult held the answer ${took} ms`);
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
 describe("verifyOrderToken", () => {
   test("the verdict for the token's own order, user, kind, audience and lifetime, under any key of the list; typed errors otherwise", async () => {
     const sim = await startSimulator();
