@@ -1,7 +1,10 @@
 //! The edge handler: `(request, env, ctx) => Promise<Response>` for H5
-//! pages. The policy (routes, CORS, order tokens, trimming, limits) is in
-//! the core ([`crate::edge`], [`crate::order_token`], [`crate::h5`]); this
-//! module adapts `Request` and `Response` around it and calls the client.
+//! pages. The policy (routes, CORS, order tokens, callback states,
+//! trimming, limits) is in the core ([`crate::edge`],
+//! [`crate::order_token`], [`crate::callback_state`], [`crate::h5`]); this
+//! module adapts `Request` and `Response` around it and calls the client;
+//! the operator's `onStart` and `onResult` are in `hooks`, the callback
+//! route in `edge/callback.rs`.
 //!
 //! Every answer is a `Response`: the promise never rejects (except with
 //! `INTERNAL` when the WebAssembly instance traps, see `js/recover.js`) and
