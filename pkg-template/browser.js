@@ -77,4 +77,5 @@ export const decodeMedia = guard("decodeMedia");
 export const nonce = guard("nonce");
 export const sign = guard("sign");
 export const signValues = guard("signValues");
+export const verifyOrderToken = guard("verifyOrderToken");
 export const verifySign = guard("verifySign");

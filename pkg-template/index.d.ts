@@ -13,6 +13,7 @@ export {
   nonce,
   sign,
   signValues,
+  verifyOrderToken,
   verifySign,
 } from "./faceid_edge.js";
 export type {
@@ -26,7 +27,12 @@ export type {
   EdgeHandlerOptions,
   FaceIdentity,
   OrderKind,
+  OrderResultEvent,
+  OrderStartEvent,
   OrderTokenGrant,
+  OrderTokenKey,
+  OrderTokenVerdict,
+  VerifyOrderTokenOptions,
   StartFaceInput,
   StartFaceResult,
   StartRefused,

@@ -23,6 +23,7 @@ export {
   nonce,
   sign,
   signValues,
+  verifyOrderToken,
   verifySign,
 } from "./faceid_edge.js";
 export { createRedisTicketStore } from "./redis-store.js";

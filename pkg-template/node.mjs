@@ -16,6 +16,7 @@ export const {
   nonce,
   sign,
   signValues,
+  verifyOrderToken,
   verifySign,
 } = cjs;
 export default cjs.default;

@@ -18,6 +18,7 @@ export {
   nonce,
   sign,
   signValues,
+  verifyOrderToken,
   verifySign,
 } from "./faceid_edge.js";
 /** The ticket owner Durable Object, a real `DurableObject` here. */

@@ -5,14 +5,50 @@
 //   /demo/me      who the demo signed the visitor in as (masked)
 //   /demo/orders  an order token for a bank card OCR or liveness order (in a
 //                 real app, your backend started those orders through the app SDK)
+//   /demo/verdict the server's own verdict of one of the visitor's orders: what
+//                 onResult recorded, never what the page or the callback said
 //   everything else: the page (static assets in public/), with a demo session cookie
 //
 // The SIGN ticket lives in the TicketOwner Durable Object, which reads
-// FACEID_APP_ID and FACEID_SECRET from the environment. The page never sees a
-// ticket, the secret, a full ID number or a photo.
+// FACEID_APP_ID and FACEID_SECRET from the environment. The orders live in the
+// DemoOrders Durable Object: the handler's onStart records who owns each order
+// before the start answers, and its onResult records what the service answered.
+// The page never sees a ticket, the secret, a full ID number or a photo.
+import { DurableObject } from "cloudflare:workers";
 import { FaceIdClient, createEdgeHandler, nonce } from "faceid-edge";
 
 export { TicketOwner } from "faceid-edge";
+
+/**
+ * The demo backend's order store: one record per order, `{ kind, userId,
+ * startedAt, verdict }`. A verdict is recorded only for an order this store
+ * recorded at its start, and only for the user who started it: the backend
+ * trusts its own records and its own queries, never a page.
+ */
+export class DemoOrders extends DurableObject {
+  /** onStart: `userId` owns `orderNo`. */
+  async recordStart({ kind, orderNo, userId }) {
+    await this.ctx.storage.put(`order:${orderNo}`, { kind, userId, startedAt: Date.now(), verdict: null });
+  }
+
+  /** onResult: what the service answered about `orderNo`; false when the order is not one this store recorded for `userId`. */
+  async recordResult({ kind, orderNo, userId, ok, code, msg }) {
+    const order = await this.ctx.storage.get(`order:${orderNo}`);
+    if (!order || order.userId !== userId || order.kind !== kind) return false;
+    order.verdict = { ok, code, msg, at: Date.now() };
+    await this.ctx.storage.put(`order:${orderNo}`, order);
+    return true;
+  }
+
+  /** The record of `orderNo` when `userId` owns it, else null. */
+  async order(orderNo, userId) {
+    const order = await this.ctx.storage.get(`order:${orderNo}`);
+    return order && order.userId === userId ? order : null;
+  }
+}
+
+/** The one DemoOrders instance. */
+const orders = (env) => env.DEMO_ORDERS.get(env.DEMO_ORDERS.idFromName("orders"));
 
 const SESSION = "demo_session";
 const PREFIX = "/faceid";
@@ -44,6 +80,11 @@ function setup(env) {
     onEvent: (event) => {
       if (event.type === "error") console.log(`faceid ${event.route} ${event.status} ${event.code}: ${event.detail}`);
     },
+    // The backend's own records: who owns each order (awaited before /start
+    // answers: if the store fails, the start fails), then each final answer.
+    onStart: ({ kind, orderNo, userId }) => orders(env).recordStart({ kind, orderNo, userId }),
+    onResult: ({ kind, orderNo, userId, result }) =>
+      orders(env).recordResult({ kind, orderNo, userId, ok: result.ok, code: result.code, msg: result.msg }),
   });
   app = { client, handler };
   return app;
@@ -107,7 +148,18 @@ async function demo(request, env, url) {
     if (!body || !ORDER_KINDS.has(body.kind)) return failure(400, "INVALID_BODY", 'kind must be "bankcard" or "live"');
     // A new order number, as if the app SDK had just run that order for this user.
     const grant = setup(env).handler.issueOrderToken(body.kind, nonce(), { userId: who.userId });
+    await orders(env).recordStart({ kind: body.kind, orderNo: grant.orderNo, userId: who.userId });
     return json({ kind: body.kind, ...grant });
+  }
+  if (url.pathname === "/demo/verdict") {
+    if (request.method !== "GET") return failure(405, "METHOD_NOT_ALLOWED", "use GET");
+    const orderNo = url.searchParams.get("orderNo") ?? "";
+    if (!/^[A-Za-z0-9]{1,32}$/.test(orderNo)) return failure(400, "INVALID_ORDER_NO", "orderNo must be 1 to 32 letters or digits");
+    // Another visitor's order looks exactly like an unknown one.
+    const order = await orders(env).order(orderNo, who.userId);
+    if (!order) return failure(404, "NOT_FOUND", "no order of yours has this number");
+    // `verdict` is null until onResult has recorded a final answer.
+    return json({ orderNo, kind: order.kind, verdict: order.verdict });
   }
   return failure(404, "NOT_FOUND", "no demo route at this path");
 }

@@ -750,10 +750,13 @@ impl FaceIdClient {
     /// Checks the face page's callback: `params` is the callback's
     /// `URLSearchParams`, its `URL`, its query string or
     /// `{ orderNo, code, newSign }`. Resolves to `{ valid, orderNo, code,
-    /// ok }`; `newSign` (or the older `newSignature`) is checked in
+    /// codeInfo }`; `newSign` (or the older `newSignature`) is checked in
     /// constant time against the current SIGN ticket and the one before
     /// it. A wrong or missing signature is `valid: false`, never a throw.
-    /// The code is what the page showed: ask `faceResult` for the verdict.
+    /// The code is what the page showed, not a verdict (there is no `ok`):
+    /// ask `faceResult` for the verdict. The signature covers no time and
+    /// no session, so bind the callback to its start yourself (the edge
+    /// handler's callback state does).
     #[wasm_bindgen(js_name = verifyCallback, unchecked_return_type = "Promise<CallbackVerdict>")]
     pub fn verify_callback(
         &self,

@@ -1,7 +1,10 @@
 //! The edge handler: `(request, env, ctx) => Promise<Response>` for H5
-//! pages. The policy (routes, CORS, order tokens, trimming, limits) is in
-//! the core ([`crate::edge`], [`crate::order_token`], [`crate::h5`]); this
-//! module adapts `Request` and `Response` around it and calls the client.
+//! pages. The policy (routes, CORS, order tokens, callback states,
+//! trimming, limits) is in the core ([`crate::edge`],
+//! [`crate::order_token`], [`crate::callback_state`], [`crate::h5`]); this
+//! module adapts `Request` and `Response` around it and calls the client;
+//! the operator's `onStart` and `onResult` are in `hooks`, the callback
+//! route in `edge/callback.rs`.
 //!
 //! Every answer is a `Response`: the promise never rejects (except with
 //! `INTERNAL` when the WebAssembly instance traps, see `js/recover.js`) and
@@ -20,14 +23,17 @@ use wasm_bindgen_futures::JsFuture;
 use super::task;
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
-use super::boundary::{define_value, describe_type, string_length, to_js};
+use super::boundary::{define_value, describe_type, to_js};
 use super::call::{SdkInput, StartInput};
 use super::client::{FaceIdClient, Inner};
 use super::edge_gate::Gate;
 use super::flight::WaitUntil;
+use super::hooks::Hooks;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
-use super::inputs::{callback_input, short_option};
+use super::inputs::short_option;
 use super::options;
+use super::order_keys;
+use crate::callback_state::{self, CallbackStates};
 use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
@@ -36,10 +42,16 @@ use crate::order_token::{OrderTokens, TokenKind};
 use crate::sdk::SdkKind;
 use crate::validate;
 
+mod callback;
+
 /// What the handler holds.
 struct Handler {
     client: Rc<Inner>,
     tokens: OrderTokens,
+    /// The signed, expiring states that bind a callback to its start.
+    states: CallbackStates,
+    /// `onStart` and `onResult`.
+    hooks: Hooks,
     prefix: String,
     identity: Function,
     /// Absolute, or a path resolved against the request's origin.
@@ -89,26 +101,19 @@ impl Identity {
 /// Reads the options and makes the handler function.
 pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, Error> {
     options::object(options, "createEdgeHandler options", false)?;
-    let key = options::get(options, "orderTokenKey")?;
-    let tokens = if let Some(bytes) = key.dyn_ref::<Uint8Array>() {
-        if bytes.length() > 4096 {
-            return Err(Error::InvalidOption("orderTokenKey is too long".into()));
-        }
-        OrderTokens::new(&bytes.to_vec())?
-    } else if key.is_string() {
-        if string_length(&key) > 4096 {
-            return Err(Error::InvalidOption("orderTokenKey is too long".into()));
-        }
-        OrderTokens::new(key.as_string().unwrap_or_default().as_bytes())?
-    } else {
-        return Err(Error::InvalidOption(format!(
-            "orderTokenKey must be a string or Uint8Array of at least 32 bytes (a random secret from a secret binding); got {}",
-            describe_type(&key)
-        )));
-    };
     let prefix = options::string(options, "prefix", Error::InvalidOption)?
         .unwrap_or_else(|| policy::DEFAULT_PREFIX.into());
     policy::prefix(&prefix)?;
+    // Tokens and callback states are bound to the audience: the prefix
+    // unless the operator names one (for handlers that share tokens).
+    let audience = order_keys::audience(options, &prefix)?;
+    let ring = order_keys::key_ring(&options::get(options, "orderTokenKey")?, &audience)?;
+    let ttl_ms = order_keys::ttl(options, "tokenTtlMs", policy::DEFAULT_TOKEN_TTL_MS)?;
+    let callback_ttl_ms =
+        order_keys::ttl(options, "callbackTtlMs", callback_state::DEFAULT_TTL_MS)?;
+    let tokens = OrderTokens::with_ring(ring.clone()).with_lifetime(ttl_ms);
+    let states = CallbackStates::new(ring, callback_ttl_ms);
+    let hooks = Hooks::from_options(options, client.timeout_ms())?;
     let identity = options::get(options, "identity")?
         .dyn_into::<Function>()
         .map_err(|v| {
@@ -132,18 +137,6 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
         .iter()
         .map(|o| policy::allowed_origin(o))
         .collect::<Result<Vec<_>, _>>()?;
-    let ttl_ms = match options::get(options, "tokenTtlMs")? {
-        v if options::absent(&v) => policy::DEFAULT_TOKEN_TTL_MS,
-        v => match v.as_f64() {
-            Some(n) if n.fract() == 0.0 && n >= 1000.0 && n <= policy::MAX_TOKEN_TTL_MS as f64 => {
-                n as u64
-            }
-            _ => return Err(Error::InvalidOption(
-                "tokenTtlMs must be a whole number of milliseconds from 1000 to 604800000 (7 days)"
-                    .into(),
-            )),
-        },
-    };
     let reveal = options::string_list(options, "reveal")?.unwrap_or_default();
     for field in &reveal {
         policy::reveal_field(field)?;
@@ -152,6 +145,8 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
     let handler = Handler {
         client,
         tokens,
+        states,
+        hooks,
         prefix,
         identity,
         return_url,
@@ -432,7 +427,7 @@ impl Handler {
     ) -> Result<Response, Error> {
         match route {
             Route::Start => self.start(request, url, env, ctx).await,
-            Route::Callback => self.callback(url).await,
+            Route::Callback => self.callback(request, url, env).await,
             Route::Result(kind) => self.result(kind, request, url, env, ctx).await,
             Route::OcrIdCard => self.ocr(request, env, ctx).await,
             Route::SdkStart => self.sdk_start(request, env, ctx).await,
@@ -514,12 +509,25 @@ impl Handler {
             },
             None => Device::Mobile,
         };
+        let order_no = crate::nonce::nonce()?;
+        // The face page keeps the callback URL's query: the state rides in
+        // it and binds the callback to this start (order, user, expiry).
+        let state = self
+            .states
+            .mint(&order_no, &who.user_id, now_ms() + self.states.ttl_ms())?;
+        let callback_url = callback_state::with_state(
+            &format!("{}{}/callback", self.gate.url_origin(url)?, self.prefix),
+            &state,
+        );
+        self.hooks
+            .started(TokenKind::Face, &order_no, &who.user_id, request)
+            .await?;
         let input = StartInput {
-            order_no: crate::nonce::nonce()?,
+            order_no,
             user_id: who.user_id.clone(),
             name: Some(name),
             id_no: Some(id_no),
-            callback_url: format!("{}{}/callback", self.gate.url_origin(url)?, self.prefix),
+            callback_url,
             source_photo: None,
             result_type: self.result_type.clone(),
             from: self.from.clone(),
@@ -578,6 +586,9 @@ impl Handler {
             user_id: who.user_id.clone(),
             face,
         };
+        self.hooks
+            .started(kind.token_kind(), &order_no, &who.user_id, request)
+            .await?;
         let params = self.client.start_sdk(input, ctx, None).await?;
         let grant = self.grant(kind.token_kind(), &order_no, Some(&who.user_id))?;
         let out = Object::new();
@@ -591,27 +602,10 @@ impl Handler {
         Ok(json_response(&out, 200, &[]))
     }
 
-    async fn callback(&self, url: &Url) -> Result<Response, Error> {
-        let callback = callback_input(&JsValue::from(url.clone()))?;
-        let valid = self.client.verify_callback(&callback).await?;
-        let (Some(order_no), Some(code), true) = (&callback.order_no, &callback.code, valid) else {
-            return Err(Error::Forbidden(
-                "the callback's signature does not verify: open the result from the page that started the verification".into(),
-            ));
-        };
-        let base = if self.return_url.starts_with('/') {
-            format!("{}{}", self.gate.url_origin(url)?, self.return_url)
-        } else {
-            self.return_url.clone()
-        };
-        let location = policy::return_location(&base, order_no, code);
-        Ok(response(None, 303, &[("location", location)]))
-    }
-
     /// Checks the order token of a result route; the user is bound when the
-    /// identity hook names one. With nobody signed in, a token minted for a
-    /// user (or forged) is `401`: an identity is required exactly when the
-    /// token was minted for one.
+    /// identity hook names one, and returned. With nobody signed in, a token
+    /// minted for a user (or forged) is `401`: an identity is required
+    /// exactly when the token was minted for one.
     async fn authorize(
         &self,
         token: &str,
@@ -619,21 +613,24 @@ impl Handler {
         order_no: &str,
         request: &Request,
         env: &JsValue,
-    ) -> Result<(), Error> {
-        let who = self.identity(request, env).await?;
-        let user = who.as_ref().map(|w| w.user_id.as_str());
-        match self.tokens.check(token, kind, order_no, user, now_ms()) {
+    ) -> Result<Option<String>, Error> {
+        let user = self.identity(request, env).await?.map(|w| w.user_id);
+        match self
+            .tokens
+            .check(token, kind, order_no, user.as_deref(), now_ms())
+        {
+            Ok(_) => Ok(user),
             // Nobody signed in, and the token does not open the order
             // without a user at any time (it was minted for one, or is not
             // valid): sign in. An expired token minted with no user stays 403.
             Err(Error::Forbidden(_))
-                if user.is_none() && self.tokens.check(token, kind, order_no, None, 0).is_err() =>
+                if user.is_none() && self.tokens.signed_for(token, kind, order_no, None).is_err() =>
             {
                 Err(Error::Unauthorized(
                     "sign in first: the identity hook names no user, and this order token does not open the order without one (it was minted for a signed-in user, or is not valid)".into(),
                 ))
             }
-            checked => checked,
+            Err(e) => Err(e),
         }
     }
 
@@ -654,13 +651,17 @@ impl Handler {
             Error::InvalidOrderNo("orderNo is missing from the query string".into())
         })?;
         validate::order_no(&order_no)?;
-        self.authorize(token, kind, &order_no, request, env).await?;
+        let user = self.authorize(token, kind, &order_no, request, env).await?;
         let query = Route::Result(kind).kind().unwrap_or(Kind::FaceResult);
         let answer = self
             .client
             .query(query, order_no.clone(), self.get_file(query), ctx, None)
             .await?;
-        Ok(json_response(&self.trimmed(query, &answer), 200, &[]))
+        let out = self.trimmed(query, &answer);
+        self.hooks
+            .finished(kind, &order_no, user.as_deref(), &answer, ctx)
+            .await;
+        Ok(json_response(&out, 200, &[]))
     }
 
     /// Whether the operator reveals `field` (under either of its spellings).
@@ -815,6 +816,10 @@ impl Handler {
             .id_card_ocr(&order_no, &input.into(), ctx, None)
             .await?;
         let out = self.trimmed(Kind::IdCardOcr, &answer);
+        let user = who.as_ref().map(|w| w.user_id.as_str());
+        self.hooks
+            .finished(TokenKind::IdCard, &order_no, user, &answer, ctx)
+            .await;
         let grant = self.grant(
             TokenKind::IdCard,
             &order_no,

@@ -51,7 +51,7 @@ impl WaitUntil {
 
     /// Hands `promise` to `ctx.waitUntil`; best effort (a context that has
     /// ended may refuse it, and the work then runs as it would without).
-    fn keep_alive(&self, promise: &Promise) {
+    pub fn keep_alive(&self, promise: &Promise) {
         let ctx: &WaitUntilJs = self.0.unchecked_ref();
         let _ = ctx.wait_until(promise);
     }

@@ -328,15 +328,15 @@ pub(super) fn callback_input(params: &JsValue) -> Result<Callback, Error> {
     )))
 }
 
-/// `{ valid, orderNo, code, ok }`.
+/// `{ valid, orderNo, code, codeInfo }`. No `ok`: the code is what the
+/// face page showed, and a field that read like a verdict was taken for one
+/// (the verdict is the result query).
 pub(super) fn verdict_js(callback: &Callback, valid: bool) -> JsValue {
     let out = Object::new();
     let text = |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
     define_value(&out, "valid", &JsValue::from_bool(valid));
     define_value(&out, "orderNo", &text(&callback.order_no));
     define_value(&out, "code", &text(&callback.code));
-    let ok = valid && callback.code.as_deref() == Some("0");
-    define_value(&out, "ok", &JsValue::from_bool(ok));
     // What the code means (the face page's own codes 3001–3005 and 300101
     // among them), only for a callback that verifies.
     let info = match (&callback.code, valid) {

@@ -488,14 +488,16 @@ export interface CallbackParams {
   newSignature?: string;
 }
 
-/** What `verifyCallback` resolves to. */
+/**
+ * What `verifyCallback` resolves to. It has no verdict: `code` is what the face page showed, and
+ * the signature covers no time and no session. The verdict is `faceResult(orderNo)`.
+ */
 export interface CallbackVerdict {
   /** The signature verifies against the current SIGN ticket or the one before it. */
   valid: boolean;
   orderNo: string | null;
+  /** What the face page showed (`"0"`: it showed success). Not a verdict. */
   code: string | null;
-  /** `valid && code === "0"`: what the page showed. The verdict is `faceResult(orderNo)`. */
-  ok: boolean;
   /** What `code` means (the face page's own codes 3001–3005 and 300101 among them), when the callback verifies; otherwise `null`. */
   codeInfo: CodeInfo | null;
 }
@@ -510,12 +512,76 @@ export interface FaceIdentity {
   idNo?: string;
 }
 
+/**
+ * The secret that signs order tokens and callback states: at least 32 bytes, from a secret binding;
+ * or a list of up to 8 such keys, the current one first, then the previous ones (the first signs,
+ * all verify: keys rotate without logging anyone out).
+ */
+export type OrderTokenKey = string | Uint8Array | Array<string | Uint8Array>;
+
+/** What `onStart` is told, before the service is asked for anything. */
+export interface OrderStartEvent {
+  /** The result route that will read the order: `"face"` for `POST /start`; for `POST /sdk/start`, that of the SDK's kind. */
+  kind: OrderKind;
+  orderNo: string;
+  /** The signed-in user, as the identity hook named them. */
+  userId: string;
+  /** The request of the start (its body already read). */
+  request: Request;
+}
+
+/** What `onResult` is told: a final answer of the service (not busy, no file pending), untrimmed. */
+export interface OrderResultEvent {
+  kind: OrderKind;
+  orderNo: string;
+  /** The user the order token was bound to (the identity hook's), or `null` when the hook names none. */
+  userId: string | null;
+  /** The whole answer, as the client's queries resolve: photos and full ID numbers included when asked for. Keep it on the server. */
+  result: QueryResult<Record<string, unknown>>;
+}
+
+/** Options of `verifyOrderToken`. */
+export interface VerifyOrderTokenOptions {
+  /** The result the token must open. */
+  kind: OrderKind;
+  /** The order it must open. */
+  orderNo: string;
+  /** The user it must be bound to: the identity hook's `userId` of the request. Leave it out for tokens issued without one. */
+  userId?: string | null;
+  /** The audience of the handler that issued it: its `audience` option, or its prefix; default `"/faceid"`. */
+  audience?: string;
+  /** The longest lifetime a token may have left (as the handler's `tokenTtlMs`); default 30 minutes. */
+  tokenTtlMs?: number;
+}
+
+/** What `verifyOrderToken` returns when the token opens the order: who may read it, not what the verdict is. */
+export interface OrderTokenVerdict {
+  kind: OrderKind;
+  orderNo: string;
+  userId: string | null;
+  audience: string;
+  /** Milliseconds since the epoch. */
+  expiresAt: number;
+}
+
 /** Options of `createEdgeHandler`. */
 export interface EdgeHandlerOptions {
   /** A client made with `secret` or `ticketOwner` (the face flow needs NONCE tickets). */
   client: FaceIdClient;
-  /** At least 32 bytes, from a secret binding: signs the order tokens. */
-  orderTokenKey: string | Uint8Array;
+  /** At least 32 bytes, from a secret binding: signs the order tokens and callback states. A list rotates keys: the current one first. */
+  orderTokenKey: OrderTokenKey;
+  /** What the tokens and callback states are bound to; default: the prefix. Handlers that share `orderTokenKey` open each other's tokens only when they share it. */
+  audience?: string;
+  /**
+   * Awaited before `POST /start` and `POST /sdk/start` ask the service for anything: record which user owns which order.
+   * A throw, a rejection or no answer within the client's `timeoutMs` fails the start with `500 INTERNAL`, and no token is issued.
+   */
+  onStart?(event: OrderStartEvent): void | Promise<void>;
+  /**
+   * Told each final answer the handler receives (result routes and `POST /ocr/idcard`), untrimmed: record the verdict.
+   * Runs through `ctx.waitUntil` when there is a `ctx`, otherwise it is awaited (at most `timeoutMs`). Its failure never changes the page's answer.
+   */
+  onResult?(event: OrderResultEvent): void | Promise<void>;
   /**
    * Who the signed-in user is (from your session cookie or header), or `null`. The page never chooses an identity.
    * Every route that calls the service needs a user (`401` otherwise, before any call): `POST /start`, `POST /sdk/start`,
@@ -523,7 +589,7 @@ export interface EdgeHandlerOptions {
    * for (`401` with nobody signed in, `403` for another user); a token minted with no user opens its result without one.
    */
   identity(request: Request, env: unknown): FaceIdentity | null | undefined | Promise<FaceIdentity | null | undefined>;
-  /** The H5 page the callback sends the user back to, with `orderNo` and `code` added: an absolute URL or a path on `publicOrigin` (or, in Workers, on the request's origin). */
+  /** The H5 page the callback sends the user back to, with `orderNo` added (never the face page's code): an absolute URL or a path on `publicOrigin` (or, in Workers, on the request's origin). */
   returnUrl: string;
   /**
    * The origin your users' browsers see, such as `"https://h5.example.com"` (`http://` only on localhost, no path).
@@ -548,8 +614,10 @@ export interface EdgeHandlerOptions {
   prefix?: string;
   /** Origins (such as `"https://h5.example.com"`) that may call the routes from a browser, cross-site included; the handler's own origin (`publicOrigin`) always may. Never `*`. */
   allowedOrigins?: string[];
-  /** Order token lifetime; default 30 minutes. */
+  /** Order token lifetime; default 30 minutes. A token that expires later than now + `tokenTtlMs` (+ 1 minute of clock skew) is refused. */
   tokenTtlMs?: number;
+  /** How long the face page's return to `/callback` is accepted after `/start`; default 30 minutes. */
+  callbackTtlMs?: number;
   /** Result fields to let through unmasked (for example `"idNo"`, `"photo"`, `"address"`, `"liveRate"`, `"similarity"`); by default photos, videos and the scores `liveRate` and `similarity` are dropped, and names, ID and card numbers masked. */
   reveal?: string[];
   /** `resultType` of the face page; default `"1"`. */

@@ -1,7 +1,9 @@
 // The demo (`make demo`) end to end: www/demo.mjs starts the simulator and the
 // demo Worker in `wrangler dev`, and headless Chromium clicks through every
 // flow of the page: face verification passed and failed (on the simulator's
-// face page), ID card OCR upload and look-up, bank card and liveness look-ups,
+// face page), with the server's own record of each verdict (what the
+// handler's onResult stored in the demo's DemoOrders Durable Object), ID card
+// OCR upload and look-up, bank card and liveness look-ups,
 // the signing playground. Then every answer the page received, the redirects
 // and the static files are scanned for what must never reach a browser: the
 // secret, access tokens, SIGN and NONCE tickets, the order token key, the full
@@ -120,6 +122,10 @@ test("face verification: passed, with the masked name and ID number", { timeout:
   assert.equal(f.similarity, undefined);
   assert.equal(f.liveRate, undefined);
   assert.match(f.verdict, /passed/);
+  // The server's own record, from onResult: the verdict a backend acts on.
+  const server = await settled("face-server");
+  assert.equal(server.state, "passed", JSON.stringify(server));
+  assert.equal(server.code, "0");
   // The return URL's query is gone: a reload does not ask again.
   assert.equal(await session.url(), `${demo.url}/`);
   assert.deepEqual(demo.sim.faces().map((x) => x.outcome), ["pass"]);
@@ -133,6 +139,9 @@ test("face verification: failed, with the failure code 400604", { timeout: 60_00
   const f = await fields("face-result");
   assert.equal(f.code, "400604");
   assert.match(f.verdict, /failed/);
+  const server = await settled("face-server");
+  assert.equal(server.state, "failed", JSON.stringify(server));
+  assert.equal(server.code, "400604");
   assert.deepEqual(demo.sim.faces().map((x) => x.outcome), ["pass", "fail"]);
 });
 
@@ -175,6 +184,7 @@ test("ID card OCR: upload a file, masked fields, then the look-up", { timeout: 6
 test("face verification on the PC face page: the switch opens /api/pc/login, and the verdict comes back", { timeout: 60_000 }, async () => {
   const state = await faceFlow("pass", "pc");
   assert.equal(state.state, "passed", JSON.stringify(state));
+  assert.equal((await settled("face-server")).state, "passed");
   assert.equal(demo.sim.faces().at(-1).device, "pc");
   await session.execute(`document.querySelector('input[name="device"][value="mobile"]').checked = true;`);
 });
@@ -255,19 +265,38 @@ test("the Worker's errors, answered in JSON", { timeout: 30_000 }, async () => {
   const callback = await fetch(finished.location, { redirect: "manual" });
   assert.equal(callback.status, 303);
   const location = callback.headers.get("location");
-  assert.equal(location, `${demo.url}/?orderNo=${start.body.orderNo}&code=0`);
+  // The order number only: the face page's code is not a verdict.
+  assert.equal(location, `${demo.url}/?orderNo=${start.body.orderNo}`);
   seen.push({ where: "the callback's redirect", text: `${JSON.stringify([...callback.headers])}\n${await callback.text()}` });
   // Someone else's session cannot read the order with its token.
   const other = (await fetch(`${demo.url}/`)).headers.get("set-cookie").split(";")[0];
   const stolen = await get(`/faceid/result?orderNo=${start.body.orderNo}`, { headers: { cookie: other, authorization: `Bearer ${start.body.orderToken}` } });
   assert.equal(stolen.status, 403);
+  // The server's own verdict: for the session that owns the order only.
+  const mine = await get(`/faceid/result?orderNo=${start.body.orderNo}`, { headers: { cookie, authorization: `Bearer ${start.body.orderToken}` } });
+  assert.equal(mine.status, 200);
+  let verdict = null;
+  for (let i = 0; i < 50 && !verdict?.body?.verdict; i++) {
+    verdict = await get(`/demo/verdict?orderNo=${start.body.orderNo}`, { headers: { cookie } });
+    assert.equal(verdict.status, 200, JSON.stringify(verdict.body));
+    if (!verdict.body.verdict) await sleep(100);
+  }
+  assert.deepEqual([verdict.body.kind, verdict.body.verdict?.ok, verdict.body.verdict?.code], ["face", true, "0"]);
+  const theirs = await get(`/demo/verdict?orderNo=${start.body.orderNo}`, { headers: { cookie: other } });
+  assert.equal(theirs.status, 404);
+  assert.equal(theirs.body.error.code, "NOT_FOUND");
+  assert.equal((await get("/demo/verdict?orderNo=a%20b", { headers: { cookie } })).status, 400);
+  // A replayed callback URL without its state (the face page's signature alone) is refused.
+  const bare = new URL(finished.location);
+  bare.searchParams.delete("state");
+  assert.equal((await fetch(bare, { redirect: "manual" })).status, 403);
   signTickets.add(demo.sim.ticket);
 });
 
 test("nothing secret reached the page", { timeout: 30_000 }, async () => {
   const responses = await session.execute("return window.__responses;");
   const paths = responses.map((r) => r.path.split("?")[0]);
-  for (const p of ["/demo/me", "/faceid/start", "/faceid/result", "/faceid/ocr/idcard", "/faceid/ocr/idcard/result",
+  for (const p of ["/demo/me", "/faceid/start", "/faceid/result", "/demo/verdict", "/faceid/ocr/idcard", "/faceid/ocr/idcard/result",
     "/demo/orders", "/faceid/ocr/bankcard/result", "/faceid/live/result"]) {
     assert.ok(paths.includes(p), `the page recorded no answer of ${p}: ${paths.join(", ")}`);
   }

@@ -16,7 +16,7 @@ import { installedPackage, repoRoot, resolveExport } from "./lib/package.mjs";
 
 const pkg = installedPackage();
 const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
-const { FaceIdClient, FaceIdError, TicketManager, createEdgeHandler } = faceid;
+const { FaceIdClient, FaceIdError, TicketManager, createEdgeHandler, verifyOrderToken } = faceid;
 
 /**
  * Serves a Worker-shaped `fetch(request, env, ctx)` on loopback with
@@ -98,7 +98,8 @@ describe("startFace and verifyCallback without the handler", () => {
     assert.equal(back.searchParams.get("from"), "x");
     for (const form of [back, back.searchParams, back.search, back.href, Object.fromEntries(back.searchParams)]) {
       const v = await client.verifyCallback(form);
-      assert.deepEqual({ ...v, codeInfo: v.codeInfo?.kind }, { valid: true, orderNo: "h5order001", code: "0", ok: true, codeInfo: "success" });
+      // No `ok`: the code is what the page showed, not a verdict.
+      assert.deepEqual({ ...v, codeInfo: v.codeInfo?.kind }, { valid: true, orderNo: "h5order001", code: "0", codeInfo: "success" });
     }
     // The NONCE ticket was single use: the same URL is refused the second time.
     assert.notEqual((await sim.passFacePage(r.url, "pass")).status, 302);
@@ -122,7 +123,7 @@ describe("startFace and verifyCallback without the handler", () => {
     ]) {
       const v = await client.verifyCallback(bad);
       assert.equal(v.valid, false, JSON.stringify(bad).slice(0, 80));
-      assert.equal(v.ok, false);
+      assert.equal("ok" in v, false);
     }
     for (const bad of [undefined, null, 5, ["a"]]) {
       await assert.rejects(client.verifyCallback(bad), (e) => e instanceof FaceIdError && e.code === "INVALID_ARGUMENT");
@@ -230,18 +231,112 @@ describe("createEdgeHandler options", () => {
         [{ allowAnonymous: ["start"] }, "INVALID_OPTION"],
         [{ allowAnonymous: "ocr" }, "INVALID_OPTION"],
         [{ onEvent: "log" }, "INVALID_OPTION"],
+        [{ orderTokenKey: [] }, "INVALID_OPTION"],
+        [{ orderTokenKey: [ORDER_TOKEN_KEY, "short"] }, "INVALID_OPTION"],
+        [{ orderTokenKey: Array(9).fill(ORDER_TOKEN_KEY) }, "INVALID_OPTION"],
+        [{ orderTokenKey: [ORDER_TOKEN_KEY, 5] }, "INVALID_OPTION"],
+        [{ audience: "a\nb" }, "INVALID_OPTION"],
+        [{ audience: "x".repeat(129) }, "INVALID_OPTION"],
+        [{ audience: 5 }, "INVALID_OPTION"],
+        [{ callbackTtlMs: 999 }, "INVALID_OPTION"],
+        [{ callbackTtlMs: 8 * 86_400_000 }, "INVALID_OPTION"],
+        [{ onStart: 5 }, "INVALID_OPTION"],
+        [{ onResult: "log" }, "INVALID_OPTION"],
       ]) {
         assert.throws(() => createEdgeHandler({ ...good, ...patch }), (e) => e instanceof FaceIdError && e.code === code, JSON.stringify(Object.keys(patch)));
       }
       assert.throws(() => createEdgeHandler(null), { code: "INVALID_ARGUMENT" });
       assert.throws(() => createEdgeHandler({ ...good, publicOrigin: undefined }), (e) => /publicOrigin/.test(e.message) && /Host header/.test(e.message));
       assert.equal(typeof createEdgeHandler({ ...good, publicOrigin: "http://127.0.0.1:8080", allowAnonymous: ["ocr"], onEvent: () => {} }), "function");
+      for (const key of [[ORDER_TOKEN_KEY], [new Uint8Array(32).fill(3), ORDER_TOKEN_KEY], Array(8).fill(ORDER_TOKEN_KEY)]) {
+        assert.equal(typeof createEdgeHandler({ ...good, orderTokenKey: key, audience: "", callbackTtlMs: 1000 }), "function");
+      }
       const h = createEdgeHandler({ ...good, orderTokenKey: new Uint8Array(32).fill(3) });
       assert.throws(() => h.issueOrderToken("other", "o1"), { code: "INVALID_OPTION" });
       assert.throws(() => h.issueOrderToken("face", "bad order"), { code: "INVALID_ORDER_NO" });
       // Not a Request: a 400 Response, not a throw.
       const r = await h("http://x/faceid/result");
       assert.equal(r.status, 400);
+      assert.equal(sim.requests().length, 0);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe("onResult without a ctx", () => {
+  test("awaited before the answer (at most the client's timeoutMs); a throw, a rejection or a hang never changes the answer", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, timeoutMs: 400 });
+      const seen = [];
+      const hooks = {
+        record: async (e) => { await new Promise((r) => setTimeout(r, 50)); seen.push([e.kind, e.orderNo, e.userId, e.result.code]); },
+        throws: () => { throw new Error("sync"); },
+        rejects: async () => { throw new Error("async"); },
+        hangs: () => new Promise(() => {}),
+      };
+      for (const [name, onResult] of Object.entries(hooks)) {
+        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", onResult });
+        const orderNo = `noctx${name}`;
+        const { orderToken } = handler.issueOrderToken("bankcard", orderNo);
+        const began = Date.now();
+        // No env, no ctx: a plain Node server's call.
+        const r = await handler(new Request(`https://edge.example/faceid/ocr/bankcard/result?orderNo=${orderNo}`, { headers: { authorization: `Bearer ${orderToken}` } }));
+        const took = Date.now() - began;
+        assert.equal(r.status, 200, name);
+        assert.equal((await r.json()).ok, true, name);
+        if (name === "record") assert.deepEqual(seen, [["bankcard", orderNo, null, "0"]], "recorded before the answer");
+        if (name === "hangs") assert.ok(took >= 350 && took < 3000, `a hanging onResult held the answer ${took} ms`);
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe("verifyOrderToken", () => {
+  test("the verdict for the token's own order, user, kind, audience and lifetime, under any key of the list; typed errors otherwise", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url });
+      const next = new Uint8Array(48).fill(9);
+      const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done" });
+      const rotated = createEdgeHandler({ client, orderTokenKey: [next, ORDER_TOKEN_KEY], identity: () => null, returnUrl: "/done", prefix: "/api/face" });
+      const grant = handler.issueOrderToken("bankcard", "order42", { userId: "u1" });
+      const opts = { kind: "bankcard", orderNo: "order42", userId: "u1" };
+      assert.deepEqual(verifyOrderToken(ORDER_TOKEN_KEY, grant.orderToken, opts),
+        { kind: "bankcard", orderNo: "order42", userId: "u1", audience: "/faceid", expiresAt: grant.expiresAt });
+      assert.equal(verifyOrderToken([next, ORDER_TOKEN_KEY], grant.orderToken, opts).orderNo, "order42");
+      const other = rotated.issueOrderToken("face", "order42");
+      assert.deepEqual(verifyOrderToken([next], other.orderToken, { kind: "face", orderNo: "order42", audience: "/api/face" }),
+        { kind: "face", orderNo: "order42", userId: null, audience: "/api/face", expiresAt: other.expiresAt });
+      const fails = (key, token, o, code) => assert.throws(() => verifyOrderToken(key, token, o),
+        (e) => e instanceof FaceIdError && e.code === code && !(typeof token === "string" && token.length > 8 && e.message.includes(token)),
+        `${code}: ${JSON.stringify(o)}`);
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, userId: "u2" }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, userId: undefined }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, kind: "face" }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, orderNo: "order43" }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, audience: "/api/face" }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, tokenTtlMs: 60_000 }, "FORBIDDEN");
+      fails(next, grant.orderToken, opts, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, other.orderToken, { kind: "face", orderNo: "order42", audience: "/api/face" }, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, `${grant.orderToken}x`, opts, "FORBIDDEN");
+      fails(ORDER_TOKEN_KEY, "x".repeat(100_000), opts, "FORBIDDEN");
+      for (const none of [undefined, null, ""]) fails(ORDER_TOKEN_KEY, none, opts, "UNAUTHORIZED");
+      fails(ORDER_TOKEN_KEY, 5, opts, "INVALID_ARGUMENT");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, undefined, "INVALID_ARGUMENT");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, kind: "passport" }, "INVALID_OPTION");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, orderNo: "bad order" }, "INVALID_ORDER_NO");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, userId: "u_1" }, "INVALID_USER_ID");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, audience: "a\nb" }, "INVALID_OPTION");
+      fails(ORDER_TOKEN_KEY, grant.orderToken, { ...opts, tokenTtlMs: -1 }, "INVALID_OPTION");
+      fails("short", grant.orderToken, opts, "INVALID_OPTION");
+      fails([], grant.orderToken, opts, "INVALID_OPTION");
+      fails(undefined, grant.orderToken, opts, "INVALID_OPTION");
+      // A token of the first format (no audience) is refused, and says why.
+      assert.throws(() => verifyOrderToken(ORDER_TOKEN_KEY, "v1.1900000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", opts), /first format/);
       assert.equal(sim.requests().length, 0);
     } finally {
       await sim.stop();

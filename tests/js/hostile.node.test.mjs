@@ -23,7 +23,7 @@ import { loadPackage, packageEntryUrl } from "./lib/tickets-fixtures.mjs";
 const faceid = await loadPackage();
 const {
   FaceIdClient, FaceIdError, TicketManager, codeInfo, createEdgeHandler, createRedisTicketStore, decodeMedia, nonce, sign,
-  signValues, verifySign,
+  signValues, verifyOrderToken, verifySign,
 } = faceid;
 
 const T = { timeout: 60_000 };
@@ -131,7 +131,7 @@ function entryPoints(v) {
     ["createRedisTicketStore(r, v)", () => createRedisTicketStore({ isOpen: true, get: async () => null, set: async () => "OK", eval: async () => 0 }, v)],
     ["createEdgeHandler(v)", () => createEdgeHandler(v)],
     ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal", "publicOrigin",
-      "allowAnonymous", "onEvent"].map((k) => [
+      "allowAnonymous", "onEvent", "audience", "callbackTtlMs", "onStart", "onResult"].map((k) => [
       `createEdgeHandler({ ${k}: v })`,
       () => createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html",
         publicOrigin: "https://edge.example", [k]: v })]),
@@ -141,6 +141,12 @@ function entryPoints(v) {
       args[i] = v;
       return h.issueOrderToken(...args);
     }]),
+    ["verifyOrderToken(v, t, o)", () => verifyOrderToken(v, "v2.1.AAAA", { kind: "face", orderNo: "hostile6" })],
+    ["verifyOrderToken([k, v], t, o)", () => verifyOrderToken([ORDER_TOKEN_KEY, v], "v2.1.AAAA", { kind: "face", orderNo: "hostile6" })],
+    ["verifyOrderToken(k, v, o)", () => verifyOrderToken(ORDER_TOKEN_KEY, v, { kind: "face", orderNo: "hostile6" })],
+    ["verifyOrderToken(k, t, v)", () => verifyOrderToken(ORDER_TOKEN_KEY, "v2.1.AAAA", v)],
+    ...["kind", "orderNo", "userId", "audience", "tokenTtlMs"].map((k) => [`verifyOrderToken(k, t, { ${k}: v })`,
+      () => verifyOrderToken(ORDER_TOKEN_KEY, "v2.1.AAAA", { kind: "face", orderNo: "hostile6", [k]: v })]),
     ["handler(v)", async () => {
       const h = createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
       const r = await h(v);

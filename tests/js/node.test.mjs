@@ -181,8 +181,9 @@ const n: number = nonce();
 const bad: FaceIdErrorCode = "NOT_A_CODE";
 
 // The whole surface: client, queries, the H5 flow, the edge handler, the store, the owner, events.
-import { FaceIdClient, TicketManager, TicketOwner, createEdgeHandler, createRedisTicketStore } from "${PACKAGE_NAME}";
-import type { EdgeEvent, EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant } from "${PACKAGE_NAME}";
+import { FaceIdClient, TicketManager, TicketOwner, createEdgeHandler, createRedisTicketStore, verifyOrderToken } from "${PACKAGE_NAME}";
+import type { EdgeEvent, EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant,
+  OrderKind, OrderResultEvent, OrderStartEvent, OrderTokenVerdict } from "${PACKAGE_NAME}";
 const events: FaceIdEvent[] = [];
 const client = new FaceIdClient({ appId: "a", secret: "s", onEvent: (e) => events.push(e), deadlineMs: 5000,
   fetch: (url, init) => fetch(url, init) });
@@ -223,6 +224,19 @@ const grant: OrderTokenGrant = handler.issueOrderToken("bankcard", "o1", { userI
 handler.issueOrderToken("passport", "o1");
 // @ts-expect-error identity returns an identity or null
 createEdgeHandler({ client, orderTokenKey: "k", returnUrl: "/", identity: () => 5 });
+// @ts-expect-error a callback verdict has no ok: its code is not a verdict
+const pageOk: boolean = verdict.ok;
+const hooked: EdgeHandler = createEdgeHandler({ client, orderTokenKey: ["k".repeat(32), new Uint8Array(32)], returnUrl: "/done",
+  identity: () => null, audience: "/faceid", callbackTtlMs: 60_000,
+  onStart: async (e: OrderStartEvent) => { const who: string = e.userId; const req: Request = e.request; const k: OrderKind = e.kind; },
+  onResult: (e: OrderResultEvent) => { const who: string | null = e.userId; const passed: boolean = e.result.ok; const code: string = e.result.code; } });
+const checked: OrderTokenVerdict = verifyOrderToken("k".repeat(32), grant.orderToken, { kind: "bankcard", orderNo: "o1", userId: "u" });
+const expires: number = checked.expiresAt;
+verifyOrderToken(["k".repeat(32)], undefined, { kind: "face", orderNo: "o1", audience: "/x", tokenTtlMs: 1000 });
+// @ts-expect-error not an order kind
+verifyOrderToken("k".repeat(32), "t", { kind: "passport", orderNo: "o1" });
+// @ts-expect-error the order number is required
+verifyOrderToken("k".repeat(32), "t", { kind: "face" });
 const store: TicketStore = createRedisTicketStore({ get: async () => null, set: async () => "OK", eval: async () => 0 });
 const viaStore = new FaceIdClient({ appId: "a", secret: "s", store });
 const manager = new TicketManager({ appId: "a", secret: "s", onEvent: (e: FaceIdEvent) => {} });

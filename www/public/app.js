@@ -1,7 +1,9 @@
 // The demo page's flows. Everything goes through the demo Worker: the page
 // holds an order token per order (in sessionStorage) and never a ticket, a
 // secret, a full ID number or a photo. The verdict of a face verification
-// always comes from /faceid/result, never from the code in the return URL.
+// comes from /faceid/result (the return URL carries the order number only),
+// and the server's own record of it from /demo/verdict: what the handler's
+// onResult recorded for this visitor's order, which is what a backend acts on.
 const $ = (selector) => document.querySelector(selector);
 const FACE_KEY = "demo_face";
 
@@ -146,9 +148,11 @@ function businessFields(body) {
 
 const faceStatus = $("#face-status");
 const faceResult = $("#face-result");
+const faceServer = $("#face-server");
 
 $("#face-start").addEventListener("click", async () => {
   faceResult.hidden = true;
+  status(faceServer, "idle", "");
   status(faceStatus, "busy", "正在创建核身订单… Starting the verification…");
   try {
     // The phone page by default; the PC page when chosen.
@@ -171,7 +175,32 @@ $("#face-start").addEventListener("click", async () => {
   }
 });
 
-/** Back from the face page (`?orderNo=…&code=…`): ask the Worker for the verdict. */
+/**
+ * The server's own verdict of `orderNo` (/demo/verdict): what onResult recorded.
+ * onResult may finish just after /faceid/result answered, so a record without a
+ * verdict yet is asked again, a few times.
+ */
+async function serverVerdict(orderNo) {
+  status(faceServer, "busy", "正在读取服务端记录… Reading the server's record…");
+  try {
+    for (let i = 0; i < 25; i++) {
+      const r = await call(`/demo/verdict?orderNo=${encodeURIComponent(orderNo)}`);
+      if (r.status !== 200) return status(faceServer, "error", explain(r));
+      const v = r.body.verdict;
+      if (v) {
+        faceServer.dataset.code = v.code;
+        const words = v.ok ? "通过 passed" : `未通过 failed (code ${v.code})`;
+        return status(faceServer, v.ok ? "passed" : "failed", `服务端记录 The server's own record: ${words}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    status(faceServer, "error", "服务端还没有记录结果。 The server has not recorded a verdict yet: reload later.");
+  } catch {
+    status(faceServer, "error", "网络错误，请刷新页面。 Network error: reload the page.");
+  }
+}
+
+/** Back from the face page (`?orderNo=…`): ask the Worker for the verdict, then for the server's own record. */
 async function faceReturn() {
   const orderNo = params.get("orderNo");
   if (!orderNo) return;
@@ -190,6 +219,7 @@ async function faceReturn() {
     if (b.ok) status(faceStatus, "passed", "核身通过 Passed: 是本人。 The face matches the demo user.");
     else status(faceStatus, "failed", notOk("核身未通过 Failed", b));
     showFields(faceResult, { verdict: b.ok ? "通过 passed" : "未通过 failed", ...businessFields(b) });
+    await serverVerdict(orderNo);
   } catch {
     status(faceStatus, "error", "网络错误，请刷新页面。 Network error: reload the page.");
   }

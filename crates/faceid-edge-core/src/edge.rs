@@ -5,7 +5,7 @@
 //! | route | method | what |
 //! |---|---|---|
 //! | `{prefix}/start` | `POST` | start a face verification for the signed-in user |
-//! | `{prefix}/callback` | `GET` | the face page's return: check `newSign`, `303` to the H5 page |
+//! | `{prefix}/callback` | `GET` | the face page's return: check the state and `newSign`, `303` to the H5 page |
 //! | `{prefix}/result` | `GET` | the trimmed face result (order token) |
 //! | `{prefix}/live/result` | `GET` | the trimmed liveness result (order token) |
 //! | `{prefix}/ocr/idcard` | `POST` | ID card OCR of an uploaded image |
@@ -347,16 +347,16 @@ pub fn bearer(header: Option<&str>) -> Result<&str> {
     Ok(token)
 }
 
-/// The `returnUrl` with `orderNo` and `code` added to its query.
-pub fn return_location(return_url: &str, order_no: &str, code: &str) -> String {
+/// The `returnUrl` with `orderNo` added to its query. Never the face page's
+/// `code`: it reads like a verdict and is not one (the page asks the result
+/// route, and a backend its own query).
+pub fn return_location(return_url: &str, order_no: &str) -> String {
     let (base, fragment) = match return_url.split_once('#') {
         Some((b, f)) => (b, Some(f)),
         None => (return_url, None),
     };
     let mut query = form_urlencoded::Serializer::new(String::new());
-    query
-        .append_pair("orderNo", order_no)
-        .append_pair("code", code);
+    query.append_pair("orderNo", order_no);
     let sep = if base.contains('?') { "&" } else { "?" };
     let mut out = format!("{base}{sep}{}", query.finish());
     if let Some(f) = fragment {
@@ -557,12 +557,12 @@ mod tests {
     #[test]
     fn return_locations() {
         assert_eq!(
-            return_location("https://h5.example.com/done", "o1", "0"),
-            "https://h5.example.com/done?orderNo=o1&code=0"
+            return_location("https://h5.example.com/done", "o1"),
+            "https://h5.example.com/done?orderNo=o1"
         );
         assert_eq!(
-            return_location("https://h5.example.com/?a=1#top", "o1", "66660016"),
-            "https://h5.example.com/?a=1&orderNo=o1&code=66660016#top"
+            return_location("https://h5.example.com/?a=1#top", "o1"),
+            "https://h5.example.com/?a=1&orderNo=o1#top"
         );
         assert!(reveal_field("photo").is_ok());
         assert!(reveal_field("__proto__x").is_ok());

@@ -39,7 +39,9 @@
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
+//! - [`keyring`]: the order token keys (the first signs, all verify) and the audience;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
+//! - [`callback_state`]: the signed, expiring state that binds a callback to its start;
 //! - [`sdk`]: start parameters for the App SDKs;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
 //! - [`body_type`]: what an upload's `Content-Type` says its body is;
@@ -49,12 +51,14 @@
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod body_type;
+pub mod callback_state;
 pub mod edge;
 pub mod endpoints;
 pub mod error;
 pub mod flight;
 pub mod gate;
 pub mod h5;
+pub mod keyring;
 pub mod media;
 pub mod nonce;
 pub mod order_token;

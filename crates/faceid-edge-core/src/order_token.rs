@@ -1,40 +1,53 @@
 //! Order tokens: what an H5 page shows to read the result of its own order.
 //!
-//! A token is `v1.<expiry>.<mac>`: the expiry in milliseconds since the
-//! epoch, and HMAC-SHA256 under the operator's key over the route kind, the
-//! order number, the expiry and the user (when the operator's identity hook
-//! names one), in base64url without padding. Nothing is stored: the edge
-//! handler checks a token by computing its MAC again, in constant time. A
-//! token for one order, kind, user or expiry never verifies for another.
+//! A token is `v2.<expiry>.<mac>`: the expiry in milliseconds since the
+//! epoch, and HMAC-SHA256 under the operator's key over the audience (the
+//! handler's route prefix unless the operator names another), the route
+//! kind, the order number, the expiry and the user (when the operator's
+//! identity hook names one), in base64url without padding. Nothing is
+//! stored: the edge handler checks a token by computing its MAC again, in
+//! constant time. A token for one order, kind, user, expiry or audience
+//! never verifies for another.
+//!
+//! A token is refused when it expires later than the checking handler's
+//! own lifetime from now (plus [`CLOCK_SKEW_MS`]): a token minted with a
+//! 7-day lifetime never opens a handler whose tokens live one minute. Keys
+//! rotate ([`KeyRing`]): the first key signs, every key verifies. Tokens of
+//! the first format (`v1.`, without an audience) are refused.
 //!
 //! ```
 //! use faceid_edge_core::order_token::{OrderTokens, TokenKind};
 //!
-//! let tokens = OrderTokens::new(&[7u8; 32])?;
-//! let token = tokens.mint(TokenKind::Face, "order001", Some("user1"), 1_900_000_000_000)?;
+//! let tokens = OrderTokens::new(&[7u8; 32])?.with_audience("/faceid")?.with_lifetime(60_000);
+//! let token = tokens.mint(TokenKind::Face, "order001", Some("user1"), 1_800_000_060_000)?;
 //! assert!(tokens.check(&token, TokenKind::Face, "order001", Some("user1"), 1_800_000_000_000).is_ok());
 //! assert!(tokens.check(&token, TokenKind::Face, "order002", Some("user1"), 1_800_000_000_000).is_err());
+//! let admin = OrderTokens::new(&[7u8; 32])?.with_audience("/admin")?;
+//! assert!(admin.check(&token, TokenKind::Face, "order001", Some("user1"), 1_800_000_000_000).is_err());
 //! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-use subtle::ConstantTimeEq;
 
 use crate::error::{Error, Result};
+use crate::keyring::MAC_LEN;
+pub use crate::keyring::{KeyRing, KEY_MAX, KEY_MIN};
 use crate::validate;
 
-/// Shortest accepted key, in bytes.
-pub const KEY_MIN: usize = 32;
-/// Longest accepted key, in bytes.
-pub const KEY_MAX: usize = 1024;
 /// Longest token accepted for checking, in bytes (a real one is about 60).
 pub const TOKEN_MAX: usize = 128;
+/// How much later than `now + lifetime` a token may expire and still be
+/// accepted: room for the clocks of the handlers that mint and check it to
+/// differ (one minute).
+pub const CLOCK_SKEW_MS: u64 = 60_000;
 
-const PREFIX: &str = "v1.";
-const MAC_LEN: usize = 32;
+/// The current format's prefix.
+pub const PREFIX: &str = "v2.";
+/// The first format's prefix (no audience): refused.
+const OLD_PREFIX: &str = "v1.";
+/// What the MAC of a token is made for.
+const DOMAIN: &str = "faceid-edge order token v2";
 
 /// What a token opens: one kind of result of one order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,55 +87,62 @@ impl TokenKind {
     }
 }
 
-/// Mints and checks order tokens under one key.
-#[derive(Clone)]
+/// Mints and checks order tokens under a key ring, for one audience, with
+/// a longest lifetime.
+#[derive(Clone, Debug)]
 pub struct OrderTokens {
-    key: Vec<u8>,
-}
-
-impl core::fmt::Debug for OrderTokens {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str("OrderTokens { key: <hidden> }")
-    }
+    ring: KeyRing,
+    lifetime_ms: u64,
 }
 
 impl OrderTokens {
-    /// Keeps `key` (32 to 1024 bytes: use a random secret from a secret
-    /// binding, never a constant in code).
+    /// One `key` (32 to 1024 bytes: use a random secret from a secret
+    /// binding, never a constant in code), the empty audience, and the
+    /// longest lifetime the edge handler allows
+    /// ([`MAX_TOKEN_TTL_MS`](crate::edge::MAX_TOKEN_TTL_MS), 7 days).
     pub fn new(key: &[u8]) -> Result<OrderTokens> {
-        if key.len() < KEY_MIN || key.len() > KEY_MAX {
-            return Err(Error::InvalidOption(format!(
-                "orderTokenKey must be {KEY_MIN} to {KEY_MAX} bytes; got {}: use a random secret (for example 32 random bytes as base64) from a secret binding",
-                key.len()
-            )));
-        }
-        Ok(OrderTokens { key: key.to_vec() })
+        Ok(OrderTokens::with_ring(KeyRing::new(&[key], "")?))
     }
 
-    fn mac(
-        &self,
+    /// Tokens under `ring` (its keys and audience), with the longest
+    /// lifetime the edge handler allows.
+    pub fn with_ring(ring: KeyRing) -> OrderTokens {
+        OrderTokens {
+            ring,
+            lifetime_ms: crate::edge::MAX_TOKEN_TTL_MS,
+        }
+    }
+
+    /// The same keys for another audience (see [`crate::keyring::audience`]).
+    pub fn with_audience(self, audience: &str) -> Result<OrderTokens> {
+        Ok(OrderTokens {
+            ring: self.ring.for_audience(audience)?,
+            lifetime_ms: self.lifetime_ms,
+        })
+    }
+
+    /// The longest lifetime a checked token may have left: a token that
+    /// expires later than `now + lifetime_ms +` [`CLOCK_SKEW_MS`] is refused.
+    pub fn with_lifetime(self, lifetime_ms: u64) -> OrderTokens {
+        OrderTokens {
+            lifetime_ms,
+            ..self
+        }
+    }
+
+    /// The audience tokens are minted for and checked against.
+    pub fn audience(&self) -> &str {
+        self.ring.audience()
+    }
+
+    /// What the MAC covers besides the audience, in order.
+    fn fields<'a>(
         kind: TokenKind,
-        order_no: &str,
-        user: Option<&str>,
-        expires_at: u64,
-    ) -> [u8; MAC_LEN] {
-        // The fields cannot contain a line break (order numbers and user ids
-        // are validated, the kind and expiry are ours): the message is
-        // unambiguous.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.key) {
-            Ok(mac) => mac,
-            // HMAC takes a key of any length.
-            Err(_) => return [0; MAC_LEN],
-        };
-        mac.update(b"faceid-edge order token v1\n");
-        mac.update(kind.name().as_bytes());
-        mac.update(b"\n");
-        mac.update(order_no.as_bytes());
-        mac.update(b"\n");
-        mac.update(expires_at.to_string().as_bytes());
-        mac.update(b"\n");
-        mac.update(user.unwrap_or("").as_bytes());
-        mac.finalize().into_bytes().into()
+        order_no: &'a str,
+        user: Option<&'a str>,
+        expires_at: &'a str,
+    ) -> [&'a str; 4] {
+        [kind.name(), order_no, expires_at, user.unwrap_or("")]
     }
 
     /// A token for `kind` of `order_no` (and `user`, when given), valid
@@ -138,17 +158,18 @@ impl OrderTokens {
         if let Some(user) = user {
             validate::user_id(user, validate::USER_ID_MAX)?;
         }
-        let mac = self.mac(kind, order_no, user, expires_at);
-        Ok(format!(
-            "{PREFIX}{expires_at}.{}",
-            URL_SAFE_NO_PAD.encode(mac)
-        ))
+        let expiry = expires_at.to_string();
+        let mac = self
+            .ring
+            .sign(DOMAIN, &Self::fields(kind, order_no, user, &expiry));
+        Ok(format!("{PREFIX}{expiry}.{}", URL_SAFE_NO_PAD.encode(mac)))
     }
 
-    /// Checks `token` for `kind` of `order_no` and `user` at `now_ms`.
-    /// Every failure is [`Error::Forbidden`], with a message that says
-    /// whether the token is malformed, expired or not for this order; the
-    /// token itself is never repeated.
+    /// Checks `token` for `kind` of `order_no` and `user` at `now_ms`, and
+    /// returns its expiry. Every failure is [`Error::Forbidden`], with a
+    /// message that says whether the token is malformed, of the old format,
+    /// not for this order (or audience), expired or longer-lived than this
+    /// handler allows; the token itself is never repeated.
     pub fn check(
         &self,
         token: &str,
@@ -156,12 +177,43 @@ impl OrderTokens {
         order_no: &str,
         user: Option<&str>,
         now_ms: u64,
-    ) -> Result<()> {
+    ) -> Result<u64> {
+        let expires_at = self.signed_for(token, kind, order_no, user)?;
+        if now_ms >= expires_at {
+            return Err(Error::Forbidden(
+                "the order token has expired: start again to get a new one".into(),
+            ));
+        }
+        if expires_at - now_ms > self.lifetime_ms.saturating_add(CLOCK_SKEW_MS) {
+            return Err(Error::Forbidden(format!(
+                "the order token lives longer than this handler's tokens may ({} ms): it was minted with a longer lifetime; start again to get a new one",
+                self.lifetime_ms
+            )));
+        }
+        Ok(expires_at)
+    }
+
+    /// Whether `token` was minted by this handler's keys for `kind` of
+    /// `order_no` and `user`, whatever the time: its expiry, or the
+    /// [`Error::Forbidden`] of [`OrderTokens::check`] for a token that is
+    /// malformed, of the old format or for something else.
+    pub fn signed_for(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        order_no: &str,
+        user: Option<&str>,
+    ) -> Result<u64> {
         let malformed = || {
             Error::Forbidden("the order token is malformed: use the orderToken this service issued with the order".into())
         };
         if token.len() > TOKEN_MAX {
             return Err(malformed());
+        }
+        if token.starts_with(OLD_PREFIX) {
+            return Err(Error::Forbidden(
+                "the order token is of the first format (v1, without an audience), which is no longer accepted: start again to get a new one".into(),
+            ));
         }
         let rest = token.strip_prefix(PREFIX).ok_or_else(malformed)?;
         let (expiry, mac) = rest.split_once('.').ok_or_else(malformed)?;
@@ -182,21 +234,17 @@ impl OrderTokens {
         let user_ok = user.map_or(true, |u| {
             validate::user_id(u, validate::USER_ID_MAX).is_ok()
         });
-        let expected = self.mac(kind, order_no, user.filter(|_| user_ok), expires_at);
-        if !user_ok || !bool::from(expected.ct_eq(given.as_slice())) {
+        let fields = Self::fields(kind, order_no, user.filter(|_| user_ok), expiry);
+        let valid = self.ring.verify(DOMAIN, &fields, &given);
+        if !user_ok || !valid {
             return Err(Error::Forbidden(format!(
-                "the order token is not valid for this {} result of order {}{}",
+                "the order token is not valid for this {} result of order {}{} here (another order, user, kind, handler or key)",
                 kind.name(),
                 validate::quote(order_no),
                 if user.is_some() { " and this user" } else { "" }
             )));
         }
-        if now_ms >= expires_at {
-            return Err(Error::Forbidden(
-                "the order token has expired: start again to get a new one".into(),
-            ));
-        }
-        Ok(())
+        Ok(expires_at)
     }
 }
 
@@ -214,6 +262,10 @@ mod tests {
         tokens().mint(kind, order, user, exp).unwrap_or_default()
     }
 
+    fn ring(keys: &[&[u8]], audience: &str) -> OrderTokens {
+        OrderTokens::with_ring(KeyRing::new(keys, audience).unwrap_or_else(|_| unreachable!()))
+    }
+
     #[test]
     fn key_length_is_checked() {
         assert_eq!(
@@ -222,13 +274,15 @@ mod tests {
         );
         assert!(OrderTokens::new(&[1; 32]).is_ok());
         assert!(OrderTokens::new(&[1; 1025]).is_err());
-        assert_eq!(format!("{:?}", tokens()), "OrderTokens { key: <hidden> }");
+        let shown = format!("{:?}", tokens());
+        assert!(shown.contains("<1 hidden>"), "{shown}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
     }
 
     #[test]
     fn a_token_opens_its_own_order_only() {
         let t = mint(TokenKind::Face, "order001", Some("u1"), NOW + 1000);
-        assert!(t.starts_with("v1.1800000001000."));
+        assert!(t.starts_with("v2.1800000001000."));
         let ts = tokens();
         assert!(ts
             .check(&t, TokenKind::Face, "order001", Some("u1"), NOW)
@@ -271,16 +325,16 @@ mod tests {
     fn malformed_tokens_are_forbidden() {
         let ts = tokens();
         let good = mint(TokenKind::Face, "order001", None, NOW + 1000);
-        let long = "v1.1.".to_owned() + &"A".repeat(200);
+        let long = "v2.1.".to_owned() + &"A".repeat(200);
         for bad in [
             "",
-            "v1.",
-            "v2.1800000001000.abc",
-            "v1.x.abc",
-            "v1.01800000001000.abc",
-            "v1.1800000001000",
-            "v1.1800000001000.***",
-            "v1.99999999999999999.AAAA",
+            "v2.",
+            "v3.1800000001000.abc",
+            "v2.x.abc",
+            "v2.01800000001000.abc",
+            "v2.1800000001000",
+            "v2.1800000001000.***",
+            "v2.99999999999999999.AAAA",
             &long,
             &good[..good.len() - 1],
             &(good.clone() + "A"),
@@ -301,7 +355,8 @@ mod tests {
     /// opened its own order.
     #[test]
     fn a_token_opens_its_own_order_until_any_expiry() {
-        let ts = tokens();
+        // Without a lifetime cap (a cap refuses far expiries, see below).
+        let ts = tokens().with_lifetime(u64::MAX);
         for exp in [10_000_000_000_000_000, 12_345_678_901_234_567_890, u64::MAX] {
             let t = mint(TokenKind::Live, "order001", Some("u1"), exp);
             assert!(ts
@@ -318,7 +373,7 @@ mod tests {
         // Past u64: malformed, not a panic.
         let e = ts
             .check(
-                "v1.18446744073709551616.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                "v2.18446744073709551616.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                 TokenKind::Live,
                 "order001",
                 None,
@@ -326,6 +381,132 @@ mod tests {
             )
             .unwrap_err();
         assert!(e.message().contains("malformed"));
+    }
+
+    /// A token one handler minted never opens another handler that shares
+    /// the key: the audience (the handler's prefix by default) is in the MAC.
+    #[test]
+    fn a_token_opens_its_own_audience_only() {
+        let key = [5u8; 32];
+        let start = ring(&[&key], "/faceid");
+        let t = start
+            .mint(TokenKind::Face, "order001", Some("u1"), NOW + 1000)
+            .unwrap_or_default();
+        assert!(start
+            .check(&t, TokenKind::Face, "order001", Some("u1"), NOW)
+            .is_ok());
+        for other in ["/reveal", "", "/faceid/", "/FACEID"] {
+            let e = ring(&[&key], other)
+                .check(&t, TokenKind::Face, "order001", Some("u1"), NOW)
+                .unwrap_err();
+            assert_eq!(e.code(), "FORBIDDEN", "{other}");
+            assert!(e.message().contains("not valid"), "{other}");
+        }
+        // An audience chosen by the operator: two handlers share it on purpose.
+        let shared = ring(&[&key], "shop");
+        let t = shared
+            .mint(TokenKind::Live, "order001", None, NOW + 1000)
+            .unwrap_or_default();
+        assert!(ring(&[&key], "shop")
+            .check(&t, TokenKind::Live, "order001", None, NOW)
+            .is_ok());
+        assert_eq!(start.audience(), "/faceid");
+        assert!(start.clone().with_audience("a\nb").is_err());
+        assert!(start.with_audience("x").is_ok());
+    }
+
+    /// A token that expires later than the checking handler's own lifetime
+    /// from now (and a minute of clock skew) is refused, wherever it came from.
+    #[test]
+    fn a_token_longer_lived_than_the_handler_allows_is_refused() {
+        let week = 7 * 24 * 60 * 60 * 1000;
+        let minted = tokens().with_lifetime(week);
+        let t = minted
+            .mint(TokenKind::Face, "order001", None, NOW + week)
+            .unwrap_or_default();
+        assert_eq!(
+            minted.check(&t, TokenKind::Face, "order001", None, NOW),
+            Ok(NOW + week)
+        );
+        let minute = tokens().with_lifetime(60_000);
+        let e = minute
+            .check(&t, TokenKind::Face, "order001", None, NOW)
+            .unwrap_err();
+        assert_eq!(e.code(), "FORBIDDEN");
+        assert!(e.message().contains("longer"), "{}", e.message());
+        // Within the lifetime and the skew: accepted, to the millisecond.
+        for (exp, ok) in [
+            (NOW + 60_000, true),
+            (NOW + 60_000 + CLOCK_SKEW_MS, true),
+            (NOW + 60_000 + CLOCK_SKEW_MS + 1, false),
+        ] {
+            let t = minute
+                .mint(TokenKind::Face, "order001", None, exp)
+                .unwrap_or_default();
+            assert_eq!(
+                minute
+                    .check(&t, TokenKind::Face, "order001", None, NOW)
+                    .is_ok(),
+                ok,
+                "{exp}"
+            );
+        }
+        // The same token opens once enough of its life has passed.
+        assert!(minute
+            .check(&t, TokenKind::Face, "order001", None, NOW + week - 60_000)
+            .is_ok());
+    }
+
+    /// Keys rotate: the first key signs, every key verifies.
+    #[test]
+    fn keys_rotate_without_logging_anyone_out() {
+        let (old, new) = ([1u8; 32], [2u8; 32]);
+        let before = ring(&[&old], "/faceid");
+        let after = ring(&[&new, &old], "/faceid");
+        let t_old = before
+            .mint(TokenKind::Face, "order001", Some("u1"), NOW + 1000)
+            .unwrap_or_default();
+        let t_new = after
+            .mint(TokenKind::Face, "order001", Some("u1"), NOW + 1000)
+            .unwrap_or_default();
+        assert_ne!(t_old, t_new);
+        assert!(after
+            .check(&t_old, TokenKind::Face, "order001", Some("u1"), NOW)
+            .is_ok());
+        assert!(after
+            .check(&t_new, TokenKind::Face, "order001", Some("u1"), NOW)
+            .is_ok());
+        assert_eq!(
+            t_new,
+            ring(&[&new], "/faceid")
+                .mint(TokenKind::Face, "order001", Some("u1"), NOW + 1000)
+                .unwrap_or_default()
+        );
+        // A handler that has not learnt the new key yet refuses its tokens;
+        // once the old key is dropped, the old tokens stop.
+        assert!(before
+            .check(&t_new, TokenKind::Face, "order001", Some("u1"), NOW)
+            .is_err());
+        assert!(ring(&[&new], "/faceid")
+            .check(&t_old, TokenKind::Face, "order001", Some("u1"), NOW)
+            .is_err());
+    }
+
+    /// Tokens of the first format carry no audience: refused, with a
+    /// message that says so.
+    #[test]
+    fn first_format_tokens_are_refused() {
+        let e = tokens()
+            .check(
+                "v1.1800000001000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                TokenKind::Face,
+                "order001",
+                None,
+                NOW,
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "FORBIDDEN");
+        assert!(e.message().contains("first format"), "{}", e.message());
     }
 
     #[test]

@@ -1,9 +1,13 @@
-//! Property tests (proptest, 256 cases each) for signing and order tokens.
+//! Property tests (proptest, 256 cases each) for signing, order tokens and
+//! callback states.
 
 // Host only: proptest's random source does not build for wasm32.
 #![cfg(not(target_arch = "wasm32"))]
 
-use faceid_edge_core::order_token::{OrderTokens, TokenKind};
+use faceid_edge_core::callback_state::CallbackStates;
+use faceid_edge_core::h5::Callback;
+use faceid_edge_core::keyring::KeyRing;
+use faceid_edge_core::order_token::{OrderTokens, TokenKind, CLOCK_SKEW_MS};
 use faceid_edge_core::{sign_values, verify_sign};
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -42,6 +46,17 @@ fn kind() -> impl Strategy<Value = TokenKind> {
 
 /// The key of the tokens minted here.
 const KEY: &[u8; 32] = b"property tests order token key!!";
+/// The key `KEY` replaced.
+const OLD_KEY: &[u8; 32] = b"property tests old token key!!!!";
+
+/// Tokens under `keys` for `audience` with a lifetime cap.
+fn ring(keys: &[&[u8]], audience: &str, lifetime_ms: u64) -> faceid_edge_core::Result<OrderTokens> {
+    Ok(OrderTokens::with_ring(KeyRing::new(keys, audience)?).with_lifetime(lifetime_ms))
+}
+
+fn audience() -> impl Strategy<Value = String> {
+    prop_oneof![Just(String::new()), "/[a-z]{1,12}", "[ -~]{1,128}"]
+}
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
@@ -118,7 +133,8 @@ proptest! {
         other_expiry in 1u64..,
         before in any::<Index>(),
     ) {
-        let t = OrderTokens::new(KEY).unwrap();
+        // No lifetime cap here (see the cap's own property below).
+        let t = OrderTokens::new(KEY).unwrap().with_lifetime(u64::MAX);
         let token = t.mint(kind, &order, user.as_deref(), expiry).unwrap();
         let now = before.index(usize::try_from(expiry).unwrap_or(usize::MAX)) as u64;
         // Its own: until expiry, not after.
@@ -140,7 +156,7 @@ proptest! {
         }
         if other_expiry != expiry {
             let mac = token.rsplit('.').next().unwrap();
-            let moved = format!("v1.{other_expiry}.{mac}");
+            let moved = format!("v2.{other_expiry}.{mac}");
             let e = t.check(&moved, kind, &order, user.as_deref(), 0).unwrap_err();
             prop_assert_eq!(e.code(), "FORBIDDEN");
         }
@@ -176,7 +192,7 @@ proptest! {
 
     #[test]
     fn any_token_string_is_forbidden_without_panic(
-        token in prop_oneof![any::<String>(), "v1\\.[0-9]{0,20}\\.[A-Za-z0-9_-]{0,50}"],
+        token in prop_oneof![any::<String>(), "v[12]\\.[0-9]{0,20}\\.[A-Za-z0-9_-]{0,50}"],
         kind in kind(),
         order in any::<String>(),
         user in proptest::option::of(any::<String>()),
@@ -184,5 +200,95 @@ proptest! {
     ) {
         let e = OrderTokens::new(KEY).unwrap().check(&token, kind, &order, user.as_deref(), now).unwrap_err();
         prop_assert_eq!(e.code(), "FORBIDDEN");
+    }
+
+    #[test]
+    fn order_token_opens_its_own_audience_only(
+        kind in kind(),
+        order in "[a-zA-Z0-9]{1,32}",
+        user in proptest::option::of("[a-zA-Z0-9]{1,32}"),
+        audience in audience(),
+        other_audience in audience(),
+        left in 1u64..=1_800_000,
+    ) {
+        let now = 1_800_000_000_000u64;
+        let t = ring(&[KEY], &audience, 1_800_000).unwrap();
+        let token = t.mint(kind, &order, user.as_deref(), now + left).unwrap();
+        prop_assert!(t.check(&token, kind, &order, user.as_deref(), now).is_ok());
+        let other = ring(&[KEY], &other_audience, 1_800_000).unwrap();
+        prop_assert_eq!(
+            other.check(&token, kind, &order, user.as_deref(), now).is_ok(),
+            other_audience == audience
+        );
+    }
+
+    #[test]
+    fn order_token_lives_no_longer_than_the_checking_handler_allows(
+        kind in kind(),
+        order in "[a-zA-Z0-9]{1,32}",
+        minted_ttl in 1_000u64..=604_800_000,
+        checked_ttl in 1_000u64..=604_800_000,
+        elapsed in any::<Index>(),
+    ) {
+        let start = 1_800_000_000_000u64;
+        let minter = ring(&[KEY], "/faceid", minted_ttl).unwrap();
+        let checker = ring(&[KEY], "/faceid", checked_ttl).unwrap();
+        let expiry = start + minted_ttl;
+        let token = minter.mint(kind, &order, None, expiry).unwrap();
+        let now = start + elapsed.index(usize::try_from(minted_ttl).unwrap()) as u64;
+        prop_assert!(now < expiry);
+        let ok = checker.check(&token, kind, &order, None, now).is_ok();
+        prop_assert_eq!(ok, expiry - now <= checked_ttl + CLOCK_SKEW_MS);
+        // A handler always opens the tokens it minted itself, for their whole life.
+        prop_assert!(minter.check(&token, kind, &order, None, now).is_ok());
+    }
+
+    #[test]
+    fn order_token_keys_rotate(
+        kind in kind(),
+        order in "[a-zA-Z0-9]{1,32}",
+        user in proptest::option::of("[a-zA-Z0-9]{1,32}"),
+        extra in 0usize..6,
+    ) {
+        let now = 1_800_000_000_000u64;
+        let exp = now + 60_000;
+        let before = ring(&[OLD_KEY], "/faceid", 60_000).unwrap();
+        // The new key first, the old one later in the list, others between.
+        let fillers: Vec<[u8; 32]> = (0..extra).map(|i| [i as u8 + 100; 32]).collect();
+        let mut keys: Vec<&[u8]> = vec![&KEY[..]];
+        keys.extend(fillers.iter().map(|k| &k[..]));
+        keys.push(OLD_KEY);
+        let after = ring(&keys, "/faceid", 60_000).unwrap();
+        let old = before.mint(kind, &order, user.as_deref(), exp).unwrap();
+        let new = after.mint(kind, &order, user.as_deref(), exp).unwrap();
+        prop_assert!(after.check(&old, kind, &order, user.as_deref(), now).is_ok());
+        prop_assert!(after.check(&new, kind, &order, user.as_deref(), now).is_ok());
+        prop_assert!(before.check(&new, kind, &order, user.as_deref(), now).is_err());
+        prop_assert_eq!(new, ring(&[KEY], "/faceid", 60_000).unwrap().mint(kind, &order, user.as_deref(), exp).unwrap());
+    }
+
+    /// The signature of a callback lets characters move between the order
+    /// number and the code; the state, bound to the order number, never
+    /// follows them.
+    #[test]
+    fn callback_state_refuses_a_shifted_order(
+        head in "[1-9]",
+        rest in "[1-9A-H][a-zA-Z0-9]{0,30}",
+        user in "[a-zA-Z0-9]{1,32}",
+    ) {
+        let (app, ticket) = ("IDAXXXXX", "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFBPIucaMS");
+        let order = format!("{head}{rest}");
+        let sign = sign_values([app, order.as_str(), ticket, "0"]);
+        let shifted = Callback {
+            order_no: Some(rest.clone()),
+            code: Some(format!("0{head}")),
+            new_sign: Some(sign.clone()),
+        };
+        prop_assert!(shifted.verify(app, &[ticket]), "the shift keeps the signature");
+        let states = CallbackStates::new(KeyRing::new(&[KEY], "/faceid").unwrap(), 1_800_000);
+        let now = 1_800_000_000_000u64;
+        let state = states.mint(&order, &user, now + 1_800_000).unwrap();
+        prop_assert_eq!(states.check(&state, &order, now).unwrap(), user);
+        prop_assert_eq!(states.check(&state, &rest, now).unwrap_err().code(), "FORBIDDEN");
     }
 }

@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { trustTests } from "./edge-trust.mjs";
 
 export const ORDER_TOKEN_KEY = "test-order-token-key-0123456789abcdef";
 const ALICE_ID = "11010519491231002X";
@@ -172,17 +173,19 @@ export function edgeSuite(name, setup) {
       await t?.stop();
     });
 
+    trustTests({ t: () => t, call, start, throughFacePage, JPEG });
+
     test("POST /start: an order token and the face page URL, whose callback is this handler's /callback", async () => {
       const r = await start();
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.json), ["ok", "orderNo", "url", "orderToken", "expiresAt"]);
       assert.equal(r.json.ok, true);
       assert.match(r.json.orderNo, /^[A-Za-z0-9]{32}$/);
-      assert.match(r.json.orderToken, /^v1\.\d+\.[A-Za-z0-9_-]{43}$/);
+      assert.match(r.json.orderToken, /^v2\.\d+\.[A-Za-z0-9_-]{43}$/);
       assert.ok(r.json.expiresAt > Date.now() + 29 * 60_000 && r.json.expiresAt <= Date.now() + 30 * 60_000 + 5000);
       const login = new URL(r.json.url);
       assert.equal(login.origin + login.pathname, `${t.sim.url}/api/web/login`);
-      assert.equal(login.searchParams.get("url"), `${t.url}/faceid/callback`);
+      assert.match(login.searchParams.get("url"), new RegExp(`^${t.url}/faceid/callback\\?state=s1\\.`));
       assert.equal(login.searchParams.get("userId"), "alice");
       assert.equal(login.searchParams.get("orderNo"), r.json.orderNo);
       // The identity went to the service as the operator's hook gave it.
@@ -190,12 +193,12 @@ export function edgeSuite(name, setup) {
       assert.equal(sent.body?.name ?? sent.params?.name, "张三丰");
     });
 
-    test("the whole face flow: pass → 303 to the page with orderNo and code → /result: the trimmed verdict of this person", async () => {
+    test("the whole face flow: pass → 303 to the page with orderNo → /result: the trimmed verdict of this person", async () => {
       const { start: s, callback } = await throughFacePage("pass");
       assert.equal(callback.origin, t.url);
       const cb = await call(callback.pathname + callback.search);
       assert.equal(cb.status, 303, cb.text);
-      assert.equal(cb.headers.get("location"), `${t.url}/done.html?orderNo=${s.orderNo}&code=0`);
+      assert.equal(cb.headers.get("location"), `${t.url}/done.html?orderNo=${s.orderNo}`);
       const r = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken });
       assert.equal(r.status, 200, r.text);
       assert.deepEqual(Object.keys(r.json), ["ok", "code", "msg", "orderNo", "result"]);
@@ -212,11 +215,11 @@ export function edgeSuite(name, setup) {
       assert.equal(r.json.result.video, undefined);
     });
 
-    test("a failed face check: the redirect carries the page's code; /result says not ok with the service's code", async () => {
+    test("a failed face check: the redirect carries the order number, never the page's code; /result says not ok with the service's code", async () => {
       const { start: s, callback } = await throughFacePage("fail");
       const cb = await call(callback.pathname + callback.search);
       assert.equal(cb.status, 303);
-      assert.match(cb.headers.get("location"), /code=400604$/);
+      assert.equal(cb.headers.get("location"), `${t.url}/done.html?orderNo=${s.orderNo}`);
       const r = await call(`/faceid/result?orderNo=${s.orderNo}`, { token: s.orderToken });
       assert.equal(r.status, 200);
       assert.equal(r.json.ok, false);

@@ -17,7 +17,7 @@ export const SIGN_CODE_POINT = "A7640075B9C155FC2C261ABDC2A7FFA9E5D5E255"; // ["
 /** The public value exports that index.d.ts declares (checked against it by tsc in node.test.mjs). */
 export const EXPORTS = [
   "FaceIdClient", "FaceIdError", "TicketManager", "TicketOwner", "codeInfo", "createEdgeHandler", "createRedisTicketStore", "decodeMedia",
-  "default", "nonce", "sign", "signValues", "verifySign",
+  "default", "nonce", "sign", "signValues", "verifyOrderToken", "verifySign",
 ];
 
 export async function probe(f, nonceCount = 10000) {

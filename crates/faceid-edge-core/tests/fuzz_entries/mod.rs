@@ -15,11 +15,13 @@
 
 use std::borrow::Cow;
 
+use faceid_edge_core::callback_state::{self, CallbackStates};
 use faceid_edge_core::edge::{self, Cors, Trim};
 use faceid_edge_core::endpoints::{GetFile, Host, Kind};
 use faceid_edge_core::h5::{self, Callback, SourcePhoto};
+use faceid_edge_core::keyring::KeyRing;
 use faceid_edge_core::media;
-use faceid_edge_core::order_token::{OrderTokens, TokenKind, TOKEN_MAX};
+use faceid_edge_core::order_token::{OrderTokens, TokenKind, CLOCK_SKEW_MS, TOKEN_MAX};
 use faceid_edge_core::request::{Config, Image, MAX_IMAGE_BASE64};
 use faceid_edge_core::response::{self, Source, DROPPED_KEYS, ENVELOPE_KEYS};
 use faceid_edge_core::tickets;
@@ -421,10 +423,15 @@ pub fn validators(data: &[u8]) {
     }
     assert_eq!(edge::cors(None, a, &allowed), Cors::Same);
 
-    let location = edge::return_location(a, b, c);
+    let location = edge::return_location(a, b);
     let base = a.split('#').next().unwrap_or("");
     assert!(location.starts_with(base));
-    assert!(location.contains("orderNo="));
+    // Exactly one parameter added, the order number: never the face page's code.
+    let added = &location[base.len()..];
+    let added = added.split('#').next().unwrap_or("");
+    let added = added.strip_prefix(['?', '&']).unwrap_or(added);
+    assert!(added.starts_with("orderNo="), "{location:?}");
+    assert!(!added.contains('&'), "{location:?}");
 
     for (app, version, server, kyc) in [
         (a, Some(b), Some(c), Some(d)),
@@ -453,6 +460,8 @@ pub fn validators(data: &[u8]) {
 
 /// The key every fuzzed token is minted and checked under.
 const TOKEN_KEY: [u8; 32] = *b"faceid-edge fuzz order token key";
+/// The key `TOKEN_KEY` replaces in a rotation.
+const TOKEN_KEY_OLD: [u8; 32] = *b"faceid-edge fuzz old token key!!";
 
 const KINDS: [TokenKind; 4] = [
     TokenKind::Face,
@@ -468,10 +477,19 @@ fn kind_of(bits: u8) -> TokenKind {
         .unwrap_or(TokenKind::Face)
 }
 
+/// Tokens under `keys` for `audience`, living at most `lifetime_ms`.
+fn token_ring(keys: &[&[u8]], audience: &str, lifetime_ms: u64) -> Option<OrderTokens> {
+    KeyRing::new(keys, audience)
+        .ok()
+        .map(|ring| OrderTokens::with_ring(ring).with_lifetime(lifetime_ms))
+}
+
 /// `OrderTokens::check` on an arbitrary token, kind, order, user and time;
-/// then a mint → check round trip and its mutations. Input: 8 bytes of
-/// time, 8 of expiry, 1 of flags, 2 of positions, then the lines `token`,
-/// `order`, `user`, `other order`, `other user`.
+/// then a mint → check round trip and its mutations, another audience, a
+/// key rotation and the lifetime cap. Input: 8 bytes of time, 8 of expiry,
+/// 1 of flags, 2 of positions, then the lines `token`, `order`, `user`,
+/// `other order`, `other user`. Flag bit 6 caps the lifetime at the
+/// position byte in seconds (otherwise no cap).
 pub fn order_token(data: &[u8]) {
     let mut rest = data;
     let now = take_u64(&mut rest);
@@ -491,22 +509,30 @@ pub fn order_token(data: &[u8]) {
     let kind = kind_of(flags);
     let other_kind = kind_of(flags >> 2);
     let user = (flags & 16 != 0).then_some(user);
+    let lifetime = if flags & 64 != 0 {
+        (pos as u64) * 1000
+    } else {
+        u64::MAX
+    };
+    let within = |exp: u64, at: u64| at < exp && exp - at <= lifetime.saturating_add(CLOCK_SKEW_MS);
 
-    let Ok(tokens) = OrderTokens::new(&TOKEN_KEY) else {
+    let Some(tokens) = token_ring(&[&TOKEN_KEY], "/faceid", lifetime) else {
         return;
     };
     let _ = OrderTokens::new(rest).map(|t| t.check(token, kind, order, user, now));
+    let _ = KeyRing::new(&[rest], field(&f, 3));
 
     // Arbitrary token: FORBIDDEN, or it is exactly the token minted for
-    // these inputs and not yet expired.
+    // these inputs, not yet expired and within the lifetime.
     match tokens.check(token, kind, order, user, now) {
-        Ok(()) => {
-            let exp: u64 = token
-                .strip_prefix("v1.")
+        Ok(exp) => {
+            let parsed: u64 = token
+                .strip_prefix("v2.")
                 .and_then(|r| r.split('.').next())
                 .and_then(|e| e.parse().ok())
                 .unwrap_or(0);
-            assert!(now < exp);
+            assert_eq!(exp, parsed);
+            assert!(within(exp, now));
             assert_eq!(
                 tokens.mint(kind, order, user, exp).ok().as_deref(),
                 Some(token)
@@ -524,16 +550,24 @@ pub fn order_token(data: &[u8]) {
         return;
     };
     assert!(minted.len() <= TOKEN_MAX);
+    assert!(minted.starts_with("v2."));
     let own = tokens.check(&minted, kind, order, user, now);
     assert_eq!(
         own.is_ok(),
-        now < expiry,
-        "own token at {now}, expiry {expiry}"
+        within(expiry, now),
+        "own token at {now}, expiry {expiry}, lifetime {lifetime}"
     );
     if let Err(e) = own {
         assert_eq!(e.code(), "FORBIDDEN");
     }
-    let at = now.min(expiry.saturating_sub(1));
+    // A moment at which the token is valid, when there is one.
+    let at = now
+        .min(expiry.saturating_sub(1))
+        .max(expiry.saturating_sub(lifetime.saturating_add(CLOCK_SKEW_MS)));
+    let valid_at = expiry > 0;
+    if valid_at {
+        assert!(tokens.check(&minted, kind, order, user, at).is_ok());
+    }
     if other_kind != kind {
         assert!(tokens.check(&minted, other_kind, order, user, at).is_err());
     }
@@ -545,8 +579,32 @@ pub fn order_token(data: &[u8]) {
         assert!(tokens.check(&minted, kind, order, other_user, at).is_err());
     }
     let mac = minted.rsplit('.').next().unwrap_or("");
-    let moved = format!("v1.{}.{mac}", expiry.wrapping_add(1 + u64::from(byte)));
+    let moved = format!("v2.{}.{mac}", expiry.wrapping_add(1 + u64::from(byte)));
     assert!(tokens.check(&moved, kind, order, user, at).is_err());
+    // The same MAC under the first format's prefix: refused.
+    let first = format!("v1.{expiry}.{mac}");
+    assert!(tokens.check(&first, kind, order, user, at).is_err());
+
+    // Another audience sharing the key: never. A rotation: the new ring
+    // (new key first, old key after) opens the old ring's tokens; the old
+    // ring never opens the new ring's.
+    if let Some(elsewhere) = token_ring(&[&TOKEN_KEY], "/reveal", lifetime) {
+        assert!(elsewhere.check(&minted, kind, order, user, at).is_err());
+    }
+    if let (Some(old), Some(new)) = (
+        token_ring(&[&TOKEN_KEY_OLD], "/faceid", lifetime),
+        token_ring(&[&TOKEN_KEY, &TOKEN_KEY_OLD], "/faceid", lifetime),
+    ) {
+        assert_eq!(new.check(&minted, kind, order, user, at).is_ok(), valid_at);
+        if let Ok(from_old) = old.mint(kind, order, user, expiry) {
+            assert_eq!(
+                new.check(&from_old, kind, order, user, at).is_ok(),
+                valid_at
+            );
+            assert_ne!(from_old, minted);
+        }
+        assert!(old.check(&minted, kind, order, user, at).is_err());
+    }
 
     // Mutations: flip a character, truncate, append.
     let chars: Vec<char> = minted.chars().collect();
@@ -622,6 +680,94 @@ pub fn callback(data: &[u8]) {
     assert!(!twice.verify(CALLBACK_APP, &tickets));
     let old_and_new = Callback::from_query(&format!("{query}&newSignature={sign}"));
     assert!(!old_and_new.verify(CALLBACK_APP, &tickets));
+
+    callback_states(&input, order, code, &sign);
+}
+
+/// The callback state on the input: an arbitrary state (the third line) is
+/// FORBIDDEN unless it is exactly the one minted for the order, and a state
+/// minted for `order` never opens a callback whose order number took or gave
+/// characters across the boundary with `code`, even when the face page's
+/// signature `sign` still verifies for it.
+fn callback_states(input: &str, order: &str, code: &str, sign: &str) {
+    let _ = callback_state::from_query(input);
+    let Ok(ring) = KeyRing::new(&[&TOKEN_KEY], "/faceid") else {
+        return;
+    };
+    let ttl = callback_state::DEFAULT_TTL_MS;
+    let states = CallbackStates::new(ring, ttl);
+    let now = 1_800_000_000_000u64;
+    let arbitrary = field(&fields(input, 4), 2);
+    match states.check(arbitrary, order, now) {
+        Ok(user) => {
+            let exp: u64 = arbitrary
+                .strip_prefix("s1.")
+                .and_then(|r| r.split('.').next())
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(0);
+            assert!(now < exp && exp - now <= ttl + CLOCK_SKEW_MS);
+            assert_eq!(
+                states.mint(order, &user, exp).ok().as_deref(),
+                Some(arbitrary)
+            );
+        }
+        Err(e) => assert_eq!(e.code(), "FORBIDDEN"),
+    }
+    let Ok(state) = states.mint(order, "alice", now + ttl) else {
+        assert!(validate::order_no(order).is_err());
+        return;
+    };
+    assert_eq!(
+        states.check(&state, order, now).ok().as_deref(),
+        Some("alice")
+    );
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair("orderNo", order)
+        .append_pair("code", code)
+        .append_pair("newSign", sign)
+        .finish();
+    let with = callback_state::with_state(&format!("https://edge.example/cb?{query}"), &state);
+    let read = with.split_once('?').map_or("", |(_, q)| q);
+    assert_eq!(
+        callback_state::from_query(read).as_deref(),
+        Some(state.as_str())
+    );
+
+    // `s` cut after its first `k` characters.
+    let cut = |s: &str, k: usize| -> (String, String) {
+        (s.chars().take(k).collect(), s.chars().skip(k).collect())
+    };
+    let (o, c) = (order.chars().count(), code.chars().count());
+    let mut shifts = Vec::new();
+    for k in 1..=o.min(8) {
+        // The order number's head to the code's tail, its tail to the code's head.
+        let (head, rest) = cut(order, k);
+        shifts.push((rest, format!("{code}{head}")));
+        let (rest, tail) = cut(order, o - k);
+        shifts.push((rest, format!("{tail}{code}")));
+    }
+    for k in 1..=c.min(8) {
+        // The code's tail to the order number's head, its head to its tail.
+        let (rest, tail) = cut(code, c - k);
+        shifts.push((format!("{tail}{order}"), rest));
+        let (head, rest) = cut(code, k);
+        shifts.push((format!("{order}{head}"), rest));
+    }
+    for (shifted_order, shifted_code) in shifts {
+        if shifted_order == order {
+            continue;
+        }
+        let shifted = Callback {
+            order_no: Some(shifted_order.clone()),
+            code: Some(shifted_code),
+            new_sign: Some(sign.to_owned()),
+        };
+        if shifted.verify(CALLBACK_APP, &[TICKET_BEFORE]) {
+            // The signature alone lets it through; the state never does.
+            let e = states.check(&state, &shifted_order, now);
+            assert!(e.is_err(), "state of {order:?} opened {shifted_order:?}");
+        }
+    }
 }
 
 // ------------------------------------------------------------------ media
