@@ -277,7 +277,7 @@ describe("onResult without a ctx", () => {
         hangs: () => new Promise(() => {}),
       };
       for (const [name, onResult] of Object.entries(hooks)) {
-        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", onResult });
+        const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", publicOrigin: "https://edge.example", onResult });
         const orderNo = `noctx${name}`;
         const { orderToken } = handler.issueOrderToken("bankcard", orderNo);
         const began = Date.now();
@@ -301,8 +301,8 @@ describe("verifyOrderToken", () => {
     try {
       const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url });
       const next = new Uint8Array(48).fill(9);
-      const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done" });
-      const rotated = createEdgeHandler({ client, orderTokenKey: [next, ORDER_TOKEN_KEY], identity: () => null, returnUrl: "/done", prefix: "/api/face" });
+      const handler = createEdgeHandler({ client, orderTokenKey: ORDER_TOKEN_KEY, identity: () => null, returnUrl: "/done", publicOrigin: "https://edge.example" });
+      const rotated = createEdgeHandler({ client, orderTokenKey: [next, ORDER_TOKEN_KEY], identity: () => null, returnUrl: "/done", prefix: "/api/face", publicOrigin: "https://edge.example" });
       const grant = handler.issueOrderToken("bankcard", "order42", { userId: "u1" });
       const opts = { kind: "bankcard", orderNo: "order42", userId: "u1" };
       assert.deepEqual(verifyOrderToken(ORDER_TOKEN_KEY, grant.orderToken, opts),

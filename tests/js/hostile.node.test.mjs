@@ -298,7 +298,9 @@ describe("hostile input: the edge handler", T, () => {
     try { json = JSON.parse(text); } catch { /* not JSON */ }
     return { status: r.status, json, text, ms: Date.now() - t0 };
   };
-  const post = (body, type = "application/json") => ask("/faceid/ocr/idcard", { method: "POST", headers: { "content-type": type }, body });
+  // From a page of the handler's own origin: only the body and its type decide.
+  const post = (body, type = "application/json") =>
+    ask("/faceid/ocr/idcard", { method: "POST", headers: { "content-type": type, origin: "https://edge.example" }, body });
   before(() => {
     handler = createEdgeHandler({ client: client(), orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", publicOrigin: "https://edge.example" });
   });

@@ -598,14 +598,15 @@ export function edgeSuite(name, setup) {
       const pinned = await rawRequest("/pinned/start", { method: "POST", headers: evil });
       assert.equal(pinned.status, 200, pinned.text);
       const login = new URL(pinned.json.url);
-      assert.equal(login.searchParams.get("url"), "https://h5.example.com/pinned/callback");
+      const way = new URL(login.searchParams.get("url"));
+      assert.equal(`${way.origin}${way.pathname}`, "https://h5.example.com/pinned/callback");
       const page = await t.sim.passFacePage(pinned.json.url, "pass");
       assert.equal(page.status, 302, page.body);
       const back = new URL(page.location);
       assert.equal(back.origin, "https://h5.example.com");
       const cb = await rawRequest(back.pathname + back.search, { headers: { host: "evil.example", "x-forwarded-proto": "https" } });
       assert.equal(cb.status, 303, cb.text);
-      assert.equal(cb.headers.location, `https://h5.example.com/done.html?orderNo=${pinned.json.orderNo}&code=0`);
+      assert.equal(cb.headers.location, `https://h5.example.com/done.html?orderNo=${pinned.json.orderNo}`);
 
       // The default handler: in Node, its publicOrigin (the test server's);
       // in workerd, without one, the request's URL, which must be https://.
@@ -614,7 +615,8 @@ export function edgeSuite(name, setup) {
       const main = await rawRequest("/faceid/start", { method: "POST", headers: evil });
       if (t.runtime === "node") {
         assert.equal(main.status, 200, main.text);
-        assert.equal(new URL(main.json.url).searchParams.get("url"), `${t.url}/faceid/callback`);
+        const back = new URL(new URL(main.json.url).searchParams.get("url"));
+        assert.equal(`${back.origin}${back.pathname}`, `${t.url}/faceid/callback`);
       } else {
         // http://evil.example: not a URL the face page may return to.
         assert.equal(main.status, 400, main.text);
