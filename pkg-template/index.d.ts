@@ -23,6 +23,7 @@ export type {
   EdgeErrorBody,
   EdgeHandler,
   EdgeHandlerOptions,
+  EdgeRoute,
   FaceIdentity,
   OrderKind,
   OrderTokenGrant,

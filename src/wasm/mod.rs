@@ -7,6 +7,7 @@
 //! Compiled only for `wasm32`.
 
 mod answer;
+mod body;
 mod boundary;
 mod call;
 pub mod client;
@@ -15,10 +16,13 @@ pub mod exports;
 mod fast_sign;
 mod flight;
 mod http;
+mod image;
 mod inputs;
+mod limits;
 pub mod media;
 mod options;
 pub mod owner;
+mod results;
 mod source;
 mod sys;
 mod task;

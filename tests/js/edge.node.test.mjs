@@ -3,7 +3,7 @@
 // simulator as the service; and startFace / verifyCallback used directly, as
 // a Node backend without the handler would.
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { Readable } from "node:stream";
@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { signValues, startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY, JPEG, edgeSuite } from "./lib/edge-suite.mjs";
 import { installedPackage, repoRoot, resolveExport } from "./lib/package.mjs";
+import { readmeBlocks, tagged } from "./lib/readme.mjs";
 
 const pkg = installedPackage();
 const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
@@ -213,10 +214,22 @@ describe("createEdgeHandler options", () => {
         [{ allowedOrigins: ["https://h5.example.com/app"] }, "INVALID_OPTION"],
         [{ tokenTtlMs: 0 }, "INVALID_OPTION"],
         [{ reveal: ["a.b"] }, "INVALID_OPTION"],
+        [{ rateLimit: 5 }, "INVALID_OPTION"],
+        [{ rateLimit: { limit: 10 } }, "INVALID_OPTION"],
+        [{ resultCacheMs: -1 }, "INVALID_OPTION"],
+        [{ resultCacheMs: 60_001 }, "INVALID_OPTION"],
+        [{ bodyTimeoutMs: 0 }, "INVALID_OPTION"],
+        [{ bodyTimeoutMs: "5000" }, "INVALID_OPTION"],
+        [{ minBodyRate: 1.5 }, "INVALID_OPTION"],
+        [{ maxImageBytes: 20 * 1024 * 1024 + 1 }, "INVALID_OPTION"],
+        [{ maxImageBytes: 1000 }, "INVALID_OPTION"],
       ]) {
         assert.throws(() => createEdgeHandler({ ...good, ...patch }), (e) => e instanceof FaceIdError && e.code === code, JSON.stringify(Object.keys(patch)));
       }
       assert.throws(() => createEdgeHandler(null), { code: "INVALID_ARGUMENT" });
+      for (const ok of [{ rateLimit: () => true }, { resultCacheMs: 0 }, { bodyTimeoutMs: 1 }, { minBodyRate: 0 }, { maxImageBytes: 1024 }]) {
+        assert.equal(typeof createEdgeHandler({ ...good, ...ok }), "function", JSON.stringify(ok));
+      }
       const h = createEdgeHandler({ ...good, orderTokenKey: new Uint8Array(32).fill(3) });
       assert.throws(() => h.issueOrderToken("other", "o1"), { code: "INVALID_OPTION" });
       assert.throws(() => h.issueOrderToken("face", "bad order"), { code: "INVALID_ORDER_NO" });
@@ -224,6 +237,52 @@ describe("createEdgeHandler options", () => {
       const r = await h("http://x/faceid/result");
       assert.equal(r.status, 400);
       assert.equal(sim.requests().length, 0);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe("the README's in-memory rate limit for one Node.js process", () => {
+  test("memoryRateLimit: a fixed window per route and user; through the handler, 429 with Retry-After and nothing upstream", async () => {
+    const block = tagged(readmeBlocks(), "node").find((b) => b.readme === "README.md" && b.code.includes("function memoryRateLimit"));
+    assert.ok(block, "the README has no memoryRateLimit block");
+    // The recipe, without the example's use of it (which needs the reader's client).
+    const file = join(pkg.projectDir, "memory-rate-limit.mjs");
+    writeFileSync(file, block.code.slice(0, block.code.indexOf("\nexport const handler")));
+    const { memoryRateLimit } = await import(pathToFileURL(file).href);
+
+    const hook = memoryRateLimit({ limit: 2, windowMs: 400 });
+    const ask = (route, userId, ip = null) => hook({ route, userId, request: new Request("http://x/", { headers: ip ? { "x-real-ip": ip } : {} }) });
+    assert.equal(ask("start", "alice"), true);
+    assert.equal(ask("start", "alice"), true);
+    const refused = ask("start", "alice");
+    assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 400, JSON.stringify(refused));
+    assert.equal(ask("result", "alice"), true, "per route");
+    assert.equal(ask("start", "bob"), true, "per user");
+    assert.equal(ask("start", null, "10.0.0.1"), true);
+    assert.equal(ask("start", null, "10.0.0.1"), true);
+    assert.notEqual(ask("start", null, "10.0.0.1"), true, "anonymous callers by address");
+    assert.equal(ask("start", null, "10.0.0.2"), true);
+    await new Promise((r) => setTimeout(r, 420));
+    assert.equal(ask("start", "alice"), true, "a new window");
+
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url });
+      const handler = createEdgeHandler({
+        client, orderTokenKey: ORDER_TOKEN_KEY, returnUrl: "/done.html",
+        identity: () => ({ userId: "alice", name: "张三丰", idNo: "11010519491231002X" }),
+        rateLimit: memoryRateLimit({ limit: 2, windowMs: 60_000 }),
+      });
+      const post = () => handler(new Request("http://127.0.0.1/faceid/start", { method: "POST" }));
+      assert.equal((await post()).status, 200);
+      assert.equal((await post()).status, 200);
+      const r = await post();
+      assert.equal(r.status, 429);
+      assert.equal((await r.json()).error.code, "RATE_LIMITED");
+      assert.ok(Number(r.headers.get("retry-after")) >= 59, r.headers.get("retry-after"));
+      assert.equal(sim.requests({ endpoint: "getAdvFaceId" }).length, 2);
     } finally {
       await sim.stop();
     }

@@ -42,6 +42,9 @@
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
 //! - [`sdk`]: start parameters for the App SDKs;
 //! - [`edge`]: the edge handler's routes, CORS, limits and result trimming;
+//! - [`limits`]: what one caller may cost: body time, image size, the rate limit's answer;
+//! - [`result_cache`]: final results kept a few seconds for polling pages;
+//! - [`image_text`]: the ID card image cleaned or encoded a piece at a time;
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod edge;
@@ -49,11 +52,14 @@ pub mod endpoints;
 pub mod error;
 pub mod flight;
 pub mod h5;
+pub mod image_text;
+pub mod limits;
 pub mod media;
 pub mod nonce;
 pub mod order_token;
 pub mod request;
 pub mod response;
+pub mod result_cache;
 pub mod retry;
 pub mod sdk;
 pub mod sign;

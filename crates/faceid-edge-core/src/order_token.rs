@@ -37,7 +37,7 @@ const PREFIX: &str = "v1.";
 const MAC_LEN: usize = 32;
 
 /// What a token opens: one kind of result of one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     /// The face verification result (`/result`).
     Face,
