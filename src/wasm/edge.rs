@@ -381,6 +381,10 @@ impl Handler {
                 } = &e
                 {
                     extra.push(("retry-after", s.to_string()));
+                    if verdict == Cors::Allowed {
+                        // A page on another origin may read it.
+                        extra.push(("access-control-expose-headers", "retry-after".into()));
+                    }
                 }
                 let body = match &e {
                     // A refusal by the service is a business answer.

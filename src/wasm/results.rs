@@ -7,7 +7,6 @@
 //! that it works across requests in workerd (see [`super::flight`]).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -42,7 +41,8 @@ struct Slot {
 /// The result routes' queries in flight and final answers in memory.
 pub(super) struct Results {
     cache: RefCell<ResultCache<JsValue>>,
-    slots: RefCell<HashMap<Key, Rc<Slot>>>,
+    /// The answers with a flight, few at a time: a list searched in order.
+    slots: RefCell<Vec<(Key, Rc<Slot>)>>,
 }
 
 impl Results {
@@ -68,6 +68,17 @@ impl Results {
             .put(key, text.clone(), size, now_ms());
     }
 
+    /// The slot of `key`, made when it has none.
+    fn slot(&self, key: &Key) -> Rc<Slot> {
+        let mut slots = self.slots.borrow_mut();
+        if let Some((_, slot)) = slots.iter().find(|(k, _)| k == key) {
+            return slot.clone();
+        }
+        let slot = Rc::new(Slot::default());
+        slots.push((key.clone(), slot.clone()));
+        slot
+    }
+
     /// The outcome of `query` for `key`: the one in flight if there is one
     /// (started by another request), else a new one, run as a flight that
     /// `ctx` keeps alive. `bound_ms` is the longest a query may take: a
@@ -80,12 +91,7 @@ impl Results {
         query: Query,
     ) -> Outcome {
         loop {
-            let slot = self
-                .slots
-                .borrow_mut()
-                .entry(key.clone())
-                .or_default()
-                .clone();
+            let slot = self.slot(key);
             let id = run(&slot.flight, bound_ms, |id| {
                 let work = query();
                 let own = slot.clone();
@@ -105,10 +111,9 @@ impl Results {
             if !slot.flight.running() {
                 // Nothing in flight: forget the slot (waiters that still
                 // hold it read its outcome from their own reference).
-                let mut slots = self.slots.borrow_mut();
-                if slots.get(key).is_some_and(|s| Rc::ptr_eq(s, &slot)) {
-                    slots.remove(key);
-                }
+                self.slots
+                    .borrow_mut()
+                    .retain(|(k, s)| k != key || !Rc::ptr_eq(s, &slot));
             }
             if let Some(outcome) = outcome {
                 return outcome;

@@ -288,3 +288,40 @@ describe("the README's in-memory rate limit for one Node.js process", () => {
     }
   });
 });
+
+describe("the rateLimit hook's answer, whatever it is", () => {
+  test("true and undefined go on; anything else is 429 RATE_LIMITED, never a crash, and reaches nothing upstream", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url, timeoutMs: 500 });
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const answers = [
+        ["true", true, 200], ["undefined", undefined, 200], ["false", false, 429],
+        ["null", null, 429], ["0", 0, 429], ["1", 1, 429], ["empty string", "", 429], ["NaN", NaN, 429],
+        ["symbol", Symbol("x"), 429], ["bigint", 10n, 429], ["function", () => true, 429], ["array", [true], 429],
+        ["{}", {}, 429], ["retryAfterMs text", { retryAfterMs: "5" }, 429], ["retryAfterMs < 0", { retryAfterMs: -1 }, 429],
+        ["retryAfterMs Infinity", { retryAfterMs: Infinity }, 429], ["retryAfterMs over a day", { retryAfterMs: 86_400_001 }, 429],
+        ["a throwing getter", { get retryAfterMs() { throw new Error("boom"); } }, 429],
+        ["an inherited retryAfterMs", Object.create({ retryAfterMs: 1000 }), 429],
+        ["a revoked proxy", revoked, 429],
+        ["a promise of false", Promise.resolve(false), 429], ["a promise of true", Promise.resolve(true), 200],
+      ];
+      const user = { userId: "alice", name: "张三丰", idNo: "11010519491231002X" };
+      for (const [name, answer, status] of answers) {
+        const handler = createEdgeHandler({
+          client, orderTokenKey: ORDER_TOKEN_KEY, returnUrl: "/done.html", identity: () => user, rateLimit: () => answer,
+        });
+        const before = sim.requests({ endpoint: "getAdvFaceId" }).length;
+        const r = await handler(new Request("http://127.0.0.1/faceid/start", { method: "POST" }));
+        assert.equal(r.status, status, `${name}: ${await r.clone().text()}`);
+        if (status === 429) {
+          assert.equal((await r.json()).error.code, "RATE_LIMITED", name);
+          assert.equal(sim.requests({ endpoint: "getAdvFaceId" }).length, before, name);
+        }
+      }
+    } finally {
+      await sim.stop();
+    }
+  });
+});

@@ -130,7 +130,8 @@ function entryPoints(v) {
     ["createRedisTicketStore(v)", () => createRedisTicketStore(v)],
     ["createRedisTicketStore(r, v)", () => createRedisTicketStore({ isOpen: true, get: async () => null, set: async () => "OK", eval: async () => 0 }, v)],
     ["createEdgeHandler(v)", () => createEdgeHandler(v)],
-    ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal"].map((k) => [
+    ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal",
+      "rateLimit", "resultCacheMs", "bodyTimeoutMs", "minBodyRate", "maxImageBytes"].map((k) => [
       `createEdgeHandler({ ${k}: v })`,
       () => createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html", [k]: v })]),
     ...[0, 1, 2].map((i) => [`issueOrderToken(arg ${i} = v)`, () => {

@@ -8,8 +8,6 @@
 //! Only final answers are kept (see [`is_final`]); the cache is bounded in
 //! entries and in bytes.
 
-use std::collections::HashMap;
-
 use crate::order_token::TokenKind;
 use crate::response::{code_info, is_busy};
 
@@ -36,7 +34,7 @@ pub fn is_final(code: &str, files_pending: bool) -> bool {
 
 /// What an entry is for: the route's kind, the order, the user (empty when
 /// no user is signed in).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Key {
     kind: TokenKind,
     order_no: String,
@@ -61,11 +59,13 @@ struct Entry<V> {
     expires_at: u64,
 }
 
-/// Final answers kept for `ttl_ms` each.
+/// Final answers kept for `ttl_ms` each. A list searched in order: it
+/// holds at most [`MAX_ENTRIES`], and a map's code would cost the
+/// WebAssembly module more than the search costs a request.
 #[derive(Debug, Clone)]
 pub struct ResultCache<V> {
     ttl_ms: u64,
-    entries: HashMap<Key, Entry<V>>,
+    entries: Vec<(Key, Entry<V>)>,
     bytes: usize,
 }
 
@@ -74,21 +74,19 @@ impl<V: Clone> ResultCache<V> {
     pub fn new(ttl_ms: u64) -> ResultCache<V> {
         ResultCache {
             ttl_ms,
-            entries: HashMap::new(),
+            entries: Vec::new(),
             bytes: 0,
         }
     }
 
     /// The value kept for `key`, unless it expired by `now_ms`.
     pub fn get(&mut self, key: &Key, now_ms: u64) -> Option<V> {
-        match self.entries.get(key) {
-            Some(e) if e.expires_at > now_ms => Some(e.value.clone()),
-            Some(_) => {
-                self.remove(key);
-                None
-            }
-            None => None,
+        let (_, e) = self.entries.iter().find(|(k, _)| k == key)?;
+        if e.expires_at > now_ms {
+            return Some(e.value.clone());
         }
+        self.remove(key);
+        None
     }
 
     /// Keeps `value` (of `size` bytes) for `key` until `now_ms + ttl`.
@@ -106,32 +104,33 @@ impl<V: Clone> ResultCache<V> {
             return false;
         }
         self.bytes += size;
-        self.entries.insert(
+        self.entries.push((
             key,
             Entry {
                 value,
                 size,
                 expires_at: now_ms.saturating_add(self.ttl_ms),
             },
-        );
+        ));
         true
     }
 
     /// Drops every expired entry.
     pub fn sweep(&mut self, now_ms: u64) {
-        let expired: Vec<Key> = self
-            .entries
-            .iter()
-            .filter(|(_, e)| e.expires_at <= now_ms)
-            .map(|(k, _)| k.clone())
-            .collect();
-        for key in expired {
-            self.remove(&key);
-        }
+        let mut freed = 0;
+        self.entries.retain(|(_, e)| {
+            let keep = e.expires_at > now_ms;
+            if !keep {
+                freed += e.size;
+            }
+            keep
+        });
+        self.bytes -= freed;
     }
 
     fn remove(&mut self, key: &Key) {
-        if let Some(e) = self.entries.remove(key) {
+        if let Some(i) = self.entries.iter().position(|(k, _)| k == key) {
+            let (_, e) = self.entries.swap_remove(i);
             self.bytes -= e.size;
         }
     }
