@@ -280,9 +280,7 @@ fn response_with(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Respo
 /// JavaScript string: a 10 MB result never passes through wasm memory (which
 /// never shrinks).
 fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
-    let text = js_sys::JSON::stringify(body)
-        .map(JsValue::from)
-        .unwrap_or_else(|_| JsValue::from_str("{}"));
+    let text = json_text(body);
     let mut all = vec![("content-type", "application/json; charset=utf-8".to_owned())];
     all.extend(extra.iter().cloned());
     response_with(&text, status, &all)

@@ -126,15 +126,25 @@ impl Results {
 /// What a result route's query needs, owned (it may outlive the request
 /// that started it, as a flight others wait for).
 pub(super) struct ResultQuery {
+    /// The handler's client.
     pub client: Rc<Inner>,
+    /// The handler's `rateLimit` hook.
     pub rate: RateLimit,
+    /// The result route (its name for the hook).
     pub route: Route,
+    /// The user the token was checked for.
     pub user: Option<String>,
+    /// The request that starts the query (for the hook).
     pub request: JsValue,
+    /// The Worker's `env` (for the hook).
     pub env: JsValue,
+    /// The query behind the route.
     pub kind: Kind,
+    /// The order.
     pub order_no: String,
+    /// The files the handler reveals.
     pub get_file: GetFile,
+    /// Keeps a ticket refresh alive past the response.
     pub ctx: Option<WaitUntil>,
 }
 
