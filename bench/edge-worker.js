@@ -18,6 +18,8 @@ export default {
       orderTokenKey: env.ORDER_TOKEN_KEY,
       identity: (req) => USERS[req.headers.get("x-user")] ?? null,
       returnUrl: "/done.html",
+      // Every request queries the simulator, as the plain worker's do: no result memory.
+      resultCacheMs: 0,
     });
     if (request.url.includes("/faceid/")) return handler(request, env, ctx);
     if (request.url.includes("/mint?")) {

@@ -82,6 +82,7 @@ if (way === "handler") {
   route = lib.createEdgeHandler({
     client, orderTokenKey: KEY, returnUrl: "/done.html", reveal: REVEAL, publicOrigin: "https://edge.example",
     identity: (req) => USERS[req.headers.get("x-user")] ?? null,
+    resultCacheMs: 0, // each call queries, as the plain route does
   });
 } else if (way === "plain") {
   route = plainRoute;

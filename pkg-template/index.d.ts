@@ -25,6 +25,7 @@ export type {
   EdgeEvent,
   EdgeHandler,
   EdgeHandlerOptions,
+  EdgeRoute,
   FaceIdentity,
   OrderKind,
   OrderResultEvent,

@@ -86,6 +86,20 @@ extern "C" {
     #[wasm_bindgen(js_name = writeString)]
     pub fn write_string(s: &JsValue, ptr: u32, cap: u32) -> i32;
 
+    /// Writes `s.slice(start, end)` as UTF-8 at `ptr` (room for `cap`
+    /// bytes): bytes written, or -1 if it did not fit.
+    #[wasm_bindgen(js_name = writeStringSlice)]
+    pub fn write_string_slice(s: &JsValue, start: u32, end: u32, ptr: u32, cap: u32) -> i32;
+
+    /// `head` + `image` + `tail` as one `Uint8Array` (the body of an ID
+    /// card OCR attempt).
+    #[wasm_bindgen(js_name = joinBody)]
+    pub fn join_body(head: &str, image: &js_sys::Uint8Array, tail: &str) -> js_sys::Uint8Array;
+
+    /// UTF-8 bytes decoded as a JavaScript string.
+    #[wasm_bindgen(js_name = bytesText)]
+    pub fn bytes_text(bytes: &js_sys::Uint8Array) -> JsValue;
+
     /// `[promise, resolve, reject]` for a task: the promise is rejected
     /// with `INTERNAL` if the instance traps before the task settles it
     /// (see `taskPromise` in `js/boundary.js`).

@@ -1,13 +1,15 @@
 //! One call to the service: what it needs besides the client's state, and
-//! its signed request with the body kept as a JavaScript string (an image
-//! is spliced in by the engine, never copied into wasm memory again).
+//! its signed request with the body kept in JavaScript (a string; for ID
+//! card OCR a `Uint8Array` the image's bytes are joined into, never copied
+//! into wasm memory again).
 
 use std::rc::Rc;
 
-use js_sys::{JsString, Object};
+use js_sys::{Object, Uint8Array};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-use super::boundary::define_value;
+use super::boundary::{bytes_text, define_value, join_body};
 use super::http::{headers_object, Outgoing};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
@@ -25,10 +27,11 @@ pub(super) enum Call {
     IdCardOcr {
         order_no: String,
         card_type: CardType,
-        /// The cleaned base64 text, encoded once per call and kept in
-        /// JavaScript: retries and polls splice it into the body again
-        /// without copying it into wasm memory.
-        image: JsValue,
+        /// The cleaned base64 text as ASCII bytes (a `Uint8Array`, see
+        /// [`super::image`]), made once per call and kept in JavaScript:
+        /// retries join it into a new body without copying it into wasm
+        /// memory.
+        image: Uint8Array,
         user_id: Option<String>,
     },
     StartFace(Rc<StartInput>),
@@ -153,11 +156,10 @@ impl Call {
                     ticket,
                     nonce,
                 )?;
-                // The engine joins the pieces (a rope: nothing is copied).
-                let head = JsString::from(request.body.as_deref().unwrap_or_default());
-                let body = head
-                    .concat(image)
-                    .concat(&JsValue::from_str(IMAGE_BODY_TAIL));
+                // Joined in JavaScript, into bytes outside the JavaScript
+                // heap (a string would be flattened into a second copy).
+                let head = request.body.as_deref().unwrap_or_default();
+                let body = join_body(head, image, IMAGE_BODY_TAIL);
                 Ok(Prepared {
                     request,
                     body: Some(body.into()),
@@ -191,7 +193,12 @@ pub(super) fn request_js(prepared: &Prepared) -> JsValue {
     define_value(&out, "url", &request.url.as_str().into());
     define_value(&out, "method", &request.method.as_str().into());
     define_value(&out, "headers", &headers);
-    let body = prepared.body.clone().unwrap_or(JsValue::NULL);
+    // Text, as the type says (an OCR body is bytes until here).
+    let body = match &prepared.body {
+        Some(b) if b.is_instance_of::<Uint8Array>() => bytes_text(b.unchecked_ref()),
+        Some(b) => b.clone(),
+        None => JsValue::NULL,
+    };
     define_value(&out, "body", &body);
     out.into()
 }

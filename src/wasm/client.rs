@@ -10,7 +10,7 @@
 use std::rc::Rc;
 
 use super::task;
-use js_sys::{Object, Promise};
+use js_sys::{Object, Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -29,7 +29,7 @@ use super::types::{FaceQueryOptionsArg, OcrQueryOptionsArg, SignedRequestOptions
 use crate::endpoints::{GetFile, Host, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Login};
-use crate::request::Config;
+use crate::request::{CardType, Config};
 use crate::response::{files_pending, is_busy};
 use crate::retry::{resend_at_once, Policy};
 use crate::validate;
@@ -118,16 +118,39 @@ impl Inner {
         self.run(&call, ctx, stop).await
     }
 
-    /// ID card OCR from an image: `input` is `{ cardType, image, userId? }`.
-    pub(super) async fn id_card_ocr(
+    /// ID card OCR of an image already cleaned (base64 as ASCII bytes, see
+    /// [`super::image`]), for the edge handler's upload route.
+    pub(super) async fn id_card_ocr_image(
         &self,
         order_no: &str,
-        input: &JsValue,
+        card_type: CardType,
+        image: Uint8Array,
+        user_id: Option<&str>,
         ctx: Option<&WaitUntil>,
-        stop: Option<&Stop>,
     ) -> Result<JsValue, Error> {
-        let call = id_card_ocr_call(&JsValue::from_str(order_no), input)?;
-        self.run(&call, ctx, stop).await
+        if let Some(user_id) = user_id {
+            validate::user_id(user_id, validate::USER_ID_MAX)?;
+        }
+        let call = Call::IdCardOcr {
+            order_no: order_no.to_owned(),
+            card_type,
+            image,
+            user_id: user_id.map(str::to_owned),
+        };
+        self.run(&call, ctx, None).await
+    }
+
+    /// The longest one call may take: every attempt it may make (busy
+    /// retries, file polls, a ticket renewal, a resend) at `timeoutMs`
+    /// each, the delays between them, and the ticket; the client's
+    /// `deadlineMs` when shorter.
+    pub(super) fn call_bound_ms(&self) -> u64 {
+        let p = &self.policy;
+        let attempts = 4 + u64::from(p.retries) + u64::from(p.file_polls);
+        let delays = u64::from(p.retries) * u64::from(p.max_delay_ms)
+            + u64::from(p.file_polls) * u64::from(p.file_poll_interval_ms);
+        let bound = attempts * u64::from(p.timeout_ms) + delays;
+        self.deadline_ms.map_or(bound, |d| bound.min(u64::from(d)))
     }
 
     /// `getAdvFaceId` for `input`: the `faceId` and the `optimalDomain`

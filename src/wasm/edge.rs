@@ -15,15 +15,15 @@
 
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::task;
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
-use super::boundary::{define_value, describe_type, to_js};
+use super::body::{ocr_upload, read_limited};
+use super::boundary::{define_value, describe_type, string_length, to_js};
 use super::call::{SdkInput, StartInput};
 use super::client::{FaceIdClient, Inner};
 use super::edge_gate::Gate;
@@ -31,14 +31,18 @@ use super::flight::WaitUntil;
 use super::hooks::Hooks;
 use super::http::{error_name, is_plain_object, now_ms, own, within};
 use super::inputs::short_option;
+use super::limits::Limits;
 use super::options;
 use super::order_keys;
+use super::results::{result_query, ResultQuery};
 use crate::callback_state::{self, CallbackStates};
 use crate::edge::{self as policy, Cors, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Device};
+use crate::limits::BodyClock;
 use crate::order_token::{OrderTokens, TokenKind};
+use crate::result_cache::Key;
 use crate::sdk::SdkKind;
 use crate::validate;
 
@@ -66,6 +70,9 @@ struct Handler {
     live_inter_type: Option<String>,
     /// Who may call, from where; the public origin; `onEvent`.
     gate: Gate,
+    /// What one caller may cost: the rate limit, body time, image size,
+    /// and the result routes' shared queries and memory.
+    limits: Limits,
 }
 
 /// The edge handler's state; JavaScript sees a function (see
@@ -142,6 +149,7 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
         policy::reveal_field(field)?;
     }
     let short = |key: &str, default: &str| short_option(options, key, default);
+    let limits = Limits::from_options(options, client.timeout_ms())?;
     let handler = Handler {
         client,
         tokens,
@@ -164,6 +172,7 @@ pub(super) fn handler(client: Rc<Inner>, options: &JsValue) -> Result<JsValue, E
             None => None,
         },
         gate: Gate::from_options(options)?,
+        limits,
     };
     let state = JsValue::from(FaceIdEdgeHandler {
         inner: Rc::new(handler),
@@ -286,12 +295,23 @@ fn response_with(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Respo
 /// JavaScript string: a 10 MB result never passes through wasm memory (which
 /// never shrinks).
 fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
-    let text = js_sys::JSON::stringify(body)
-        .map(JsValue::from)
-        .unwrap_or_else(|_| JsValue::from_str("{}"));
+    let text = json_text(body);
     let mut all = vec![("content-type", "application/json; charset=utf-8".to_owned())];
     all.extend(extra.iter().cloned());
     response_with(&text, status, &all)
+}
+
+/// `JSON.stringify(body)`, a JavaScript string.
+fn json_text(body: &JsValue) -> JsValue {
+    js_sys::JSON::stringify(body)
+        .map(JsValue::from)
+        .unwrap_or_else(|_| JsValue::from_str("{}"))
+}
+
+/// A `200` JSON answer from its text.
+fn json_text_response(text: &JsValue) -> Response {
+    let json = ("content-type", "application/json; charset=utf-8".to_owned());
+    response_with(text, 200, &[json])
 }
 
 fn error_body(e: &Error) -> JsValue {
@@ -397,6 +417,17 @@ impl Handler {
                 if let Error::MethodNotAllowed { allow, .. } = &e {
                     extra.push(("allow", format!("{allow}, OPTIONS")));
                 }
+                if let Error::RateLimited {
+                    retry_after_s: Some(s),
+                    ..
+                } = &e
+                {
+                    extra.push(("retry-after", s.to_string()));
+                    if verdict == Cors::Allowed {
+                        // A page on another origin may read it.
+                        extra.push(("access-control-expose-headers", "retry-after".into()));
+                    }
+                }
                 let answer = match &e {
                     // A refusal by the service is a business answer: its
                     // code, and what this library knows the code means
@@ -500,8 +531,12 @@ impl Handler {
     ) -> Result<Response, Error> {
         let who = self.signed_in(request, env).await?;
         let (name, id_no) = who.person()?;
+        self.limits
+            .rate
+            .check(Route::Start, Some(&who.user_id), request, env)
+            .await?;
         // `{ device: "pc" }` opens the PC face page; no body, the mobile one.
-        let device = match small_json(request, false).await? {
+        let device = match small_json(request, false, &self.limits.clock).await? {
             Some(body) => match options::string(&body, "device", Error::InvalidBody)? {
                 Some(name) => Device::from_name(&name)
                     .map_err(|e| Error::InvalidBody(e.message().to_owned()))?,
@@ -558,7 +593,11 @@ impl Handler {
         ctx: Option<&WaitUntil>,
     ) -> Result<Response, Error> {
         let who = self.signed_in(request, env).await?;
-        let body = small_json(request, true)
+        self.limits
+            .rate
+            .check(Route::SdkStart, Some(&who.user_id), request, env)
+            .await?;
+        let body = small_json(request, true, &self.limits.clock)
             .await?
             .unwrap_or(JsValue::UNDEFINED);
         let kind = options::string(&body, "kind", Error::InvalidBody)?.ok_or_else(|| {
@@ -652,16 +691,34 @@ impl Handler {
         })?;
         validate::order_no(&order_no)?;
         let user = self.authorize(token, kind, &order_no, request, env).await?;
+        // A final answer in memory, or the query another request has in
+        // flight; else a new query (the only case the rate limit counts).
+        let key = Key::new(kind, &order_no, user.as_deref());
+        if let Some(text) = self.limits.results.cached(&key) {
+            return Ok(json_text_response(&text));
+        }
         let query = Route::Result(kind).kind().unwrap_or(Kind::FaceResult);
-        let answer = self
-            .client
-            .query(query, order_no.clone(), self.get_file(query), ctx, None)
-            .await?;
-        let out = self.trimmed(query, &answer);
-        self.hooks
-            .finished(kind, &order_no, user.as_deref(), &answer, ctx)
-            .await;
-        Ok(json_response(&out, 200, &[]))
+        let work = result_query(ResultQuery {
+            client: self.client.clone(),
+            rate: self.limits.rate.clone(),
+            route: Route::Result(kind),
+            user: user.clone(),
+            request: AsRef::<JsValue>::as_ref(request).clone(),
+            env: env.clone(),
+            kind: query,
+            order_no,
+            get_file: self.get_file(query),
+            ctx: ctx.cloned(),
+            hooks: self.hooks.clone(),
+            token_kind: kind,
+        });
+        let bound = self.client.call_bound_ms() + u64::from(self.client.timeout_ms());
+        let (answer, last) = self.limits.results.shared(&key, bound, ctx, work).await?;
+        let text = json_text(&self.trimmed(query, &answer));
+        if last {
+            self.limits.results.keep(key, &text);
+        }
+        Ok(json_text_response(&text))
     }
 
     /// Whether the operator reveals `field` (under either of its spellings).
@@ -751,69 +808,31 @@ impl Handler {
                 "send JSON { cardType, image } (image as base64, Content-Type application/json in UTF-8) or multipart/form-data with cardType and an image file".into(),
             )),
         };
-        let limit = if multipart {
-            policy::MAX_MULTIPART_BODY
-        } else {
-            policy::MAX_JSON_BODY
-        };
         let who = self.identity(request, env).await?;
         if who.is_none() && !self.gate.anonymous.allows(Route::OcrIdCard) {
             return Err(Error::Unauthorized(
                 "sign in first: the identity hook names no user, and allowAnonymous does not name \"ocr\"".into(),
             ));
         }
-        let body = read_limited(request, limit).await?;
-        let input = Object::new();
-        let reread = Response::new_with_opt_buffer_source_and_init(Some(&body), &{
-            let init = ResponseInit::new();
-            init.set_headers(&headers(&[("content-type", content_type.clone())]));
-            init
-        })
-        .map_err(|_| Error::InvalidBody("the body could not be read".into()))?;
-        if multipart {
-            let form = await_js(reread.form_data())
-                .await
-                .map_err(|_| Error::InvalidBody("the multipart body is malformed".into()))?;
-            let form: web_sys::FormData = form.unchecked_into();
-            let card_type = form.get("cardType");
-            if !card_type.is_string() {
-                return Err(Error::InvalidBody("the form has no cardType field".into()));
-            }
-            define_value(&input, "cardType", &card_type);
-            let file = form.get("image");
-            let blob = file.dyn_into::<web_sys::Blob>().map_err(|_| {
-                Error::InvalidBody("the form has no image file (a field named image)".into())
-            })?;
-            let bytes = await_js(Ok(blob.array_buffer()))
-                .await
-                .map_err(|_| Error::InvalidBody("the image file could not be read".into()))?;
-            define_value(&input, "image", &Uint8Array::new(&bytes));
-        } else {
-            let json = await_js(reread.json())
-                .await
-                .map_err(|_| Error::InvalidBody("the body is not valid JSON".into()))?;
-            if !is_plain_object(&json) {
-                return Err(Error::InvalidBody(
-                    "the body must be a JSON object { cardType, image }".into(),
-                ));
-            }
-            for key in ["cardType", "image"] {
-                let v = options::get(&json, key)?;
-                if !v.is_string() {
-                    return Err(Error::InvalidBody(format!(
-                        "{key} must be a string in the JSON body"
-                    )));
-                }
-                define_value(&input, key, &v);
-            }
-        }
-        if let Some(w) = &who {
-            define_value(&input, "userId", &JsValue::from_str(&w.user_id));
-        }
+        let user = who.as_ref().map(|w| w.user_id.as_str());
+        // Asked before the upload is read: a refused caller costs no more.
+        self.limits
+            .rate
+            .check(Route::OcrIdCard, user, request, env)
+            .await?;
+        let limits = &self.limits;
+        let (side, image) = ocr_upload(
+            request,
+            &content_type,
+            multipart,
+            limits.max_image,
+            &limits.clock,
+        )
+        .await?;
         let order_no = crate::nonce::nonce()?;
         let answer = self
             .client
-            .id_card_ocr(&order_no, &input.into(), ctx, None)
+            .id_card_ocr_image(&order_no, side, image, user, ctx)
             .await?;
         let out = self.trimmed(Kind::IdCardOcr, &answer);
         let user = who.as_ref().map(|w| w.user_id.as_str());
@@ -832,9 +851,13 @@ impl Handler {
     }
 }
 
-/// A small JSON object body (at most 16 KB), or `None` when the request
-/// has none and `required` is false.
-async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>, Error> {
+/// A small JSON object body (at most 16 KB, within `clock`), or `None`
+/// when the request has none and `required` is false.
+async fn small_json(
+    request: &Request,
+    required: bool,
+    clock: &BodyClock,
+) -> Result<Option<JsValue>, Error> {
     let what = "the body must be a JSON object";
     if request.body().is_none() {
         return if required {
@@ -843,7 +866,8 @@ async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>
             Ok(None)
         };
     }
-    let bytes = match read_limited(request, policy::MAX_SMALL_BODY).await {
+    let advice = "this route takes a small JSON object";
+    let bytes = match read_limited(request, policy::MAX_SMALL_BODY, clock, advice).await {
         Ok(bytes) => bytes,
         // An empty body is no body.
         Err(Error::InvalidBody(_))
@@ -864,66 +888,6 @@ async fn small_json(request: &Request, required: bool) -> Result<Option<JsValue>
         )));
     }
     Ok(Some(json))
-}
-
-async fn await_js(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise?).await
-}
-
-/// Reads the body, at most `limit` bytes: `413` from `Content-Length`
-/// before reading, or as soon as the stream passes the limit (the rest is
-/// cancelled, never buffered).
-async fn read_limited(request: &Request, limit: usize) -> Result<Uint8Array, Error> {
-    let too_large = || {
-        Error::BodyTooLarge(format!(
-            "the body is over {} MB: send an image of at most 20 MB as base64",
-            crate::request::megabytes(limit)
-        ))
-    };
-    if let Some(length) = header(request, "content-length") {
-        if length.parse::<u64>().map_or(true, |n| n > limit as u64) {
-            return Err(too_large());
-        }
-    }
-    let Some(stream) = request.body() else {
-        return Err(Error::InvalidBody("the body is empty".into()));
-    };
-    let reader: web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
-    let chunks = Array::new();
-    let mut total = 0usize;
-    loop {
-        let step = JsFuture::from(reader.read()).await.map_err(|_| {
-            Error::InvalidBody("the body could not be read (the connection ended)".into())
-        })?;
-        if Reflect::get(&step, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            == Some(true)
-        {
-            break;
-        }
-        let chunk: Uint8Array = Reflect::get(&step, &"value".into())
-            .ok()
-            .and_then(|v| v.dyn_into().ok())
-            .ok_or_else(|| Error::InvalidBody("the body is not a byte stream".into()))?;
-        total += chunk.length() as usize;
-        if total > limit {
-            let _ = reader.cancel();
-            return Err(too_large());
-        }
-        chunks.push(&chunk);
-    }
-    let out = Uint8Array::new_with_length(total as u32);
-    let mut offset = 0u32;
-    for chunk in chunks.iter() {
-        let chunk: Uint8Array = chunk.unchecked_into();
-        out.set(&chunk, offset);
-        offset += chunk.length();
-    }
-    if total == 0 {
-        return Err(Error::InvalidBody("the body is empty".into()));
-    }
-    Ok(out)
 }
 
 #[wasm_bindgen]

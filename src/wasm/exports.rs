@@ -64,6 +64,8 @@ export type FaceIdErrorCode =
   | "METHOD_NOT_ALLOWED"
   | "BODY_TOO_LARGE"
   | "INVALID_BODY"
+  | "BODY_TIMEOUT"
+  | "RATE_LIMITED"
   | "ABORTED"
   | "INTERNAL";
 "#;

@@ -160,7 +160,9 @@ pub const WATCH_MS: u32 = 20;
 /// shared loop of every single-flight caller. `launch(id)` starts flight
 /// `id` and returns its promise. A joined flight that passes its deadline is
 /// replaced, so this never waits on a dead flight for longer than one step.
-pub async fn run<L>(flight: &Flight, bound_ms: u64, mut launch: L)
+/// Returns the id of the flight that ended (the caller's own or the one it
+/// joined; one that was abandoned ends without an outcome).
+pub async fn run<L>(flight: &Flight, bound_ms: u64, mut launch: L) -> u64
 where
     L: FnMut(u64) -> Promise,
 {
@@ -169,7 +171,7 @@ where
             Joined::Start(id) => {
                 // Our own flight: it runs in this request, so it settles.
                 let _ = JsFuture::from(launch(id)).await;
-                return;
+                return id;
             }
             Joined::Wait(id, promise, ms) => {
                 // Watched, never awaited: the promise belongs to the request
@@ -180,7 +182,7 @@ where
                     let left = until.saturating_sub(now_ms());
                     sleep(WATCH_MS.min(left.max(1) as u32)).await;
                     match watched_state(&record) {
-                        1 => return,
+                        1 => return id,
                         // A flight's promise never rejects by itself: the
                         // runtime rejected it because the request that ran it
                         // has ended (workerd does so). It will never finish:
@@ -190,14 +192,14 @@ where
                         2 if flight.launched(id) => {
                             let id = flight.replace(bound_ms);
                             let _ = JsFuture::from(launch(id)).await;
-                            return;
+                            return id;
                         }
                         2 => break,
                         _ => {}
                     }
                     if !flight.launched(id) {
                         // Finished (its outcome is in the state) or replaced.
-                        return;
+                        return id;
                     }
                     if now_ms() >= until {
                         // Past its deadline (or moved): ask again.

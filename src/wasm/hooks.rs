@@ -28,6 +28,7 @@ use crate::error::Error;
 use crate::order_token::TokenKind;
 
 /// The hooks an operator gave, and how long each may take.
+#[derive(Clone)]
 pub struct Hooks {
     on_start: Option<Function>,
     on_result: Option<Function>,

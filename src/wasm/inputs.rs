@@ -7,16 +7,17 @@ use js_sys::{Object, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::{ascii_bytes, base64_length, define_value, describe_type, string_length};
+use super::boundary::{define_value, describe_type, string_length};
 use super::call::{Call, SdkInput, StartInput};
 use super::flight::WaitUntil;
 use super::http::is_plain_object;
+use super::image::{clean_text, encode_bytes};
 use super::options;
 use super::sys::AbortSignal;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Device, SourcePhoto};
-use crate::request::{check_image_size, CardType, Image, MAX_IMAGE_BASE64};
+use crate::request::{CardType, Image, MAX_IMAGE_BASE64};
 use crate::sdk::SdkKind;
 use crate::validate;
 
@@ -61,42 +62,31 @@ pub(super) fn describe_value(value: &JsValue) -> String {
     }
 }
 
-/// The image of an `idCardOcr` call as cleaned base64 text in a JavaScript
-/// string, encoded once. Its size is checked before anything is copied into
-/// wasm memory (base64 text by its length and, past the limit, by its
-/// cleaned length counted in JavaScript), and the copies made here are
-/// freed before the call goes on.
-pub(super) fn image_option(image: &JsValue) -> Result<JsValue, Error> {
-    let cleaned = if image.is_string() {
-        let len = string_length(image) as usize;
-        if len > MAX_IMAGE_BASE64 {
-            // Base64 folded into lines is a few percent longer than clean;
-            // text over twice the limit is refused by its length alone.
-            let size = if len > 2 * MAX_IMAGE_BASE64 {
-                len
-            } else {
-                base64_length(image) as usize
-            };
-            check_image_size(size)?;
-        }
-        match ascii_bytes(image) {
-            Some(bytes) => {
-                Image::Base64(core::str::from_utf8(&bytes).unwrap_or_default()).to_base64()?
-            }
-            // Not ASCII, hence not base64: the slow road names the character.
-            None => Image::Base64(&image.as_string().unwrap_or_default()).to_base64()?,
-        }
+/// The image of an `idCardOcr` call as cleaned base64 text, ASCII bytes in
+/// a JavaScript `Uint8Array`, made once per call a window at a time (see
+/// [`super::image`]): nothing of it stays in wasm memory, and retries splice
+/// the same bytes into each attempt's body.
+pub(super) fn image_option(image: &JsValue) -> Result<Uint8Array, Error> {
+    if image.is_string() {
+        clean_text(image, MAX_IMAGE_BASE64)
     } else if let Some(bytes) = image.dyn_ref::<Uint8Array>() {
-        // Checked before copying: 20 MB of base64 is 15 MB of bytes.
-        check_image_size((bytes.length() as usize).div_ceil(3) * 4)?;
-        Image::Bytes(&bytes.to_vec()).to_base64()?
+        encode_bytes(bytes, MAX_IMAGE_BASE64)
     } else {
-        return Err(Error::InvalidImage(format!(
+        Err(Error::InvalidImage(format!(
             "image must be a Uint8Array or a base64 string; got {}",
             describe_type(image)
-        )));
-    };
-    Ok(JsValue::from_str(&cleaned))
+        )))
+    }
+}
+
+/// The card side named `name`: `"portrait"` or `"emblem"`.
+pub(super) fn card_type(name: &str) -> Result<CardType, Error> {
+    CardType::from_name(name).ok_or_else(|| {
+        Error::InvalidOption(format!(
+            "cardType must be \"portrait\" (人像面) or \"emblem\" (国徽面); got {}",
+            validate::quote(name)
+        ))
+    })
 }
 
 /// Reads `{ orderNo, cardType, image, userId? }` for `idCardOcr`.
@@ -105,12 +95,7 @@ pub(super) fn id_card_ocr_call(order_no: &JsValue, input: &JsValue) -> Result<Ca
     let card_type = options::string(input, "cardType", Error::InvalidOption)?.ok_or_else(|| {
         Error::InvalidOption("cardType is missing: \"portrait\" or \"emblem\"".into())
     })?;
-    let card_type = CardType::from_name(&card_type).ok_or_else(|| {
-        Error::InvalidOption(format!(
-            "cardType must be \"portrait\" (人像面) or \"emblem\" (国徽面); got {}",
-            validate::quote(&card_type)
-        ))
-    })?;
+    let card_type = self::card_type(&card_type)?;
     let user_id = options::string(input, "userId", Error::InvalidUserId)?;
     if let Some(user_id) = &user_id {
         validate::user_id(user_id, validate::USER_ID_MAX)?;

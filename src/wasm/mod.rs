@@ -7,6 +7,7 @@
 //! Compiled only for `wasm32`.
 
 mod answer;
+mod body;
 mod boundary;
 mod call;
 pub mod client;
@@ -17,11 +18,14 @@ mod fast_sign;
 mod flight;
 mod hooks;
 mod http;
+mod image;
 mod inputs;
+mod limits;
 pub mod media;
 mod options;
 mod order_keys;
 pub mod owner;
+mod results;
 mod source;
 mod sys;
 mod task;

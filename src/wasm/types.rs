@@ -628,6 +628,25 @@ export interface EdgeHandlerOptions {
   redirectType?: string;
   /** `liveInterType` of every face verification started (`"1"`: real-time detection only). Absent by default. */
   liveInterType?: "1";
+  /**
+   * Asked before each request that may call the service (`/start`, `/sdk/start`, `/callback`, `/ocr/idcard`, and
+   * a result route's query; never for a result served from memory or shared with a request in flight). `true` or
+   * `undefined`: go on; `false`: `429 RATE_LIMITED`; `{ retryAfterMs }`: `429` with `Retry-After` (seconds,
+   * rounded up). A hook that throws, rejects, does not settle within the client's `timeoutMs` or answers anything
+   * else refuses too (fail closed).
+   */
+  rateLimit?(
+    input: { route: EdgeRoute; userId: string | null; request: Request },
+    env: unknown,
+  ): boolean | undefined | { retryAfterMs: number } | Promise<boolean | undefined | { retryAfterMs: number }>;
+  /** A final result (the verdict, or a code that ends the verification) is kept this long per order and user, per isolate or process, and requests for it in the meantime are answered from memory; default `3000`, `0` keeps none (requests in flight together still share one query). At most 60000. */
+  resultCacheMs?: number;
+  /** How long a request body may take before its bytes count: default `10000` ms (at most 600000); then it must keep up `minBodyRate`. Too slow: `408 BODY_TIMEOUT`. */
+  bodyTimeoutMs?: number;
+  /** The slowest upload accepted after `bodyTimeoutMs`, in bytes a second; default `16384`; `0`: the whole body within `bodyTimeoutMs`. */
+  minBodyRate?: number;
+  /** The largest ID card image `POST /ocr/idcard` takes, in bytes of base64; default and at most `20971520` (the service's 20 MB), at least `1024`. */
+  maxImageBytes?: number;
 }
 
 /**
@@ -643,6 +662,17 @@ export type EdgeEvent =
       /** For `REJECTED`: the service's code (the answer is `200 { ok: false, code, msg }`). */
       upstreamCode?: string;
     };
+
+/** A route's name, as the `rateLimit` hook sees it. */
+export type EdgeRoute =
+  | "start"
+  | "sdkStart"
+  | "callback"
+  | "ocrIdCard"
+  | "result"
+  | "liveResult"
+  | "idCardResult"
+  | "bankCardResult";
 
 /** What a page may read of an order. */
 export type OrderKind = "face" | "live" | "idcard" | "bankcard";

@@ -3,7 +3,7 @@
 // simulator as the service; and startFace / verifyCallback used directly, as
 // a Node backend without the handler would.
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { Readable } from "node:stream";
@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { signValues, startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY, JPEG, edgeSuite } from "./lib/edge-suite.mjs";
 import { installedPackage, repoRoot, resolveExport } from "./lib/package.mjs";
+import { readmeBlocks, tagged } from "./lib/readme.mjs";
 
 const pkg = installedPackage();
 const faceid = await import(pathToFileURL(join(pkg.packageDir, resolveExport(pkg.manifest, ["node", "import"]))).href);
@@ -242,6 +243,15 @@ describe("createEdgeHandler options", () => {
         [{ callbackTtlMs: 8 * 86_400_000 }, "INVALID_OPTION"],
         [{ onStart: 5 }, "INVALID_OPTION"],
         [{ onResult: "log" }, "INVALID_OPTION"],
+        [{ rateLimit: 5 }, "INVALID_OPTION"],
+        [{ rateLimit: { limit: 10 } }, "INVALID_OPTION"],
+        [{ resultCacheMs: -1 }, "INVALID_OPTION"],
+        [{ resultCacheMs: 60_001 }, "INVALID_OPTION"],
+        [{ bodyTimeoutMs: 0 }, "INVALID_OPTION"],
+        [{ bodyTimeoutMs: "5000" }, "INVALID_OPTION"],
+        [{ minBodyRate: 1.5 }, "INVALID_OPTION"],
+        [{ maxImageBytes: 20 * 1024 * 1024 + 1 }, "INVALID_OPTION"],
+        [{ maxImageBytes: 1000 }, "INVALID_OPTION"],
       ]) {
         assert.throws(() => createEdgeHandler({ ...good, ...patch }), (e) => e instanceof FaceIdError && e.code === code, JSON.stringify(Object.keys(patch)));
       }
@@ -250,6 +260,9 @@ describe("createEdgeHandler options", () => {
       assert.equal(typeof createEdgeHandler({ ...good, publicOrigin: "http://127.0.0.1:8080", allowAnonymous: ["ocr"], onEvent: () => {} }), "function");
       for (const key of [[ORDER_TOKEN_KEY], [new Uint8Array(32).fill(3), ORDER_TOKEN_KEY], Array(8).fill(ORDER_TOKEN_KEY)]) {
         assert.equal(typeof createEdgeHandler({ ...good, orderTokenKey: key, audience: "", callbackTtlMs: 1000 }), "function");
+      }
+      for (const ok of [{ rateLimit: () => true }, { resultCacheMs: 0 }, { bodyTimeoutMs: 1 }, { minBodyRate: 0 }, { maxImageBytes: 1024 }]) {
+        assert.equal(typeof createEdgeHandler({ ...good, ...ok }), "function", JSON.stringify(ok));
       }
       const h = createEdgeHandler({ ...good, orderTokenKey: new Uint8Array(32).fill(3) });
       assert.throws(() => h.issueOrderToken("other", "o1"), { code: "INVALID_OPTION" });
@@ -338,6 +351,89 @@ describe("verifyOrderToken", () => {
       // A token of the first format (no audience) is refused, and says why.
       assert.throws(() => verifyOrderToken(ORDER_TOKEN_KEY, "v1.1900000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", opts), /first format/);
       assert.equal(sim.requests().length, 0);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe("the README's in-memory rate limit for one Node.js process", () => {
+  test("memoryRateLimit: a fixed window per route and user; through the handler, 429 with Retry-After and nothing upstream", async () => {
+    const block = tagged(readmeBlocks(), "node").find((b) => b.readme === "README.md" && b.code.includes("function memoryRateLimit"));
+    assert.ok(block, "the README has no memoryRateLimit block");
+    // The recipe, without the example's use of it (which needs the reader's client).
+    const file = join(pkg.projectDir, "memory-rate-limit.mjs");
+    writeFileSync(file, block.code.slice(0, block.code.indexOf("\nexport const handler")));
+    const { memoryRateLimit } = await import(pathToFileURL(file).href);
+
+    const hook = memoryRateLimit({ limit: 2, windowMs: 400 });
+    const ask = (route, userId, ip = null) => hook({ route, userId, request: new Request("http://x/", { headers: ip ? { "x-real-ip": ip } : {} }) });
+    assert.equal(ask("start", "alice"), true);
+    assert.equal(ask("start", "alice"), true);
+    const refused = ask("start", "alice");
+    assert.ok(refused.retryAfterMs > 0 && refused.retryAfterMs <= 400, JSON.stringify(refused));
+    assert.equal(ask("result", "alice"), true, "per route");
+    assert.equal(ask("start", "bob"), true, "per user");
+    assert.equal(ask("start", null, "10.0.0.1"), true);
+    assert.equal(ask("start", null, "10.0.0.1"), true);
+    assert.notEqual(ask("start", null, "10.0.0.1"), true, "anonymous callers by address");
+    assert.equal(ask("start", null, "10.0.0.2"), true);
+    await new Promise((r) => setTimeout(r, 420));
+    assert.equal(ask("start", "alice"), true, "a new window");
+
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url });
+      const handler = createEdgeHandler({
+        client, orderTokenKey: ORDER_TOKEN_KEY, returnUrl: "/done.html", publicOrigin: "http://127.0.0.1",
+        identity: () => ({ userId: "alice", name: "张三丰", idNo: "11010519491231002X" }),
+        rateLimit: memoryRateLimit({ limit: 2, windowMs: 60_000 }),
+      });
+      const post = () => handler(new Request("http://127.0.0.1/faceid/start", { method: "POST", headers: { "content-type": "application/json" } }));
+      assert.equal((await post()).status, 200);
+      assert.equal((await post()).status, 200);
+      const r = await post();
+      assert.equal(r.status, 429);
+      assert.equal((await r.json()).error.code, "RATE_LIMITED");
+      assert.ok(Number(r.headers.get("retry-after")) >= 59, r.headers.get("retry-after"));
+      assert.equal(sim.requests({ endpoint: "getAdvFaceId" }).length, 2);
+    } finally {
+      await sim.stop();
+    }
+  });
+});
+
+describe("the rateLimit hook's answer, whatever it is", () => {
+  test("true and undefined go on; anything else is 429 RATE_LIMITED, never a crash, and reaches nothing upstream", async () => {
+    const sim = await startSimulator();
+    try {
+      const client = new FaceIdClient({ appId: sim.appId, secret: sim.secret, serverUrl: sim.url, kycUrl: sim.url, loginUrl: sim.url, timeoutMs: 500 });
+      const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+      revoke();
+      const answers = [
+        ["true", true, 200], ["undefined", undefined, 200], ["false", false, 429],
+        ["null", null, 429], ["0", 0, 429], ["1", 1, 429], ["empty string", "", 429], ["NaN", NaN, 429],
+        ["symbol", Symbol("x"), 429], ["bigint", 10n, 429], ["function", () => true, 429], ["array", [true], 429],
+        ["{}", {}, 429], ["retryAfterMs text", { retryAfterMs: "5" }, 429], ["retryAfterMs < 0", { retryAfterMs: -1 }, 429],
+        ["retryAfterMs Infinity", { retryAfterMs: Infinity }, 429], ["retryAfterMs over a day", { retryAfterMs: 86_400_001 }, 429],
+        ["a throwing getter", { get retryAfterMs() { throw new Error("boom"); } }, 429],
+        ["an inherited retryAfterMs", Object.create({ retryAfterMs: 1000 }), 429],
+        ["a revoked proxy", revoked, 429],
+        ["a promise of false", Promise.resolve(false), 429], ["a promise of true", Promise.resolve(true), 200],
+      ];
+      const user = { userId: "alice", name: "张三丰", idNo: "11010519491231002X" };
+      for (const [name, answer, status] of answers) {
+        const handler = createEdgeHandler({
+          client, orderTokenKey: ORDER_TOKEN_KEY, returnUrl: "/done.html", publicOrigin: "http://127.0.0.1", identity: () => user, rateLimit: () => answer,
+        });
+        const before = sim.requests({ endpoint: "getAdvFaceId" }).length;
+        const r = await handler(new Request("http://127.0.0.1/faceid/start", { method: "POST", headers: { "content-type": "application/json" } }));
+        assert.equal(r.status, status, `${name}: ${await r.clone().text()}`);
+        if (status === 429) {
+          assert.equal((await r.json()).error.code, "RATE_LIMITED", name);
+          assert.equal(sim.requests({ endpoint: "getAdvFaceId" }).length, before, name);
+        }
+      }
     } finally {
       await sim.stop();
     }

@@ -131,7 +131,8 @@ function entryPoints(v) {
     ["createRedisTicketStore(r, v)", () => createRedisTicketStore({ isOpen: true, get: async () => null, set: async () => "OK", eval: async () => 0 }, v)],
     ["createEdgeHandler(v)", () => createEdgeHandler(v)],
     ...["client", "orderTokenKey", "identity", "returnUrl", "allowedOrigins", "prefix", "tokenTtlMs", "reveal", "publicOrigin",
-      "allowAnonymous", "onEvent", "audience", "callbackTtlMs", "onStart", "onResult"].map((k) => [
+      "allowAnonymous", "onEvent", "audience", "callbackTtlMs", "onStart", "onResult",
+      "rateLimit", "resultCacheMs", "bodyTimeoutMs", "minBodyRate", "maxImageBytes"].map((k) => [
       `createEdgeHandler({ ${k}: v })`,
       () => createEdgeHandler({ client: c, orderTokenKey: ORDER_TOKEN_KEY, identity: () => ALICE, returnUrl: "/done.html",
         publicOrigin: "https://edge.example", [k]: v })]),

@@ -25,7 +25,7 @@ pub const DEFAULT_TOKEN_TTL_MS: u64 = 30 * 60 * 1000;
 /// Longest accepted order token lifetime: 7 days.
 pub const MAX_TOKEN_TTL_MS: u64 = 7 * 24 * 60 * 60 * 1000;
 /// Room for the JSON or multipart framing around an image.
-const FRAMING: usize = 64 * 1024;
+pub const FRAMING: usize = 64 * 1024;
 /// Largest JSON body of `POST /ocr/idcard`: 20 MB of base64 and framing.
 pub const MAX_JSON_BODY: usize = MAX_IMAGE_BASE64 + FRAMING;
 /// Largest multipart body of `POST /ocr/idcard`: the bytes that make 20 MB
@@ -50,6 +50,22 @@ pub enum Route {
 }
 
 impl Route {
+    /// The route's name as the `rateLimit` hook sees it: `"start"`,
+    /// `"sdkStart"`, `"callback"`, `"ocrIdCard"`, `"result"`,
+    /// `"liveResult"`, `"idCardResult"` or `"bankCardResult"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Start => "start",
+            Route::SdkStart => "sdkStart",
+            Route::Callback => "callback",
+            Route::OcrIdCard => "ocrIdCard",
+            Route::Result(TokenKind::Face) => "result",
+            Route::Result(TokenKind::Live) => "liveResult",
+            Route::Result(TokenKind::IdCard) => "idCardResult",
+            Route::Result(TokenKind::BankCard) => "bankCardResult",
+        }
+    }
+
     /// The methods the route takes (the `Allow` header).
     pub fn allow(self) -> &'static str {
         match self {

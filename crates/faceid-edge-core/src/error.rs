@@ -103,6 +103,18 @@ pub enum Error {
     /// Edge handler: the request body is not what the route takes
     /// (malformed JSON, a missing field, a wrong content type).
     InvalidBody(String),
+    /// Edge handler: the request body did not arrive in time (`bodyTimeoutMs`
+    /// and the minimum rate, `minBodyRate`).
+    BodyTimeout(String),
+    /// Edge handler: the operator's `rateLimit` hook refused the request (or
+    /// could not be asked: the handler then refuses too).
+    RateLimited {
+        /// When to try again, in whole seconds (the `Retry-After` header),
+        /// when the hook said.
+        retry_after_s: Option<u64>,
+        /// What happened.
+        message: String,
+    },
     /// The call's `signal` fired before it finished.
     Aborted(String),
     /// The WebAssembly instance trapped (a bug: a panic or an allocation
@@ -146,6 +158,8 @@ impl Error {
             Error::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             Error::BodyTooLarge(_) => "BODY_TOO_LARGE",
             Error::InvalidBody(_) => "INVALID_BODY",
+            Error::BodyTimeout(_) => "BODY_TIMEOUT",
+            Error::RateLimited { .. } => "RATE_LIMITED",
             Error::Aborted(_) => "ABORTED",
             Error::Internal(_) => "INTERNAL",
         }
@@ -182,6 +196,8 @@ impl Error {
             | Error::MethodNotAllowed { message: m, .. }
             | Error::BodyTooLarge(m)
             | Error::InvalidBody(m)
+            | Error::BodyTimeout(m)
+            | Error::RateLimited { message: m, .. }
             | Error::Aborted(m)
             | Error::Internal(m) => m,
         }
@@ -204,16 +220,18 @@ impl Error {
     }
 
     /// The HTTP status an edge handler answers with for this error:
-    /// `400` bad input, `401`, `403`, `404`, `405`, `413` too large,
-    /// `502` the service failed or answered nonsense, `503` no ticket,
-    /// `500` the platform failed.
+    /// `400` bad input, `401`, `403`, `404`, `405`, `408` a body too slow,
+    /// `413` too large, `429` rate limited, `502` the service failed or
+    /// answered nonsense, `503` no ticket, `500` the platform failed.
     pub fn http_status(&self) -> u16 {
         match self {
             Error::Unauthorized(_) => 401,
             Error::Forbidden(_) => 403,
             Error::NotFound(_) => 404,
             Error::MethodNotAllowed { .. } => 405,
+            Error::BodyTimeout(_) => 408,
             Error::BodyTooLarge(_) | Error::ImageTooLarge(_) => 413,
+            Error::RateLimited { .. } => 429,
             Error::Timeout(_)
             | Error::Network(_)
             | Error::HttpStatus { .. }
@@ -258,6 +276,8 @@ impl Error {
         "METHOD_NOT_ALLOWED",
         "BODY_TOO_LARGE",
         "INVALID_BODY",
+        "BODY_TIMEOUT",
+        "RATE_LIMITED",
         "ABORTED",
         "INTERNAL",
     ];
@@ -318,6 +338,11 @@ mod tests {
             },
             Error::BodyTooLarge(String::new()),
             Error::InvalidBody(String::new()),
+            Error::BodyTimeout(String::new()),
+            Error::RateLimited {
+                retry_after_s: None,
+                message: String::new(),
+            },
             Error::Aborted(String::new()),
             Error::Internal(String::new()),
         ];

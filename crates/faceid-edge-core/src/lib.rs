@@ -48,6 +48,9 @@
 //! - [`gate`]: who may reach the edge routes and from where (signed-in users,
 //!   cross-site checks, the public origin);
 //! - [`public_error`]: the fixed messages of the edge handler's error answers;
+//! - [`limits`]: what one caller may cost: body time, image size, the rate limit's answer;
+//! - [`result_cache`]: final results kept a few seconds for polling pages;
+//! - [`image_text`]: the ID card image cleaned or encoded a piece at a time;
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod body_type;
@@ -59,12 +62,15 @@ pub mod flight;
 pub mod gate;
 pub mod h5;
 pub mod keyring;
+pub mod image_text;
+pub mod limits;
 pub mod media;
 pub mod nonce;
 pub mod order_token;
 pub mod public_error;
 pub mod request;
 pub mod response;
+pub mod result_cache;
 pub mod retry;
 pub mod sdk;
 pub mod sign;

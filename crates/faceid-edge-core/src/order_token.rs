@@ -50,7 +50,7 @@ const OLD_PREFIX: &str = "v1.";
 const DOMAIN: &str = "faceid-edge order token v2";
 
 /// What a token opens: one kind of result of one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenKind {
     /// The face verification result (`/result`).
     Face,

@@ -240,7 +240,7 @@ impl Image<'_> {
                 check_image_size(encoded_len)?;
                 Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
             }
-            Image::Base64(text) => clean_base64(text),
+            Image::Base64(text) => crate::image_text::clean(text, MAX_IMAGE_BASE64),
         }
     }
 }
@@ -254,55 +254,7 @@ pub fn megabytes(bytes: usize) -> String {
 
 /// Fails with [`Error::ImageTooLarge`] past 20 MB of base64.
 pub fn check_image_size(encoded_len: usize) -> Result<()> {
-    if encoded_len > MAX_IMAGE_BASE64 {
-        return Err(Error::ImageTooLarge(format!(
-            "image is {} MB as base64; the service takes at most 20 MB: resize or recompress it",
-            megabytes(encoded_len)
-        )));
-    }
-    Ok(())
-}
-
-/// Removes a `data:` prefix and whitespace, then checks the base64 alphabet,
-/// padding and size.
-fn clean_base64(text: &str) -> Result<String> {
-    let body = match text.strip_prefix("data:") {
-        Some(rest) => match rest.find(',') {
-            Some(i) if rest.get(..i).is_some_and(|h| h.ends_with(";base64")) => {
-                rest.get(i + 1..).unwrap_or("")
-            }
-            _ => {
-                return Err(Error::InvalidImage(
-                    "image is a data: URL that is not base64 (expected data:<type>;base64,…)"
-                        .into(),
-                ))
-            }
-        },
-        None => text,
-    };
-    let cleaned: String = body.chars().filter(|c| !c.is_ascii_whitespace()).collect();
-    if cleaned.is_empty() {
-        return Err(Error::InvalidImage("image is empty".into()));
-    }
-    check_image_size(cleaned.len())?;
-    let unpadded = cleaned.trim_end_matches('=');
-    let padding = cleaned.len() - unpadded.len();
-    if let Some((i, c)) = unpadded
-        .char_indices()
-        .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '+' || c == '/'))
-    {
-        return Err(Error::InvalidImage(format!(
-            "image is not base64: found {} at position {i} (only A-Z, a-z, 0-9, '+', '/' and '=' padding)",
-            validate::describe(c)
-        )));
-    }
-    if padding > 2 || cleaned.len() % 4 != 0 {
-        return Err(Error::InvalidImage(
-            "image is not base64: its length is not a multiple of 4 with at most two '=' at the end"
-                .into(),
-        ));
-    }
-    Ok(cleaned)
+    crate::image_text::check_size(encoded_len, MAX_IMAGE_BASE64)
 }
 
 /// A request ready to send: everything `fetch` needs.

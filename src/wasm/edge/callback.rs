@@ -36,6 +36,10 @@ impl Handler {
             )
         };
         let callback = callback_input(&JsValue::from(url.clone()))?;
+        self.limits
+            .rate
+            .check(crate::edge::Route::Callback, None, request, env)
+            .await?;
         let order_no = match &callback.order_no {
             Some(o) if validate::order_no(o).is_ok() => o.clone(),
             _ => return Err(refused()),

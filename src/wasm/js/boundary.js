@@ -275,6 +275,38 @@ export function writeString(s, ptr, cap) {
   return read === s.length ? written : -1;
 }
 
+/**
+ * Writes `s.slice(start, end)` as UTF-8 at `ptr` (room for `cap` bytes): the
+ * number of bytes written, or -1 when it did not all fit. A piece of a long
+ * string crosses into wasm memory without the whole of it.
+ */
+export function writeStringSlice(s, start, end, ptr, cap) {
+  return writeString(s.slice(start, end), ptr, cap);
+}
+
+// ---- Images as bytes ------------------------------------------------------
+//
+// An ID card image, once cleaned or encoded (src/wasm/image.rs), is base64
+// text kept as ASCII bytes in a Uint8Array: outside the JavaScript heap, and
+// never whole in wasm memory. Each attempt's body is its own Uint8Array.
+
+/** `head` + the image's bytes + `tail`, as one Uint8Array body. */
+export function joinBody(head, image, tail) {
+  encoder ??= new TextEncoder();
+  const h = encoder.encode(head);
+  const t = encoder.encode(tail);
+  const out = new Uint8Array(h.length + image.length + t.length);
+  out.set(h, 0);
+  out.set(image, h.length);
+  out.set(t, h.length + image.length);
+  return out;
+}
+
+/** UTF-8 bytes as a string (a body for callers that asked for text). */
+export function bytesText(b) {
+  return new TextDecoder().decode(b);
+}
+
 // ---- Watching another task's promise -------------------------------------
 //
 // A flight's promise belongs to the request that runs it. Awaiting it from

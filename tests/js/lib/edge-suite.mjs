@@ -156,6 +156,48 @@ export function edgeSuite(name, setup) {
       });
     }
 
+    /**
+     * Sends a body a byte at a time, every `everyMs`, after `first` bytes at
+     * once (with a Content-Length of `length`, or chunked without one), and
+     * resolves with the answer and how long it took; the client stops
+     * sending when the answer arrives.
+     */
+    function trickle(path, { length, first = 0, everyMs = 100, chunk = 1, headers = {} }) {
+      return new Promise((resolve, reject) => {
+        const h = { "content-type": "application/json", "x-user": "alice", ...headers };
+        if (length !== undefined) h["content-length"] = String(length);
+        const began = Date.now();
+        const req = http.request(t.url + path, { method: "POST", headers: h });
+        let answered = false;
+        let sent = first;
+        if (first) req.write(Buffer.alloc(first, 0x20));
+        const timer = setInterval(() => {
+          if (answered) return;
+          const n = length === undefined ? chunk : Math.min(chunk, length - sent);
+          if (n > 0) req.write(Buffer.alloc(n, 0x20));
+          sent += n;
+          if (length !== undefined && sent >= length) {
+            clearInterval(timer);
+            req.end();
+          }
+        }, everyMs);
+        req.on("response", (res) => {
+          answered = true;
+          clearInterval(timer);
+          const parts = [];
+          res.on("data", (c) => parts.push(c));
+          res.on("end", () => {
+            req.destroy();
+            const text = Buffer.concat(parts).toString();
+            seen.push({ path, status: res.statusCode, headers: JSON.stringify(res.headers), text });
+            resolve({ status: res.statusCode, json: JSON.parse(text), ms: Date.now() - began });
+          });
+        });
+        req.on("error", (e) => { clearInterval(timer); if (!answered) reject(new Error(`${path}: ${e.message}`)); });
+      });
+    }
+
+
     /** start → the simulator's face page → the callback URL the page sends the user to. */
     async function throughFacePage(outcome = "pass", user = "alice") {
       const s = await start(user);
@@ -689,6 +731,175 @@ export function edgeSuite(name, setup) {
       // Nothing secret reached the hook either.
       const told = JSON.stringify(seenEvents);
       for (const v of [...secrets, ...t.sim.issuedValues()]) if (v && v.length >= 16) assert.ok(!told.includes(v), "an event carries a secret value");
+    });
+
+    test("result routes: 20 concurrent requests for one order make one upstream call; a final answer is kept a few seconds, per user", async () => {
+      const { start: s } = await throughFacePage("pass");
+      const syncs = (orderNo) => t.sim.requests({ orderNo, endpoint: "sync" }).length;
+      const path = `/faceid/result?orderNo=${s.orderNo}`;
+      const all = await Promise.all(Array.from({ length: 20 }, () => call(path, { token: s.orderToken })));
+      for (const r of all) {
+        assert.equal(r.status, 200, r.text);
+        assert.equal(r.text, all[0].text);
+      }
+      assert.equal(all[0].json.result.idNo, "1101**********002X");
+      assert.equal(syncs(s.orderNo), 1, "20 concurrent requests, one query");
+      // A final answer, from memory: no new query.
+      assert.equal((await call(path, { token: s.orderToken })).text, all[0].text);
+      assert.equal(syncs(s.orderNo), 1);
+      // Never across users: bob, with a token of his own for the same order, gets his own query.
+      const bob = await call(`/test/issue?kind=face&orderNo=${s.orderNo}&userId=bob`);
+      assert.equal((await call(path, { token: bob.json.orderToken, user: "bob" })).status, 200);
+      assert.equal(syncs(s.orderNo), 2);
+      // Nor across route kinds: a liveness token for the same order number.
+      const live = await call(`/test/issue?kind=live&orderNo=${s.orderNo}&userId=alice`);
+      assert.equal((await call(`/faceid/live/result?orderNo=${s.orderNo}`, { token: live.json.orderToken })).status, 200);
+      assert.equal(t.sim.requests({ orderNo: s.orderNo, endpoint: "getLiveResult" }).length, 1);
+      // A token that does not open the order is refused before the memory is looked at.
+      assert.equal((await call(path, { token: s.orderToken, user: "bob" })).status, 403);
+
+      // Answers that are not final are never kept: busy, no result yet.
+      t.sim.setOrder("busy001", { fault: { type: "busy", code: "999999", times: 1000 } });
+      const busy = await call("/test/issue?kind=bankcard&orderNo=busy001&userId=alice");
+      const busyPath = "/faceid/ocr/bankcard/result?orderNo=busy001";
+      for (let i = 0; i < 2; i++) {
+        const r = await call(busyPath, { token: busy.json.orderToken });
+        assert.equal(r.json.code, "999999");
+      }
+      // retries: 1, so two attempts per request.
+      assert.equal(t.sim.requests({ orderNo: "busy001" }).length, 4);
+      t.sim.setOrder("none001", { code: "66660020" });
+      const none = await call("/test/issue?kind=bankcard&orderNo=none001&userId=alice");
+      for (let i = 0; i < 2; i++) {
+        assert.equal((await call("/faceid/ocr/bankcard/result?orderNo=none001", { token: none.json.orderToken })).json.code, "66660020");
+      }
+      assert.equal(t.sim.requests({ orderNo: "none001" }).length, 2);
+
+      // resultCacheMs: 300 on /short: kept 300 ms, then asked again; 0 on /slow: never kept.
+      const short = await start("alice", {}, "/short");
+      await t.sim.passFacePage(short.json.url, "pass");
+      const shortPath = `/short/result?orderNo=${short.json.orderNo}`;
+      await call(shortPath, { token: short.json.orderToken });
+      await call(shortPath, { token: short.json.orderToken });
+      assert.equal(syncs(short.json.orderNo), 1);
+      await sleep(350);
+      await call(shortPath, { token: short.json.orderToken });
+      assert.equal(syncs(short.json.orderNo), 2);
+      const slowPath = `/slow/result?orderNo=${s.orderNo}`;
+      const before = syncs(s.orderNo);
+      await call(slowPath, { token: s.orderToken });
+      await call(slowPath, { token: s.orderToken });
+      assert.equal(syncs(s.orderNo), before + 2);
+    });
+
+    test("rateLimit: a refusal is 429 RATE_LIMITED with Retry-After and no upstream call; the hook sees the route and the user", async () => {
+      const limits = async (clear = false) => (await call(`/test/limits${clear ? "?clear=1" : ""}`)).json.seen;
+      await limits(true);
+      const advs = () => t.sim.requests({ endpoint: "getAdvFaceId" }).length;
+      const post = (path, user = "alice", headers = {}) => call(path, { method: "POST", user, headers });
+      assert.equal((await post("/limited/start")).status, 200);
+      assert.equal((await post("/limited/start")).status, 200);
+      const before = advs();
+      const refused = await post("/limited/start");
+      assert.equal(refused.status, 429, refused.text);
+      assert.equal(refused.json.error.code, "RATE_LIMITED");
+      assert.equal(refused.headers.get("retry-after"), "2", "1500 ms, rounded up to whole seconds");
+      // A page on an allowed origin may read Retry-After.
+      const cross = await call("/limited/start", { method: "POST", origin: "https://h5.example.com" });
+      assert.equal(cross.status, 429);
+      assert.equal(cross.headers.get("access-control-expose-headers"), "retry-after");
+      assert.equal(cross.headers.get("access-control-allow-origin"), "https://h5.example.com");
+      assert.equal(advs(), before, "no getAdvFaceId for a refused start");
+      // Another user has a budget of their own.
+      assert.equal((await post("/limited/start", "bob")).status, 200);
+      const seen = await limits(true);
+      assert.deepEqual(seen.map((x) => [x.route, x.userId, x.hasRequest]),
+        [["start", "alice", true], ["start", "alice", true], ["start", "alice", true], ["start", "alice", true], ["start", "bob", true]]);
+
+      // A hook that cannot be asked refuses (fail closed); its error never shows.
+      for (const mode of ["throw", "reject", "hang", "junk", "false"]) {
+        const began = Date.now();
+        const r = await post("/limited/start", "alice", { "x-limit": mode });
+        assert.equal(r.status, 429, `${mode}: ${r.text}`);
+        assert.equal(r.json.error.code, "RATE_LIMITED");
+        assert.equal(r.headers.get("retry-after"), null, mode);
+        if (mode !== "false") assert.match(r.json.error.message, /fail closed/, mode);
+        assert.ok(!r.text.includes("limiter down"), `${mode}: the hook's message shows`);
+        if (mode === "hang") assert.ok(Date.now() - began >= 550 && Date.now() - began < 5000, `hang: ${Date.now() - began} ms`);
+      }
+      assert.equal(advs(), before + 1, "only bob's start reached the service");
+
+      // The upload route asks before it reads the body.
+      const ocr = await call("/limited/ocr/idcard", {
+        method: "POST", headers: { "content-type": "application/json", "x-limit": "false" },
+        body: JSON.stringify({ cardType: "portrait", image: JPEG.toString("base64") }),
+      });
+      assert.equal(ocr.status, 429);
+      // The callback: no user.
+      const { callback } = await throughFacePage("pass");
+      await limits(true);
+      assert.equal((await call(`/limited/callback${callback.search}`, { headers: { "x-limit": "allow" } })).status, 303);
+      assert.deepEqual((await limits(true)).map((x) => [x.route, x.userId]), [["callback", null]]);
+
+      // A result route asks once per query: not for an answer from memory.
+      const { start: s } = await throughFacePage("pass");
+      const path = `/limited/result?orderNo=${s.orderNo}`;
+      assert.equal((await call(path, { token: s.orderToken })).status, 200);
+      assert.equal((await call(path, { token: s.orderToken })).status, 200);
+      assert.deepEqual((await limits(true)).map((x) => [x.route, x.userId]), [["result", "alice"]]);
+      assert.equal(t.sim.requests({ orderNo: s.orderNo, endpoint: "sync" }).length, 1);
+      const refusedResult = await call(`/limited/result?orderNo=${s.orderNo}`, { token: s.orderToken, headers: { "x-limit": "false" } });
+      assert.equal(refusedResult.status, 200, "served from memory, the hook not asked");
+      const { start: s2 } = await throughFacePage("pass");
+      const r2 = await call(`/limited/result?orderNo=${s2.orderNo}`, { token: s2.orderToken, headers: { "x-limit": "false" } });
+      assert.equal(r2.status, 429);
+      assert.equal(t.sim.requests({ orderNo: s2.orderNo, endpoint: "sync" }).length, 0);
+    });
+
+    test("bodies: a body that trickles in is cut with 408 BODY_TIMEOUT; /start's body is held to the small limit; maxImageBytes", async (tc) => {
+      // bodyTimeoutMs 300, then at least 1 KB a second: a byte every 100 ms is cut after about 300 ms.
+      const times = [];
+      for (const [path, length] of [["/slow/ocr/idcard", 4000], ["/slow/ocr/idcard", undefined], ["/slow/start", 500], ["/slow/sdk/start", 500]]) {
+        const r = await trickle(path, { length, first: 2 });
+        assert.equal(r.status, 408, `${path}: ${JSON.stringify(r.json)}`);
+        assert.equal(r.json.error.code, "BODY_TIMEOUT");
+        assert.ok(r.ms >= 250 && r.ms < 3000, `${path} answered after ${r.ms} ms`);
+        times.push(`${path} ${length === undefined ? "chunked" : "with Content-Length"}: ${r.ms} ms`);
+      }
+      tc.diagnostic(`408 after: ${times.join("; ")}`);
+      // Fast enough (2 KB a second, over the 1 KB minimum) is read to the end: 1000 spaces are no JSON.
+      const steady = await trickle("/slow/start", { length: 1000, first: 100, chunk: 100, everyMs: 50 });
+      assert.equal(steady.status, 400, JSON.stringify(steady.json));
+      assert.equal(steady.json.error.code, "INVALID_BODY");
+      assert.ok(steady.ms >= 400, `${steady.ms} ms`);
+      // /start reads at most 16 KB: a large body is refused, by Content-Length (30 MB) or as it
+      // streams (16 KB chunks, paced so that the answer arrives before the next write).
+      const big = await upload("/faceid/start", { total: 30 << 20, withLength: true });
+      const streamed = await trickle("/faceid/start", { chunk: 16 * 1024, everyMs: 50 });
+      for (const r of [big, streamed]) {
+        assert.equal(r.status, 413, JSON.stringify(r.json));
+        assert.equal(r.json.error.code, "BODY_TOO_LARGE");
+      }
+      // maxImageBytes 4096 on /slow: a larger image is refused, as JSON or as a file.
+      const image = Buffer.concat([JPEG, Buffer.alloc(4000, 1)]);
+      const json = await call("/slow/ocr/idcard", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ cardType: "portrait", image: image.toString("base64") }),
+      });
+      assert.equal(json.status, 413, json.text);
+      assert.equal(json.json.error.code, "IMAGE_TOO_LARGE");
+      assert.match(json.json.error.message, /maxImageBytes/);
+      const form = new FormData();
+      form.set("cardType", "portrait");
+      form.set("image", new Blob([image], { type: "image/jpeg" }), "card.jpg");
+      const multi = await call("/slow/ocr/idcard", { method: "POST", body: form });
+      assert.equal(multi.status, 413, multi.text);
+      assert.equal(multi.json.error.code, "IMAGE_TOO_LARGE");
+      const small = await call("/slow/ocr/idcard", {
+        method: "POST", headers: { "content-type": "application/json" },
+        body: JSON.stringify({ cardType: "portrait", image: JPEG.toString("base64") }),
+      });
+      assert.equal(small.status, 200, small.text);
     });
 
     test("nothing secret in any answer: no secret, ticket, access token, key, full ID number or photo", async () => {

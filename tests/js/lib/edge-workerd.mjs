@@ -12,13 +12,16 @@ import { startWorkerd } from "./workerd.mjs";
  * the package's TicketOwner bound as TICKET_OWNER.
  * @param {{ appId: string, secret: string, url: string }} sim  the simulator
  * @param {{ workerSource: string, uniqueKey: string, env?: Record<string, string>,
- *   durableObjectStorage?: { localDisk: string }, readyPath?: string }} o  `env`: more
- *   text bindings; storage in memory unless given
+ *   durableObjectStorage?: { localDisk: string }, readyPath?: string,
+ *   modules?: Array<object>, v8Flags?: string[] }} o  `env`: more text bindings; storage
+ *   in memory unless given; `modules`, `v8Flags`: as startWorkerd takes them
  */
-export function startOwnerWorkerd(sim, { workerSource, uniqueKey, env = {}, durableObjectStorage, readyPath }) {
+export function startOwnerWorkerd(sim, { workerSource, uniqueKey, env = {}, durableObjectStorage, readyPath, modules, v8Flags }) {
   return startWorkerd({
     projectDir: installedPackage().projectDir,
     workerSource,
+    modules,
+    v8Flags,
     bindings: [
       { name: "FACEID_APP_ID", text: sim.appId },
       { name: "FACEID_SECRET", text: sim.secret },

@@ -4,6 +4,10 @@
 //
 //   const r = await runSoak({ requests: 100_000, concurrency: 50, refreshMs: 15_000 });
 //
+// The requests go to the test app's /uncached handler (`resultCacheMs: 0`),
+// so that each one that is not shared with another in flight queries the
+// service, as before the handler kept final results.
+//
 // Every answer is checked: status 200, the order asked for, the verdict and
 // the masked identity the simulator's data give for that order. Returns the
 // counts, the refreshes the simulator saw (overlaps and dead-ticket uses
@@ -57,7 +61,7 @@ export async function runSoak({ requests = 100_000, durationMs = Infinity, concu
     }
     const expected = new Map();
     for (const { orderNo, token } of tokens) {
-      const r = await get(`/faceid/result?orderNo=${orderNo}`, { "x-user": "alice", authorization: `Bearer ${token}` });
+      const r = await get(`/uncached/result?orderNo=${orderNo}`, { "x-user": "alice", authorization: `Bearer ${token}` });
       expected.set(orderNo, r.body);
     }
     // Memory is compared from the end of a warm-up (the first quarter of the
@@ -78,7 +82,7 @@ export async function runSoak({ requests = 100_000, durationMs = Infinity, concu
         const { orderNo, token } = tokens[i % tokens.length];
         const t0 = performance.now();
         try {
-          const r = await get(`/faceid/result?orderNo=${orderNo}`, { "x-user": "alice", authorization: `Bearer ${token}` });
+          const r = await get(`/uncached/result?orderNo=${orderNo}`, { "x-user": "alice", authorization: `Bearer ${token}` });
           stats.latencies.push(performance.now() - t0);
           stats.requests++;
           if (r.status >= 500) {

@@ -87,6 +87,8 @@ function binding(b) {
  *   started again on it finds it
  * @param {string} [o.dir]  the directory for the config and modules (default: a new one
  *   under projectDir/.workerd)
+ * @param {string[]} [o.v8Flags]  V8 flags of the whole process (the config's v8Flags),
+ *   e.g. "--max-old-space-size=128" to cap each isolate's heap
  * @returns {Promise<{ url: string, port: number, urls: Record<string, string>, dir: string,
  *   configPath: string, process: import("node:child_process").ChildProcess, output(): string,
  *   stop(): Promise<void> }>}
@@ -95,7 +97,7 @@ export async function startWorkerd({
   projectDir, workerSource, packageName = PACKAGE_NAME, modules = [], bindings = [],
   durableObjects = [], services = [], globalOutbound = "loopback-only",
   compatibilityDate = COMPATIBILITY_DATE, compatibilityFlags = [], workerExtra = "",
-  readyPath = "/", timeoutMs = 15_000, workers = [], durableObjectStorage, dir: fixedDir,
+  readyPath = "/", timeoutMs = 15_000, workers = [], durableObjectStorage, dir: fixedDir, v8Flags = [],
 }) {
   const dir = fixedDir ?? join(projectDir, ".workerd", `${process.pid}-${++startWorkerd.count}`);
   mkdirSync(dir, { recursive: true });
@@ -178,6 +180,7 @@ const config :Workerd.Config = (
   sockets = [
     ${list(sockets)}
   ],
+  v8Flags = [${v8Flags.map(capnpText).join(", ")}],
 );
 const worker :Workerd.Worker = (
   compatibilityDate = ${capnpText(compatibilityDate)},

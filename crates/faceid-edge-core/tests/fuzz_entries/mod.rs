@@ -20,6 +20,7 @@ use faceid_edge_core::edge::{self, Cors, Trim};
 use faceid_edge_core::endpoints::{GetFile, Host, Kind};
 use faceid_edge_core::h5::{self, Callback, SourcePhoto};
 use faceid_edge_core::keyring::KeyRing;
+use faceid_edge_core::image_text;
 use faceid_edge_core::media;
 use faceid_edge_core::order_token::{OrderTokens, TokenKind, CLOCK_SKEW_MS, TOKEN_MAX};
 use faceid_edge_core::request::{Config, Image, MAX_IMAGE_BASE64};
@@ -801,10 +802,43 @@ pub fn media(data: &[u8]) {
         Ok(s) => assert!(is_base64(&s), "cleaned base64 {s:?}"),
         Err(e) => assert!(matches!(e.code(), "INVALID_IMAGE" | "IMAGE_TOO_LARGE")),
     }
+    // The same text cleaned a piece at a time (the data: prefix, when there
+    // is one, in the first piece), as the WebAssembly layer feeds it: the
+    // same outcome as the whole.
+    let step = 1 + usize::from(data.first().copied().unwrap_or(0) % 16);
+    let first = if input.starts_with("data:") {
+        input.find(',').map_or(input.len(), |i| i + 1)
+    } else {
+        0
+    };
+    let mut cleaner = image_text::Cleaner::new(MAX_IMAGE_BASE64);
+    let mut out = Vec::new();
+    let mut at = 0;
+    let mut pieces = Ok(());
+    while at < input.len() && pieces.is_ok() {
+        let mut end = (at + step.max(if at == 0 { first } else { 0 })).min(input.len());
+        while !input.is_char_boundary(end) {
+            end += 1;
+        }
+        pieces = cleaner.push(input.get(at..end).unwrap_or(""), &mut out);
+        at = end;
+    }
+    let pieced = pieces
+        .and_then(|()| cleaner.finish())
+        .map(|_| String::from_utf8(out).unwrap_or_default());
+    assert_eq!(pieced, Image::Base64(&input).to_base64());
+    // Bytes encoded a piece at a time (pieces of a multiple of 3 bytes).
+    let mut encoded = Vec::new();
+    for piece in data.chunks(3 * step) {
+        image_text::encode_piece(piece, &mut encoded);
+    }
+    assert_eq!(encoded.len(), image_text::encoded_len(data.len()));
+
     match Image::Bytes(data).to_base64() {
         Ok(s) => {
             assert!(is_base64(&s));
             assert_eq!(media::decode("photo", &s).ok().as_deref(), Some(data));
+            assert_eq!(s.as_bytes(), encoded.as_slice());
         }
         Err(e) => {
             assert!(data.is_empty());
