@@ -15,7 +15,7 @@
 
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -23,7 +23,7 @@ use super::task;
 use web_sys::{Headers, Request, Response, ResponseInit, Url};
 
 use super::body::{ocr_upload, read_limited};
-use super::boundary::{define_value, describe_type, string_length, to_js};
+use super::boundary::{define_value, describe_type, to_js};
 use super::call::{SdkInput, StartInput};
 use super::client::{FaceIdClient, Inner};
 use super::edge_gate::Gate;

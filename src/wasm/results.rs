@@ -17,13 +17,13 @@ use wasm_bindgen::JsCast;
 use super::boundary::string_length;
 use super::client::Inner;
 use super::flight::{run, Flight, WaitUntil};
-use super::http::{now_ms, own};
 use super::hooks::Hooks;
+use super::http::{now_ms, own};
 use super::limits::RateLimit;
-use crate::order_token::TokenKind;
 use crate::edge::Route;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
+use crate::order_token::TokenKind;
 use crate::result_cache::{is_final, Key, ResultCache};
 
 /// What a query ended with: the service's answer (a `QueryResult` object)
