@@ -119,7 +119,7 @@ after(async () => {
   await sim?.stop();
 });
 
-const start = (user) => fetch(`${url}/faceid/start`, { method: "POST", headers: { "x-user": user } })
+const start = (user) => fetch(`${url}/faceid/start`, { method: "POST", headers: { "x-user": user, "content-type": "application/json" } })
   .then(async (r) => ({ status: r.status, retryAfter: r.headers.get("retry-after"), json: await r.json() }));
 
 test("wrangler dev: the ratelimits binding refuses past its limit: 429 RATE_LIMITED, Retry-After, nothing upstream", { timeout: 60_000 }, async () => {

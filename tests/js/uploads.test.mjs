@@ -48,6 +48,8 @@ async function fourUploads(url) {
       headers["content-type"] = "application/json";
       body = JSON_BODY;
     } else {
+      // A multipart upload is taken from a page of the handler's own origin only.
+      headers["sec-fetch-site"] = "same-origin";
       body = new FormData();
       body.set("cardType", "portrait");
       body.set("image", new Blob([RAW], { type: "image/jpeg" }), "card.jpg");
@@ -154,7 +156,7 @@ const { FaceIdClient, createEdgeHandler } = await import(${JSON.stringify(entry)
 const input = JSON.parse(process.env.FACEID_UPLOADS);
 const client = new FaceIdClient({ appId: input.appId, secret: input.secret, serverUrl: input.url, kycUrl: input.url, timeoutMs: 20000 });
 const handler = createEdgeHandler({
-  client, orderTokenKey: input.key, returnUrl: "/done.html",
+  client, orderTokenKey: input.key, returnUrl: "/done.html", publicOrigin: "http://127.0.0.1",
   identity: () => ({ userId: "alice", name: "张三丰", idNo: "11010519491231002X" }),
 });
 const { createServer } = await import("node:http");
