@@ -45,6 +45,12 @@ export function createApp(options) {
   const nodeHandler = toNodeHandler(handler, { publicOrigin: options.publicOrigin });
 
   const app = express();
+  // The handler's routes take ID card photos: megabytes of base64, past
+  // express.json()'s default limit of 100 kB (a 413 before the handler sees
+  // them). Their own parser, with the handler's limit (20 MB of base64, see
+  // maxImageBytes) and room for the JSON around it, comes first; the app-wide
+  // one skips a body already parsed.
+  app.use("/faceid", express.json({ limit: "21mb" }));
   // App-wide, as most Express apps have it: the handler reads what it parsed.
   app.use(express.json());
   // The handler reads req.originalUrl, so its routes stay under /faceid.
