@@ -5,7 +5,7 @@
 // `npx --offline faceid-edge-simulator --port 0` runs, its printed URL, app ID
 // and secret drive a real H5 flow with FaceIdClient (start, the face page's
 // pass and fail links, the callback, the result query) and an App SDK start;
-// `--help` prints the usage; bad options are refused; SIGTERM stops it.
+// `--help` prints the usage; bad options are refused; SIGTERM stops it; publint passes.
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
@@ -31,7 +31,7 @@ function packSimulator() {
   execFileSync(process.execPath, [join(repoRoot, "scripts", "build-simulator.mjs"), out], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const packDir = tempDir("simpack");
   const [packed] = JSON.parse(npm(["pack", out, "--pack-destination", packDir, "--json", "--ignore-scripts"], packDir));
-  return { tarball: join(packDir, packed.filename), files: packed.files.map((f) => f.path).sort() };
+  return { dir: out, tarball: join(packDir, packed.filename), files: packed.files.map((f) => f.path).sort() };
 }
 
 /**
@@ -107,11 +107,13 @@ async function pressOnFacePage(loginUrl, id) {
 describe("npx faceid-edge-simulator", () => {
   let project;
   let packedFiles;
+  let builtDir;
   let FaceIdClient;
 
   before(async () => {
     const sim = packSimulator();
     packedFiles = sim.files;
+    builtDir = sim.dir;
     project = tempDir("simcmd");
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "faceid-edge-simcmd", private: true, type: "module" }, null, 2));
     // Neither package has dependencies, so this never needs the registry: --offline makes sure.
@@ -135,6 +137,11 @@ describe("npx faceid-edge-simulator", () => {
     for (const f of sources) {
       assert.equal(readFileSync(join(project, "node_modules", SIM_NAME, f), "utf8"), readFileSync(join(repoRoot, "tests", "sim", f), "utf8"), `${f} is tests/sim/${f}`);
     }
+  });
+
+  test("publint --strict finds nothing in the built package", () => {
+    const out = execFileSync(join(repoRoot, "node_modules", ".bin", "publint"), ["--strict", builtDir], { encoding: "utf8", timeout: 120_000 });
+    assert.match(out, /All good!/, out);
   });
 
   test("--help prints the usage with every option, and exits 0 without listening", async () => {
