@@ -2,7 +2,8 @@
 #   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium,
 #                and through publint, attw, tsc, wrangler, Vite and esbuild)
 #   make test-docs  the repository checks alone (words, Markdown links, error codes); no build needed
-#   make pkg     the npm package in pkg/
+#   make pkg     the npm package in pkg/, and the simulator's (npx faceid-edge-simulator) in pkg-simulator/
+#   make simulator  the simulator's package alone (no build needed)
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
 #   make soak    100 000 requests through the edge handler in workerd (figures for RELIABILITY.md)
@@ -12,7 +13,7 @@ SHELL := /bin/bash
 WASM := target/wasm/wasm32-unknown-unknown/release/faceid_edge.wasm
 FUZZ_SECONDS ?= 60
 
-.PHONY: setup build pkg test test-docs test-rust test-wasm test-js demo bench soak fuzz clean
+.PHONY: setup build pkg simulator test test-docs test-rust test-wasm test-js demo bench soak fuzz clean
 
 setup:
 	@scripts/setup
@@ -22,6 +23,11 @@ build: setup
 
 pkg: build
 	node scripts/build-pkg.mjs $(WASM)
+	node scripts/build-simulator.mjs
+
+# The companion package faceid-edge-simulator: packages/simulator/ and tests/sim/ (milliseconds).
+simulator:
+	node scripts/build-simulator.mjs
 
 test: setup test-docs test-rust test-wasm test-js
 
@@ -54,4 +60,4 @@ fuzz:
 	scripts/fuzz $(FUZZ_SECONDS)
 
 clean:
-	rm -rf target pkg
+	rm -rf target pkg pkg-simulator

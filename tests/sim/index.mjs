@@ -10,7 +10,8 @@
 //   await sim.stop();
 //
 // Standalone: node tests/sim/index.mjs [--port 8788] [--app-id ID] [--secret S] [--ticket T] [--keep-alive-ms 2000]
-//   [--nonce-ticket N] [--issue-delay-ms 0] [--overlap-window-ms 1000] [--drop-reused-sockets]
+//   [--nonce-ticket N] [--issue-delay-ms 0] [--overlap-window-ms 1000] [--drop-reused-sockets] [--help]
+// (`main`, below; the npm package faceid-edge-simulator runs the same from its bin.mjs).
 import http from "node:http";
 import { once } from "node:events";
 import { pathToFileURL } from "node:url";
@@ -217,35 +218,102 @@ function checkFlag(name, v) {
   if (typeof v !== "boolean") throw new TypeError(`${name} must be a boolean`);
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const { values } = parseArgs({
-    options: {
-      port: { type: "string", default: "8788" },
-      "app-id": { type: "string" },
-      secret: { type: "string" },
-      ticket: { type: "string" },
-      "nonce-ticket": { type: "string" },
-      "issue-delay-ms": { type: "string", default: "0" },
-      "overlap-window-ms": { type: "string", default: String(DEFAULT_OVERLAP_WINDOW_MS) },
-      "keep-alive-ms": { type: "string", default: "2000" },
-      "drop-reused-sockets": { type: "boolean", default: false },
-    },
-  });
-  const sim = await startSimulator({
-    port: Number(values.port), appId: values["app-id"], secret: values.secret, ticket: values.ticket, nonceTicket: values["nonce-ticket"],
-    issueDelayMs: Number(values["issue-delay-ms"]), overlapWindowMs: Number(values["overlap-window-ms"]),
-    keepAliveMs: Number(values["keep-alive-ms"]), dropReusedSockets: values["drop-reused-sockets"],
-  });
+/** The command-line options: name -> [parseArgs type, value placeholder, what it sets]. */
+const CLI_OPTIONS = {
+  port: ["string", "N", "the port on 127.0.0.1 (0: any free one; default 8788)"],
+  "app-id": ["string", "ID", `the one known app ID (default ${DEFAULT_APP_ID})`],
+  secret: ["string", "S", "its secret (default: a fixed development secret)"],
+  ticket: ["string", "T", "the SIGN ticket valid at start (default: random)"],
+  "nonce-ticket": ["string", "N", "the value every NONCE ticket takes (default: random per issue)"],
+  "issue-delay-ms": ["string", "MS", "how long every access_token and api_ticket answer takes (default 0)"],
+  "overlap-window-ms": ["string", "MS", `refreshes of one kind closer than this count as overlaps (default ${DEFAULT_OVERLAP_WINDOW_MS})`],
+  "keep-alive-ms": ["string", "MS", "how long idle connections are kept open (default 2000)"],
+  "drop-reused-sockets": ["boolean", null, "drop every request but the first on a kept-alive connection"],
+  help: ["boolean", null, "print this help and exit"],
+};
+
+/** The usage text of the command, named `program`. */
+export function usage(program = "node tests/sim/index.mjs") {
+  const lines = Object.entries(CLI_OPTIONS).map(([name, [, arg, what]]) => `  ${`--${name}${arg ? ` ${arg}` : ""}`.padEnd(26)}${what}`);
+  return `Usage: ${program} [options]
+
+A loopback stand-in of the WeBank / Tencent Cloud FaceID service for development and tests:
+never for production (anyone who can reach it passes any face check). It listens on 127.0.0.1
+only and prints its URL, app ID, secret and SIGN ticket. Point a FaceIdClient's serverUrl, kycUrl
+and loginUrl at the URL. SIGINT (Ctrl-C) or SIGTERM stops it.
+
+Options:
+${lines.join("\n")}
+`;
+}
+
+/**
+ * The command line: parses `argv` (the options of {@link usage}), starts the simulator, prints
+ * its URL and credentials, and stops it on SIGINT or SIGTERM (exit code 0). `--help` prints the
+ * usage; a bad option prints why on stderr and sets exit code 2. Returns the simulator, or null
+ * when none was started. `program` names the command in the usage.
+ */
+export async function main(argv = process.argv.slice(2), { program = "node tests/sim/index.mjs" } = {}) {
+  const refuse = (message) => {
+    console.error(`${program}: ${message}\nSee ${program} --help.`);
+    process.exitCode = 2;
+    return null;
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(CLI_OPTIONS).map(([name, [type]]) => [name, { type }])),
+    }));
+  } catch (e) {
+    return refuse(e.message);
+  }
+  if (values.help) {
+    process.stdout.write(usage(program));
+    return null;
+  }
+  const numbers = {};
+  for (const [name, fallback, max] of [["port", 8788, 65535], ["issue-delay-ms", 0], ["overlap-window-ms", DEFAULT_OVERLAP_WINDOW_MS], ["keep-alive-ms", 2000]]) {
+    const text = values[name];
+    const n = text === undefined ? fallback : Number(text);
+    if (text !== undefined && (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || (max !== undefined && n > max))) {
+      return refuse(`--${name} must be a whole number from 0${max === undefined ? "" : ` to ${max}`}, not ${JSON.stringify(text)}`);
+    }
+    numbers[name] = n;
+  }
+  for (const name of ["app-id", "secret", "ticket", "nonce-ticket"]) {
+    if (values[name] === "") return refuse(`--${name} must not be empty`);
+  }
+  let sim;
+  try {
+    sim = await startSimulator({
+      port: numbers.port, appId: values["app-id"], secret: values.secret, ticket: values.ticket, nonceTicket: values["nonce-ticket"],
+      issueDelayMs: numbers["issue-delay-ms"], overlapWindowMs: numbers["overlap-window-ms"],
+      keepAliveMs: numbers["keep-alive-ms"], dropReusedSockets: values["drop-reused-sockets"] ?? false,
+    });
+  } catch (e) {
+    console.error(`${program}: cannot start on 127.0.0.1:${numbers.port}: ${e.message}`);
+    process.exitCode = 1;
+    return null;
+  }
+  // Before the banner: whoever reads it may signal at once.
+  const quit = () => sim.stop().then(() => process.exit(0));
+  process.once("SIGINT", quit);
+  process.once("SIGTERM", quit);
   console.log(`faceid-edge simulator listening on ${sim.url}`);
   console.log(`  appId:       ${sim.appId}`);
   console.log(`  secret:      ${sim.secret}`);
   console.log(`  SIGN ticket: ${sim.ticket}`);
+  console.log(`  client:      new FaceIdClient({ appId, secret, serverUrl, kycUrl, loginUrl }), the three URLs ${sim.url}`);
   console.log("  control:     POST /__sim/orders/<orderNo>, GET /__sim/requests, POST /__sim/reset,");
   console.log("               GET /__sim/refresh-stats, GET /__sim/faces, POST /__sim/advance, /__sim/rotate-secret,");
   console.log("               POST /__sim/nonce-tickets/use");
   console.log(`  H5 face:     POST /api/server/getAdvFaceId, then GET /api/web/login or /api/pc/login (optimalDomain 127.0.0.1:${sim.port})`);
   console.log(`  App SDK:     POST ${SDK_START_PATH} (simulator only: what the SDK sends when it starts)`);
-  const quit = () => sim.stop().then(() => process.exit(0));
-  process.on("SIGINT", quit);
-  process.on("SIGTERM", quit);
+  console.log("  A development stand-in, never for production. Ctrl-C stops it.");
+  return sim;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await main(process.argv.slice(2));
 }
