@@ -62,6 +62,11 @@ export type {
   TicketStatus,
   TicketStore,
   DurableObjectNamespaceLike,
+  FaceDevice,
+  SdkKind,
+  SdkStartParams,
+  SdkStartResponse,
+  StartSdkInput,
 } from "./faceid_edge.js";
 
 import type { TicketStore } from "./faceid_edge.js";

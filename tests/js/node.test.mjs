@@ -183,7 +183,8 @@ const bad: FaceIdErrorCode = "NOT_A_CODE";
 // The whole surface: client, queries, the H5 flow, the edge handler, the store, the owner, events.
 import { FaceIdClient, TicketManager, TicketOwner, createEdgeHandler, createRedisTicketStore, verifyOrderToken } from "${PACKAGE_NAME}";
 import type { EdgeEvent, EdgeHandler, FaceIdEvent, QueryResult, FaceResult, TicketStatus, TicketStore, StartFaceResult, CallbackVerdict, OrderTokenGrant,
-  OrderKind, OrderResultEvent, OrderStartEvent, OrderTokenVerdict } from "${PACKAGE_NAME}";
+  OrderKind, OrderResultEvent, OrderStartEvent, OrderTokenVerdict, FaceDevice, SdkKind, SdkStartParams, SdkStartResponse,
+  StartSdkInput } from "${PACKAGE_NAME}";
 const events: FaceIdEvent[] = [];
 const client = new FaceIdClient({ appId: "a", secret: "s", onEvent: (e) => events.push(e), deadlineMs: 5000,
   fetch: (url, init) => fetch(url, init) });
@@ -206,6 +207,18 @@ const status: TicketStatus = client.ticketStatus();
 const has: boolean | null = status.hasTicket;
 const started: StartFaceResult = await client.startFace({ userId: "u", name: "n", idNo: "1", callbackUrl: "https://x.example/cb" });
 const verdict: CallbackVerdict = await client.verifyCallback(new URL(started.url));
+const device: FaceDevice = started.device;
+const from: "optimalDomain" | "loginUrl" | "kycUrl" = started.faceOriginFrom;
+// @ts-expect-error the callback's code is not a verdict: there is no ok
+const notAVerdict: boolean = verdict.ok;
+const kind: SdkKind = "bankCardOcr";
+const sdkInput: StartSdkInput = { kind, userId: "u" };
+const params: SdkStartParams = await client.startSdk(sdkInput);
+const faceId: string | undefined = params.faceId;
+// @ts-expect-error only the four App SDKs
+const badKind: StartSdkInput = { kind: "passport", userId: "u" };
+declare const answer: SdkStartResponse;
+const sdkSign: string = answer.sdk.sign;
 const edgeEvents: EdgeEvent[] = [];
 const handler: EdgeHandler = createEdgeHandler({ client, orderTokenKey: "k".repeat(32), returnUrl: "/done",
   identity: async (request: Request) => (request.headers.get("x") ? { userId: "u", name: "n", idNo: "1" } : null),
