@@ -18,7 +18,8 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { pathToFileURL } from "node:url";
 import { startSimulator } from "../sim/index.mjs";
-import { JPEG, ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
+import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
+import { exampleFlow } from "./lib/example-flow.mjs";
 import { installedPackage, newProject, repoRoot, resolveExport } from "./lib/package.mjs";
 
 const EXAMPLES = ["express", "fastify", "hono-node"];
@@ -63,64 +64,6 @@ describe("the examples drive the whole flow against the simulator", () => {
     users: { alice },
   });
 
-  /** start → the face page → the callback → the result → an ID card OCR upload, through the app at `base`. */
-  async function flow(base) {
-    const user = { "x-user": "alice" };
-    // Nobody signed in: refused before any call.
-    const anonymous = await fetch(`${base}/faceid/start`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-    assert.equal(anonymous.status, 401, await anonymous.text());
-
-    const s = await fetch(`${base}/faceid/start`, { method: "POST", headers: { ...user, "content-type": "application/json" }, body: JSON.stringify({}) });
-    const start = await s.json();
-    assert.equal(s.status, 200, JSON.stringify(start));
-    assert.match(start.orderNo, /^\w+$/);
-
-    const page = await sim.passFacePage(start.url, "pass");
-    assert.ok(page.location, `the face page did not send the user back: ${JSON.stringify(page).slice(0, 300)}`);
-    const back = new URL(page.location);
-    // The way back is built on publicOrigin and reaches the handler's own callback route.
-    assert.equal(back.origin, base);
-    assert.equal(back.pathname, "/faceid/callback");
-
-    const cb = await fetch(page.location, { redirect: "manual", headers: user });
-    assert.equal(cb.status, 303, await cb.text());
-    const done = new URL(/** @type {string} */ (cb.headers.get("location")), base);
-    assert.equal(`${done.origin}${done.pathname}`, `${base}/done.html`);
-    assert.equal(done.searchParams.get("orderNo"), start.orderNo);
-    const donePage = await fetch(done);
-    assert.equal(donePage.status, 200);
-    assert.match(await donePage.text(), /Verification finished/);
-
-    const auth = { ...user, authorization: `Bearer ${start.orderToken}` };
-    const noToken = await fetch(`${base}/faceid/result?orderNo=${start.orderNo}`, { headers: user });
-    assert.equal(noToken.status, 401, await noToken.text());
-    const r = await fetch(`${base}/faceid/result?orderNo=${start.orderNo}`, { headers: auth });
-    const verdict = await r.json();
-    assert.equal(r.status, 200, JSON.stringify(verdict));
-    assert.equal(verdict.ok, true);
-
-    const o = await fetch(`${base}/faceid/ocr/idcard`, {
-      method: "POST",
-      headers: { ...user, "content-type": "application/json" },
-      body: JSON.stringify({ cardType: "portrait", image: JPEG.toString("base64") }),
-    });
-    const ocr = await o.json();
-    assert.equal(o.status, 200, JSON.stringify(ocr));
-    assert.equal(ocr.ok, true);
-    assert.match(ocr.result.idcard, /^\d{4}\*{10}[\dX]{4}$/);
-
-    // A phone photo of a card: megabytes of base64, well past a body parser's usual 100 kB.
-    const photo = Buffer.concat([JPEG, Buffer.alloc(1536 << 10, 9)]).toString("base64");
-    const big = await fetch(`${base}/faceid/ocr/idcard`, {
-      method: "POST",
-      headers: { ...user, "content-type": "application/json" },
-      body: JSON.stringify({ cardType: "portrait", image: photo }),
-    });
-    const bigText = await big.text();
-    assert.equal(big.status, 200, bigText.slice(0, 300));
-    assert.equal(JSON.parse(bigText).ok, true);
-  }
-
   test("examples/express: Express 5, express.json() app-wide, toNodeHandler under /faceid", async () => {
     const { createApp } = await load("express");
     const port = await freePort();
@@ -129,7 +72,7 @@ describe("the examples drive the whole flow against the simulator", () => {
     const server = createServer(app).listen(port, "127.0.0.1");
     await once(server, "listening");
     try {
-      await flow(base);
+      await exampleFlow(sim, base);
     } finally {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
@@ -144,7 +87,7 @@ describe("the examples drive the whole flow against the simulator", () => {
     const app = await createApp(optionsFor(base));
     await app.listen({ port, host: "127.0.0.1" });
     try {
-      await flow(base);
+      await exampleFlow(sim, base);
     } finally {
       await app.close();
     }
@@ -160,7 +103,7 @@ describe("the examples drive the whole flow against the simulator", () => {
     const server = serve({ fetch: app.fetch, port, hostname: "127.0.0.1" });
     await once(server, "listening");
     try {
-      await flow(base);
+      await exampleFlow(sim, base);
     } finally {
       server.closeAllConnections?.();
       await new Promise((r) => server.close(r));
@@ -225,5 +168,6 @@ test("the examples type-check (tsc --strict, JavaScript with checkJs) against th
     assert.ok(lines.includes(join(dir, file)), `tsc did not read ${file}`);
     assert.ok(lines.some((l) => l.startsWith(join(dir, "node_modules", "faceid-edge"))), `${name}: tsc did not read faceid-edge's types`);
   }
-  assert.deepEqual(readdirSync(join(repoRoot, "examples")).sort(), [...EXAMPLES].sort(), "an example in examples/ is not run here");
+  // next and hono-workers run in their own files (examples.next, examples.workers: next build, wrangler dev).
+  assert.deepEqual(readdirSync(join(repoRoot, "examples")).sort(), [...EXAMPLES, "hono-workers", "next"].sort(), "an example in examples/ is not run here");
 });
