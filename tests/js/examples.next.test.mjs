@@ -7,9 +7,10 @@
 // have run by the time the flow is over. Next, React and React DOM are the
 // versions package-lock.json pins, hard-linked from the repository's
 // node_modules as in packaging.next.test.mjs (nothing here needs the network).
+// The route handler also type-checks under tsc --strict (checkJs).
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, readFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -23,11 +24,11 @@ const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"
 const pinned = (name) => lock.packages[`node_modules/${name}`].version;
 const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
 
-let sim, child, base, output = "";
+let sim, child, base, dir, output = "";
 
 before(async () => {
   sim = await startSimulator();
-  const dir = newProject("example-next", { type: "module", dependencies: { next: pinned("next"), react: pinned("react"), "react-dom": pinned("react-dom") } });
+  dir = newProject("example-next", { type: "module", dependencies: { next: pinned("next"), react: pinned("react"), "react-dom": pinned("react-dom") } });
   for (const part of ["app", "public"]) cpSync(join(repoRoot, "examples", "next", part), join(dir, part), { recursive: true });
   // Hard links: quick, no copy, no symlink out of the project (Turbopack refuses those).
   execFileSync("cp", ["-al", "--no-clobber", `${join(repoRoot, "node_modules")}/.`, join(dir, "node_modules")], { stdio: "pipe", timeout: 300_000 });
@@ -87,4 +88,29 @@ test("examples/next: next build + next start, the catch-all route handler drives
   }
   // Nothing secret in the server's log.
   assert.ok(!output.includes(sim.secret), "the secret is in next start's output");
+});
+
+test("examples/next: the route handler type-checks (tsc --strict, checkJs) against Next's and the packed package's types", { timeout: 180_000 }, async () => {
+  // As create-next-app's tsconfig: bundler resolution (next/server has no
+  // exports map) and skipLibCheck (Next's declarations name React's and
+  // webpack's types, which this project does not install).
+  const file = "app/faceid/[...path]/route.js";
+  writeFileSync(join(dir, "tsconfig.example.json"), JSON.stringify({
+    compilerOptions: {
+      module: "esnext", moduleResolution: "bundler", target: "es2022", lib: ["es2022", "dom"],
+      types: ["node"], typeRoots: [join(repoRoot, "node_modules", "@types")],
+      strict: true, noEmit: true, allowJs: true, checkJs: true, skipLibCheck: true,
+    },
+    files: [file],
+  }, null, 2));
+  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
+  const { code, output: out } = await new Promise((resolve) => {
+    execFile(tsc, ["-p", "tsconfig.example.json", "--listFiles"], { cwd: dir, timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (error.code ?? 1) : 0, output: `${stdout}${stderr}` }));
+  });
+  const lines = out.split("\n").filter(Boolean);
+  assert.equal(code, 0, `tsc failed:\n${lines.filter((l) => !l.startsWith("/")).join("\n")}`);
+  assert.ok(lines.includes(join(dir, file)), `tsc did not read ${file}`);
+  assert.ok(lines.some((l) => l.startsWith(join(dir, "node_modules", "faceid-edge"))), "tsc did not read faceid-edge's types");
+  assert.ok(lines.some((l) => l.startsWith(join(dir, "node_modules", "next"))), "tsc did not read next's types");
 });
