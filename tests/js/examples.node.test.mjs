@@ -167,6 +167,7 @@ test("the examples type-check (tsc --strict, JavaScript with checkJs) against th
     assert.ok(lines.includes(join(dir, file)), `tsc did not read ${file}`);
     assert.ok(lines.some((l) => l.startsWith(join(dir, "node_modules", "faceid-edge"))), `${name}: tsc did not read faceid-edge's types`);
   }
-  // bun and deno run in their own runtimes: tests/js/examples.runtimes.test.mjs.
-  assert.deepEqual(readdirSync(join(repoRoot, "examples")).sort(), [...EXAMPLES, "bun", "deno"].sort(), "an example in examples/ is not run here");
+  // bun and deno run in their own runtimes (examples.runtimes), next and hono-workers in their own
+  // files (examples.next, examples.workers: next build, wrangler dev).
+  assert.deepEqual(readdirSync(join(repoRoot, "examples")).sort(), [...EXAMPLES, "bun", "deno", "hono-workers", "next"].sort(), "an example in examples/ is not run here");
 });

@@ -1,5 +1,7 @@
 // The whole flow every example in examples/ is driven through (by
-// examples.node.test.mjs in Node, examples.runtimes.test.mjs in Bun and Deno):
+// examples.node.test.mjs in Node, examples.runtimes.test.mjs in Bun and Deno,
+// examples.next.test.mjs and examples.workers.test.mjs under next start and
+// wrangler dev):
 // start as a signed-in user → the simulator's face page → the callback through
 // the app (303 to returnUrl?orderNo=…) → the result with the order token → ID
 // card OCR uploads (a small one, and 2 MB of base64 as a phone photo makes).
