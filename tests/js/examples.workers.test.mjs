@@ -6,8 +6,8 @@
 // whole flow (tests/js/lib/examples-flow.mjs). The secrets go in .dev.vars, as
 // the example's README says; the other settings with --var.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { cpSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -19,11 +19,11 @@ import { freePort } from "./lib/proc.mjs";
 
 const WRANGLER = join(repoRoot, "node_modules", ".bin", "wrangler");
 
-let sim, child, base, output = "";
+let sim, child, base, dir, output = "";
 
 before(async () => {
   sim = await startSimulator();
-  const dir = newProject("example-hono-workers", { type: "module" });
+  dir = newProject("example-hono-workers", { type: "module" });
   for (const part of ["src", "wrangler.jsonc"]) cpSync(join(repoRoot, "examples", "hono-workers", part), join(dir, part), { recursive: true });
   symlinkSync(join(repoRoot, "node_modules", "hono"), join(dir, "node_modules", "hono"), "dir");
   writeFileSync(join(dir, ".dev.vars"), `FACEID_SECRET=${sim.secret}\nORDER_TOKEN_KEY=${ORDER_TOKEN_KEY}\n`);
@@ -81,4 +81,25 @@ test("examples/hono-workers: wrangler dev, Hono's app.all(\"/faceid/*\") with en
   // The tickets came through the Durable Object: one access token for the whole flow.
   assert.ok(sim.requests({ endpoint: "access_token" }).length >= 1, "TicketOwner fetched no access token");
   assert.ok(!output.includes(sim.secret), "the secret is in wrangler's output");
+});
+
+test("examples/hono-workers type-checks: wrangler types, then tsc --strict with checkJs", { timeout: 120_000 }, () => {
+  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", WRANGLER_LOG_PATH: join(dir, "wrangler-logs"), XDG_CONFIG_HOME: join(dir, "wrangler-config") };
+  execFileSync(process.execPath, [WRANGLER, "types"], { cwd: dir, env, stdio: "pipe", timeout: 90_000 });
+  assert.match(readFileSync(join(dir, "worker-configuration.d.ts"), "utf8"), /TICKET_OWNER: DurableObjectNamespace/);
+  writeFileSync(join(dir, "tsconfig.check.json"), JSON.stringify({
+    compilerOptions: {
+      target: "es2022", module: "es2022", moduleResolution: "bundler", strict: true, allowJs: true, checkJs: true,
+      noEmit: true, lib: ["es2022"], types: [],
+    },
+    files: ["worker-configuration.d.ts", "src/index.js"],
+  }));
+  let out = "";
+  try {
+    out = execFileSync(join(repoRoot, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.check.json", "--listFiles"], { cwd: dir, encoding: "utf8", timeout: 90_000 });
+  } catch (e) {
+    assert.fail(`tsc --strict failed:\n${e.stdout}${e.stderr}`);
+  }
+  assert.ok(out.includes(join(dir, "src", "index.js")), "tsc did not read the Worker");
+  assert.ok(/node_modules\/faceid-edge\/[^\n]*\.d\.ts/.test(out), "tsc did not read faceid-edge's types");
 });
