@@ -9,7 +9,7 @@
 // node_modules as in packaging.next.test.mjs (nothing here needs the network).
 // The route handler also type-checks under tsc --strict (checkJs).
 import assert from "node:assert/strict";
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -18,13 +18,13 @@ import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { exampleFlow } from "./lib/examples-flow.mjs";
 import { newProject, repoRoot } from "./lib/package.mjs";
-import { freePort } from "./lib/proc.mjs";
+import { freePort, spawnTracked, stopProcess, waitForHttp } from "./lib/proc.mjs";
 
 const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"));
 const pinned = (name) => lock.packages[`node_modules/${name}`].version;
 const ENV = { ...process.env, NEXT_TELEMETRY_DISABLED: "1", NO_COLOR: "1" };
 
-let sim, child, base, dir, output = "";
+let sim, child, base, dir;
 
 before(async () => {
   sim = await startSimulator();
@@ -38,10 +38,8 @@ before(async () => {
 
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  child = spawn(next, ["start", "-p", String(port), "-H", "127.0.0.1"], {
+  child = spawnTracked(next, ["start", "-p", String(port), "-H", "127.0.0.1"], {
     cwd: dir,
-    detached: true, // its own process group: next and its workers end together
-    stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...ENV,
       FACEID_APP_ID: sim.appId,
@@ -51,30 +49,11 @@ before(async () => {
       PUBLIC_ORIGIN: base,
     },
   });
-  for (const s of [child.stdout, child.stderr]) s.setEncoding("utf8").on("data", (c) => { output = (output + c).slice(-20000); });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    assert.equal(child.exitCode, null, `next start exited:\n${output}`);
-    try {
-      const r = await fetch(`${base}/done.html`, { signal: AbortSignal.timeout(2000) });
-      await r.body?.cancel();
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    assert.ok(Date.now() < deadline, `next start did not answer:\n${output}`);
-    await sleep(250);
-  }
+  await waitForHttp(`${base}/done.html`, { child, timeoutMs: 90_000, ready: async (r) => (await r.body?.cancel(), r.status === 200) });
 }, { timeout: 600_000 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
-    const timer = setTimeout(() => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopProcess(child);
   await sim?.stop();
 });
 
@@ -82,12 +61,12 @@ test("examples/next: next build + next start, the catch-all route handler drives
   await exampleFlow(sim, base);
   // The verdict reached the onResult hook through ctx.waitUntil → after().
   const deadline = Date.now() + 10_000;
-  while (!/faceid verdict recorded: order \w+ user alice ok=true/.test(output)) {
-    assert.ok(Date.now() < deadline, `the onResult hook never ran:\n${output}`);
+  while (!/faceid verdict recorded: order \w+ user alice ok=true/.test(child.output())) {
+    assert.ok(Date.now() < deadline, `the onResult hook never ran:\n${child.output()}`);
     await sleep(100);
   }
   // Nothing secret in the server's log.
-  assert.ok(!output.includes(sim.secret), "the secret is in next start's output");
+  assert.ok(!child.output().includes(sim.secret), "the secret is in next start's output");
 });
 
 test("examples/next: the route handler type-checks (tsc --strict, checkJs) against Next's and the packed package's types", { timeout: 180_000 }, async () => {

@@ -6,20 +6,19 @@
 // whole flow (tests/js/lib/examples-flow.mjs). The secrets go in .dev.vars, as
 // the example's README says; the other settings with --var.
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { exampleFlow } from "./lib/examples-flow.mjs";
 import { newProject, repoRoot } from "./lib/package.mjs";
-import { freePort } from "./lib/proc.mjs";
+import { freePort, stopProcess, waitForHttp } from "./lib/proc.mjs";
+import { WRANGLER, wranglerDev, wranglerEnv } from "./lib/wrangler.mjs";
 
-const WRANGLER = join(repoRoot, "node_modules", ".bin", "wrangler");
 
-let sim, child, base, dir, output = "";
+let sim, child, base, dir;
 
 before(async () => {
   sim = await startSimulator();
@@ -31,48 +30,12 @@ before(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const vars = { FACEID_APP_ID: sim.appId, FACEID_SERVER_URL: sim.url, PUBLIC_ORIGIN: base };
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"),
-    "--show-interactive-dev-session=false", "--live-reload=false",
-    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
-  child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: dir,
-    detached: true, // its own process group: wrangler and its workerd end together
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
-      XDG_CONFIG_HOME: join(dir, "wrangler-config"),
-      FORCE_COLOR: "0",
-    },
-  });
-  for (const s of [child.stdout, child.stderr]) s.setEncoding("utf8").on("data", (c) => { output = (output + c).slice(-20000); });
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    assert.equal(child.exitCode, null, `wrangler dev exited:\n${output}`);
-    try {
-      const r = await fetch(`${base}/done.html`, { signal: AbortSignal.timeout(2000) });
-      await r.body?.cancel();
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    assert.ok(Date.now() < deadline, `wrangler dev did not answer:\n${output}`);
-    await sleep(250);
-  }
+  child = wranglerDev(dir, port, vars);
+  await waitForHttp(`${base}/done.html`, { child, timeoutMs: 90_000, ready: async (r) => (await r.body?.cancel(), r.status === 200) });
 }, { timeout: 180_000 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
-    const timer = setTimeout(() => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopProcess(child);
   await sim?.stop();
 });
 
@@ -80,12 +43,11 @@ test("examples/hono-workers: wrangler dev, Hono's app.all(\"/faceid/*\") with en
   await exampleFlow(sim, base);
   // The tickets came through the Durable Object: one access token for the whole flow.
   assert.ok(sim.requests({ endpoint: "access_token" }).length >= 1, "TicketOwner fetched no access token");
-  assert.ok(!output.includes(sim.secret), "the secret is in wrangler's output");
+  assert.ok(!child.output().includes(sim.secret), "the secret is in wrangler's output");
 });
 
 test("examples/hono-workers type-checks: wrangler types, then tsc --strict with checkJs", { timeout: 120_000 }, () => {
-  const env = { ...process.env, WRANGLER_SEND_METRICS: "false", WRANGLER_HIDE_BANNER: "true", WRANGLER_LOG_PATH: join(dir, "wrangler-logs"), XDG_CONFIG_HOME: join(dir, "wrangler-config") };
-  execFileSync(process.execPath, [WRANGLER, "types"], { cwd: dir, env, stdio: "pipe", timeout: 90_000 });
+  execFileSync(process.execPath, [WRANGLER, "types"], { cwd: dir, env: wranglerEnv(dir), stdio: "pipe", timeout: 90_000 });
   assert.match(readFileSync(join(dir, "worker-configuration.d.ts"), "utf8"), /TICKET_OWNER: DurableObjectNamespace/);
   writeFileSync(join(dir, "tsconfig.check.json"), JSON.stringify({
     compilerOptions: {

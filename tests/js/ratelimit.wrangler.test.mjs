@@ -7,17 +7,14 @@
 // 429 RATE_LIMITED with Retry-After and reach nothing upstream, that the
 // budget is per route and user, and that the README's hook is this one.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
-import { newProject, repoRoot } from "./lib/package.mjs";
-import { freePort } from "./lib/proc.mjs";
+import { newProject } from "./lib/package.mjs";
+import { freePort, stopProcess, waitForHttp } from "./lib/proc.mjs";
+import { wranglerDev } from "./lib/wrangler.mjs";
 import { readmeBlocks, tagged } from "./lib/readme.mjs";
 
-const WRANGLER = join(repoRoot, "node_modules", ".bin", "wrangler");
 const LIMIT = 3;
 
 /** The README Worker's rateLimit hook, as written there. */
@@ -54,7 +51,7 @@ export default {
 };
 `;
 
-let sim, child, url, output = "";
+let sim, child, url;
 
 before(async () => {
   sim = await startSimulator();
@@ -73,49 +70,13 @@ before(async () => {
   const vars = {
     FACEID_APP_ID: sim.appId, FACEID_SECRET: sim.secret, FACEID_SERVER_URL: sim.url, ORDER_TOKEN_KEY,
   };
-  const args = ["dev", "--local", "--ip", "127.0.0.1", "--port", String(port), "--persist-to", join(dir, "state"),
-    "--show-interactive-dev-session=false", "--live-reload=false",
-    ...Object.entries(vars).flatMap(([k, v]) => ["--var", `${k}:${v}`])];
-  child = spawn(process.execPath, [WRANGLER, ...args], {
-    cwd: dir,
-    detached: true, // its own process group: wrangler and its workerd end together
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      WRANGLER_SEND_METRICS: "false",
-      WRANGLER_SEND_ERROR_REPORTS: "false",
-      WRANGLER_HIDE_BANNER: "true",
-      CLOUDFLARE_CF_FETCH_ENABLED: "false",
-      WRANGLER_LOG_PATH: join(dir, "wrangler-logs"),
-      XDG_CONFIG_HOME: join(dir, "wrangler-config"),
-      FORCE_COLOR: "0",
-    },
-  });
-  for (const s of [child.stdout, child.stderr]) s.setEncoding("utf8").on("data", (c) => { output = (output + c).slice(-20000); });
+  child = wranglerDev(dir, port, vars);
   url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    assert.equal(child.exitCode, null, `wrangler dev exited:\n${output}`);
-    try {
-      const r = await fetch(`${url}/faceid/result`, { signal: AbortSignal.timeout(2000) });
-      await r.body?.cancel();
-      if (r.status === 401) break;
-    } catch {
-      // not listening yet
-    }
-    assert.ok(Date.now() < deadline, `wrangler dev did not answer:\n${output}`);
-    await sleep(250);
-  }
+  await waitForHttp(`${url}/faceid/result`, { child, timeoutMs: 90_000, ready: async (r) => (await r.body?.cancel(), r.status === 401) });
 }, { timeout: 120_000 });
 
 after(async () => {
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once("exit", r));
-    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
-    const timer = setTimeout(() => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, 5000);
-    await exited;
-    clearTimeout(timer);
-  }
+  await stopProcess(child);
   await sim?.stop();
 });
 
@@ -126,7 +87,7 @@ test("wrangler dev: the ratelimits binding refuses past its limit: 429 RATE_LIMI
   const advs = () => sim.requests({ endpoint: "getAdvFaceId" }).length;
   for (let i = 0; i < LIMIT; i++) {
     const r = await start("alice");
-    assert.equal(r.status, 200, `${JSON.stringify(r.json)}\n${output}`);
+    assert.equal(r.status, 200, `${JSON.stringify(r.json)}\n${child.output()}`);
   }
   assert.equal(advs(), LIMIT);
   const refused = await start("alice");
