@@ -5,7 +5,7 @@ use wasm_bindgen::prelude::*;
 
 use super::boundary::{ascii_bytes, define_value, describe_type, own_value, string_length, to_js};
 use super::http::is_plain_object;
-use crate::endpoints::MEDIA_FIELDS;
+use crate::endpoints::media_fields;
 use crate::error::Error;
 use crate::media::{decode, decode_bytes, sniff};
 
@@ -36,7 +36,7 @@ fn decode_all(result: &JsValue) -> Result<Array, Error> {
         result.clone()
     };
     let out = Array::new();
-    for field in MEDIA_FIELDS.iter().copied().flatten() {
+    for field in media_fields() {
         let value = own_value(&payload, field).unwrap_or(JsValue::UNDEFINED);
         if !value.is_string() || string_length(&value) == 0 {
             continue;

@@ -12,7 +12,7 @@
 //! | `{prefix}/ocr/idcard/result` | `GET` | the trimmed ID card OCR result (order token) |
 //! | `{prefix}/ocr/bankcard/result` | `GET` | the trimmed bank card OCR result (order token) |
 
-use crate::endpoints::Kind;
+use crate::endpoints::{Kind, Method, RouteRow, ENDPOINTS};
 use crate::error::{Error, Result};
 use crate::order_token::TokenKind;
 use crate::request::MAX_IMAGE_BASE64;
@@ -49,53 +49,66 @@ pub enum Route {
     SdkStart,
 }
 
+/// The routes that make no call of [`ENDPOINTS`] (the others are in its
+/// rows).
+pub const OTHER_ROUTES: [RouteRow; 2] = [
+    RouteRow {
+        route: Route::Callback,
+        name: "callback",
+        path: "/callback",
+        method: Method::Get,
+    },
+    RouteRow {
+        route: Route::SdkStart,
+        name: "sdkStart",
+        path: "/sdk/start",
+        method: Method::Post,
+    },
+];
+
+/// Every route of the handler: those of [`ENDPOINTS`], in its order, then
+/// [`OTHER_ROUTES`].
+pub fn routes() -> impl Iterator<Item = &'static RouteRow> {
+    ENDPOINTS
+        .iter()
+        .filter_map(|e| e.route.as_ref())
+        .chain(OTHER_ROUTES.iter())
+}
+
 impl Route {
+    /// This route's row (in [`ENDPOINTS`] or [`OTHER_ROUTES`]).
+    pub fn row(self) -> &'static RouteRow {
+        // Every route has a row (a test holds it): the fallback is never taken.
+        routes()
+            .find(|r| r.route == self)
+            .unwrap_or(&OTHER_ROUTES[0])
+    }
+
     /// The route's name as the `rateLimit` hook sees it: `"start"`,
     /// `"sdkStart"`, `"callback"`, `"ocrIdCard"`, `"result"`,
     /// `"liveResult"`, `"idCardResult"` or `"bankCardResult"`.
     pub fn name(self) -> &'static str {
-        match self {
-            Route::Start => "start",
-            Route::SdkStart => "sdkStart",
-            Route::Callback => "callback",
-            Route::OcrIdCard => "ocrIdCard",
-            Route::Result(TokenKind::Face) => "result",
-            Route::Result(TokenKind::Live) => "liveResult",
-            Route::Result(TokenKind::IdCard) => "idCardResult",
-            Route::Result(TokenKind::BankCard) => "bankCardResult",
-        }
+        self.row().name
     }
 
     /// The methods the route takes (the `Allow` header).
     pub fn allow(self) -> &'static str {
-        match self {
-            Route::Start | Route::OcrIdCard | Route::SdkStart => "POST",
-            Route::Callback | Route::Result(_) => "GET",
-        }
+        self.row().method.as_str()
     }
 
     /// The route's path under the prefix (`"/start"`, `"/ocr/idcard/result"`…),
     /// as the edge handler's `onEvent` names it.
     pub fn path(self) -> &'static str {
-        match self {
-            Route::Start => "/start",
-            Route::Callback => "/callback",
-            Route::Result(TokenKind::Face) => "/result",
-            Route::Result(TokenKind::Live) => "/live/result",
-            Route::OcrIdCard => "/ocr/idcard",
-            Route::Result(TokenKind::IdCard) => "/ocr/idcard/result",
-            Route::Result(TokenKind::BankCard) => "/ocr/bankcard/result",
-            Route::SdkStart => "/sdk/start",
-        }
+        self.row().path
     }
 
     /// The result query behind a result route.
     pub fn kind(self) -> Option<Kind> {
         match self {
-            Route::Result(TokenKind::Face) => Some(Kind::FaceResult),
-            Route::Result(TokenKind::Live) => Some(Kind::LiveResult),
-            Route::Result(TokenKind::IdCard) => Some(Kind::IdCardOcrResult),
-            Route::Result(TokenKind::BankCard) => Some(Kind::BankCardOcrResult),
+            Route::Result(_) => ENDPOINTS
+                .iter()
+                .find(|e| e.route.is_some_and(|r| r.route == self))
+                .map(|e| e.kind),
             _ => None,
         }
     }
@@ -129,17 +142,7 @@ pub fn prefix(value: &str) -> Result<()> {
 /// slash, no case folding, no percent-decoding.
 pub fn route_at(prefix: &str, path: &str) -> Option<Route> {
     let rest = path.strip_prefix(prefix)?;
-    Some(match rest {
-        "/start" => Route::Start,
-        "/callback" => Route::Callback,
-        "/result" => Route::Result(TokenKind::Face),
-        "/live/result" => Route::Result(TokenKind::Live),
-        "/ocr/idcard" => Route::OcrIdCard,
-        "/ocr/idcard/result" => Route::Result(TokenKind::IdCard),
-        "/ocr/bankcard/result" => Route::Result(TokenKind::BankCard),
-        "/sdk/start" => Route::SdkStart,
-        _ => return None,
-    })
+    routes().find(|r| r.path == rest).map(|r| r.route)
 }
 
 /// What to do with a request: its route, or the error to answer with
@@ -232,70 +235,62 @@ pub enum Trim {
     Drop,
 }
 
-/// The trimming of `field` in a result of `kind`. Fields the operator chose
-/// to reveal are passed through before this is asked.
+/// The trimming of `field` in a result of `kind` (its row's `trim`). Fields
+/// the operator chose to reveal are passed through before this is asked.
 ///
 /// The scores (`liveRate`, `similarity`) are dropped: they would help
 /// someone tune a spoof against a target identity, page after page. The
 /// verdict is the result's `code`; `reveal` lets a score through.
 pub fn trim(kind: Kind, field: &str) -> Trim {
-    use Trim::*;
-    match (kind, field) {
-        (Kind::FaceResult | Kind::QueryFaceRecord, "occurredTime" | "idType") => Keep,
-        (Kind::FaceResult | Kind::QueryFaceRecord, "name") => MaskName,
-        (Kind::FaceResult | Kind::QueryFaceRecord, "idNo") => MaskId,
-        (Kind::LiveResult, "occurredTime") => Keep,
-        (
-            Kind::IdCardOcrResult,
-            "frontCode" | "backCode" | "sex" | "nation" | "validDate" | "authority"
-            | "frontWarnCode" | "backWarnCode" | "operateTime",
-        ) => Keep,
-        (
-            Kind::IdCardOcr,
-            "ocrId" | "sex" | "nation" | "authority" | "validDate" | "warning" | "multiWarning"
-            | "clarity" | "retry",
-        ) => Keep,
-        (Kind::IdCardOcrResult | Kind::IdCardOcr, "name") => MaskName,
-        (Kind::IdCardOcrResult | Kind::IdCardOcr, "idcard") => MaskId,
-        (Kind::BankCardOcrResult, "bankCardValidDate" | "warnCode" | "operateTime") => Keep,
-        (Kind::BankCardOcrResult, "bankCardNo") => MaskCard,
-        _ => Drop,
+    kind.row()
+        .trim
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map_or(Trim::Drop, |&(_, rule)| rule)
+}
+
+/// Every field trimming keeps or masks for `kind`, in a stable order (its
+/// row's `trim`).
+pub fn trimmed_fields(kind: Kind) -> TrimmedFields {
+    TrimmedFields(kind.row().trim)
+}
+
+/// The fields trimming keeps or masks for one kind (see [`trimmed_fields`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrimmedFields(&'static [(&'static str, Trim)]);
+
+impl TrimmedFields {
+    /// The field names, in the table's order.
+    pub fn iter(self) -> impl Iterator<Item = &'static &'static str> {
+        self.into_iter()
+    }
+
+    /// Whether `field` is one of them.
+    pub fn contains(self, field: &str) -> bool {
+        self.iter().any(|f| *f == field)
+    }
+
+    /// How many there are.
+    pub fn len(self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(self) -> bool {
+        self.0.is_empty()
     }
 }
 
-/// Every field trimming keeps or masks for `kind`, in a stable order.
-pub fn trimmed_fields(kind: Kind) -> &'static [&'static str] {
-    match kind {
-        Kind::FaceResult | Kind::QueryFaceRecord => &["name", "idNo", "idType", "occurredTime"],
-        Kind::LiveResult => &["occurredTime"],
-        Kind::IdCardOcrResult => &[
-            "frontCode",
-            "backCode",
-            "name",
-            "sex",
-            "nation",
-            "idcard",
-            "validDate",
-            "authority",
-            "frontWarnCode",
-            "backWarnCode",
-            "operateTime",
-        ],
-        Kind::IdCardOcr => &[
-            "ocrId",
-            "name",
-            "sex",
-            "nation",
-            "idcard",
-            "authority",
-            "validDate",
-            "warning",
-            "multiWarning",
-            "clarity",
-            "retry",
-        ],
-        Kind::BankCardOcrResult => &["bankCardNo", "bankCardValidDate", "warnCode", "operateTime"],
-        Kind::StartFace => &[],
+impl IntoIterator for TrimmedFields {
+    type Item = &'static &'static str;
+    type IntoIter = core::iter::Map<
+        core::slice::Iter<'static, (&'static str, Trim)>,
+        fn(&'static (&'static str, Trim)) -> &'static &'static str,
+    >;
+
+    /// The field names, as [`TrimmedFields::iter`].
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(field, _)| field)
     }
 }
 
@@ -383,205 +378,4 @@ pub fn return_location(return_url: &str, order_no: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_are_exact() {
-        assert_eq!(
-            resolve("/faceid", "POST", "/faceid/start"),
-            Ok(Route::Start)
-        );
-        assert_eq!(
-            resolve("/faceid", "GET", "/faceid/result"),
-            Ok(Route::Result(TokenKind::Face))
-        );
-        assert_eq!(
-            resolve("/faceid", "GET", "/faceid/ocr/bankcard/result"),
-            Ok(Route::Result(TokenKind::BankCard))
-        );
-        assert_eq!(
-            resolve("", "GET", "/live/result"),
-            Ok(Route::Result(TokenKind::Live))
-        );
-        assert_eq!(
-            resolve("/faceid", "POST", "/faceid/sdk/start"),
-            Ok(Route::SdkStart)
-        );
-        for route in [
-            Route::Start,
-            Route::Callback,
-            Route::Result(TokenKind::Face),
-            Route::Result(TokenKind::Live),
-            Route::OcrIdCard,
-            Route::Result(TokenKind::IdCard),
-            Route::Result(TokenKind::BankCard),
-            Route::SdkStart,
-        ] {
-            assert_eq!(
-                route_at("/faceid", &format!("/faceid{}", route.path())),
-                Some(route)
-            );
-        }
-        for path in [
-            "//faceid/result",
-            "/faceid/result/",
-            "/faceid//result",
-            "/FACEID/result",
-            "/faceid/%72esult",
-            "/faceid",
-            "/faceid/",
-            "/faceidx/result",
-            "/other",
-        ] {
-            assert_eq!(
-                resolve("/faceid", "GET", path).unwrap_err().code(),
-                "NOT_FOUND",
-                "{path}"
-            );
-        }
-        let e = resolve("/faceid", "GET", "/faceid/start").unwrap_err();
-        assert_eq!(
-            e,
-            Error::MethodNotAllowed {
-                allow: "POST",
-                message: "this route takes POST only".into()
-            }
-        );
-        for m in ["POST", "PUT", "DELETE", "PATCH", "HEAD", "get"] {
-            assert_eq!(
-                resolve("/faceid", m, "/faceid/result").unwrap_err().code(),
-                "METHOD_NOT_ALLOWED"
-            );
-        }
-    }
-
-    #[test]
-    fn prefixes() {
-        for ok in ["", "/faceid", "/api/v1/face-id", "/a.b"] {
-            assert!(prefix(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "faceid", "/faceid/", "//x", "/a/../b", "/a b", "/a?b", "/%2e",
-        ] {
-            assert!(prefix(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn cors_verdicts() {
-        let allowed = vec![allowed_origin("https://H5.example.com").unwrap()];
-        assert_eq!(allowed[0], "https://h5.example.com");
-        let own = "https://api.example.com";
-        assert_eq!(cors(None, own, &allowed), Cors::Same);
-        assert_eq!(cors(Some(own), own, &allowed), Cors::Same);
-        assert_eq!(
-            cors(Some("https://h5.example.com"), own, &allowed),
-            Cors::Allowed
-        );
-        assert_eq!(
-            cors(Some("https://evil.example.com"), own, &allowed),
-            Cors::Forbidden
-        );
-        assert_eq!(cors(Some("null"), own, &allowed), Cors::Forbidden);
-        for bad in [
-            "*",
-            "https://h5.example.com/",
-            "https://h5.example.com/path",
-            "h5.example.com",
-            "http://h5.example.com",
-            "https://",
-        ] {
-            assert!(allowed_origin(bad).is_err(), "{bad}");
-        }
-        assert!(allowed_origin("http://localhost:5173").is_ok());
-        assert!(allowed_origin("http://[::1]:8080").is_ok());
-        for bad in [
-            "http://localhost:abc",
-            "https://h5.example.com:",
-            "https://h5.example.com:123456",
-        ] {
-            assert!(allowed_origin(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn trimming_rules() {
-        assert_eq!(trim(Kind::FaceResult, "photo"), Trim::Drop);
-        assert_eq!(trim(Kind::FaceResult, "video"), Trim::Drop);
-        assert_eq!(trim(Kind::FaceResult, "idNo"), Trim::MaskId);
-        assert_eq!(trim(Kind::IdCardOcrResult, "frontPhoto"), Trim::Drop);
-        assert_eq!(trim(Kind::IdCardOcrResult, "address"), Trim::Drop);
-        assert_eq!(trim(Kind::BankCardOcrResult, "bankCardNo"), Trim::MaskCard);
-        assert_eq!(trim(Kind::IdCardOcr, "sign"), Trim::Drop);
-        // Scores only when revealed.
-        for kind in [Kind::FaceResult, Kind::QueryFaceRecord, Kind::LiveResult] {
-            for score in ["liveRate", "similarity"] {
-                assert_eq!(trim(kind, score), Trim::Drop, "{kind:?} {score}");
-                assert!(!trimmed_fields(kind).contains(&score));
-            }
-        }
-        for kind in [
-            Kind::FaceResult,
-            Kind::LiveResult,
-            Kind::IdCardOcrResult,
-            Kind::IdCardOcr,
-            Kind::BankCardOcrResult,
-            Kind::QueryFaceRecord,
-        ] {
-            for f in trimmed_fields(kind) {
-                assert_ne!(trim(kind, f), Trim::Drop, "{f}");
-            }
-            for f in kind.media_fields() {
-                assert_eq!(trim(kind, f), Trim::Drop);
-            }
-        }
-    }
-
-    #[test]
-    fn masks() {
-        assert_eq!(mask(Trim::MaskName, "张三丰"), "张*");
-        assert_eq!(mask(Trim::MaskName, "王"), "*");
-        assert_eq!(mask(Trim::MaskName, ""), "");
-        assert_eq!(
-            mask(Trim::MaskId, "11010519491231002X"),
-            "1101**********002X"
-        );
-        assert_eq!(mask(Trim::MaskId, "123456"), "******");
-        assert_eq!(
-            mask(Trim::MaskCard, "6222020200112233445"),
-            "***************3445"
-        );
-        assert_eq!(mask(Trim::MaskCard, "1234"), "****");
-    }
-
-    #[test]
-    fn bearer_tokens() {
-        assert_eq!(bearer(Some("Bearer abc")), Ok("abc"));
-        assert_eq!(bearer(Some("bearer  abc ")), Ok("abc"));
-        for bad in [
-            None,
-            Some(""),
-            Some("Basic abc"),
-            Some("Bearer"),
-            Some("Bearer "),
-        ] {
-            assert_eq!(bearer(bad).unwrap_err().code(), "UNAUTHORIZED");
-        }
-    }
-
-    #[test]
-    fn return_locations() {
-        assert_eq!(
-            return_location("https://h5.example.com/done", "o1"),
-            "https://h5.example.com/done?orderNo=o1"
-        );
-        assert_eq!(
-            return_location("https://h5.example.com/?a=1#top", "o1"),
-            "https://h5.example.com/?a=1&orderNo=o1#top"
-        );
-        assert!(reveal_field("photo").is_ok());
-        assert!(reveal_field("__proto__x").is_ok());
-        assert!(reveal_field("a.b").is_err());
-    }
-}
+mod tests;

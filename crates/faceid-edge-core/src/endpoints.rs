@@ -1,7 +1,25 @@
-//! One table of the partner endpoints: path, method, host, and the meaning of
-//! `get_file` for each (`docs/protocol.md#result-queries`).
+//! One table of the partner endpoints ([`ENDPOINTS`]): for each call its
+//! JavaScript name, path, method, host, App ID parameter, the meaning of
+//! `get_file`, the media fields of its answer, the trimming of its result at
+//! the edge, the order token kind and the edge route that serve it
+//! (`docs/protocol.md#result-queries`).
+//!
+//! Everything else reads the table: [`Kind`]'s names, paths and hosts, the
+//! edge handler's [`Route`]s, [`TokenKind`]'s names, the trimming
+//! ([`crate::edge::trim`], [`crate::edge::trimmed_fields`]) and the media
+//! fields ([`media_fields`]). A new result query is one more row (and one
+//! more [`Kind`]).
 
-/// The six calls the client makes.
+use crate::edge::{Route, Trim};
+use crate::order_token::TokenKind;
+
+mod rows;
+#[cfg(test)]
+mod tests;
+
+pub use rows::ENDPOINTS;
+
+/// The calls the client makes, one per row of [`ENDPOINTS`], in its order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// Face verification result, `GET {server}/api/server/sync`.
@@ -49,25 +67,162 @@ impl Method {
     }
 }
 
-/// The media fields of the face queries (photo, video).
-const FACE_MEDIA: &[&str] = &["photo", "video"];
-/// The image fields of the ID card OCR result.
-const ID_CARD_MEDIA: &[&str] = &[
-    "frontPhoto",
-    "backPhoto",
-    "frontCrop",
-    "backCrop",
-    "headPhoto",
-];
-/// The image fields of the bank card OCR result. The original image is
-/// spelled `originBankcardPhoto` on the current server-result pages and
-/// `orginBankcardPhoto` on an older iOS SDK page: both are read.
-const BANK_CARD_MEDIA: &[&str] = &[
-    "bankcardCropPhoto",
-    "bankcardNoPhoto",
-    "orginBankcardPhoto",
-    "originBankcardPhoto",
-];
+/// What an endpoint's `get_file` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Files {
+    /// No `get_file` parameter.
+    None,
+    /// The face values: `none`, `all`, `photo`, `video` (`1`, `2`, `3`).
+    Face,
+    /// A yes/no: the images or none (`1`).
+    Images,
+}
+
+/// An order token kind and its name (in options and in the MAC).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenRow {
+    /// The kind.
+    pub kind: TokenKind,
+    /// Its name: `face`, `live`, `idcard`, `bankcard`.
+    pub name: &'static str,
+}
+
+/// A route of the edge handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteRow {
+    /// The route.
+    pub route: Route,
+    /// Its name as the `rateLimit` hook sees it (`"result"`, `"ocrIdCard"`…).
+    pub name: &'static str,
+    /// Its path under the prefix (`"/result"`…), as `onEvent` names it.
+    pub path: &'static str,
+    /// The one method it takes (the `Allow` header).
+    pub method: Method,
+}
+
+/// One row of [`ENDPOINTS`]: everything about one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The call.
+    pub kind: Kind,
+    /// The JavaScript method name, also accepted by `signedRequest(kind, …)`
+    /// when [`Endpoint::request_kind`].
+    pub name: &'static str,
+    /// Whether `signedRequest(kind, …)` takes it (see [`Kind::ALL`]).
+    pub request_kind: bool,
+    /// The path below the host.
+    pub path: &'static str,
+    /// The HTTP method.
+    pub method: Method,
+    /// The host the endpoint lives on.
+    pub host: Host,
+    /// The name the App ID goes by in the request (`app_id`, `appId`,
+    /// `webankAppId`).
+    pub app_id_param: &'static str,
+    /// What `get_file` takes.
+    pub files: Files,
+    /// The fields of the answer that can hold a photo or video.
+    pub media: &'static [&'static str],
+    /// The fields the edge handler keeps or masks in a result, in a stable
+    /// order, each with its rule; every other field is dropped.
+    pub trim: &'static [(&'static str, Trim)],
+    /// The order token kind that opens this result at the edge.
+    pub token: Option<TokenRow>,
+    /// The edge route that makes this call.
+    pub route: Option<RouteRow>,
+}
+
+/// How many rows have `request_kind`. (Indexing here, and in [`Kind::ALL`],
+/// runs when the crate compiles: an index out of range fails the build.)
+#[allow(clippy::indexing_slicing)]
+const fn request_kinds() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < ENDPOINTS.len() {
+        if ENDPOINTS[i].request_kind {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+impl Kind {
+    /// The kinds `signedRequest` takes (every call but starting a face
+    /// verification), in the table's order.
+    #[allow(clippy::indexing_slicing)]
+    pub const ALL: [Kind; request_kinds()] = {
+        let mut out = [Kind::FaceResult; request_kinds()];
+        let (mut i, mut n) = (0, 0);
+        while i < ENDPOINTS.len() {
+            if ENDPOINTS[i].request_kind {
+                out[n] = ENDPOINTS[i].kind;
+                n += 1;
+            }
+            i += 1;
+        }
+        out
+    };
+
+    /// This kind's row of [`ENDPOINTS`].
+    pub fn row(self) -> &'static Endpoint {
+        // Row `i` is the kind whose discriminant is `i` (checked when the
+        // crate compiles, in `rows`): the fallback is never taken.
+        ENDPOINTS.get(self as usize).unwrap_or(rows::LAST)
+    }
+
+    /// The JavaScript method name, also accepted by `signedRequest(kind, …)`.
+    pub fn name(self) -> &'static str {
+        self.row().name
+    }
+
+    /// The kind named `name` (see [`Kind::name`]) among [`Kind::ALL`].
+    pub fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The path below the host.
+    pub fn path(self) -> &'static str {
+        self.row().path
+    }
+
+    /// The HTTP method.
+    pub fn method(self) -> Method {
+        self.row().method
+    }
+
+    /// The host the endpoint lives on.
+    pub fn host(self) -> Host {
+        self.row().host
+    }
+
+    /// The name the App ID goes by in this call's request.
+    pub fn app_id_param(self) -> &'static str {
+        self.row().app_id_param
+    }
+
+    /// Whether `get_file` takes the face values (`none`/`all`/`photo`/`video`)
+    /// rather than a yes/no.
+    pub fn face_files(self) -> bool {
+        self.row().files == Files::Face
+    }
+
+    /// The media fields this endpoint can return.
+    pub fn media_fields(self) -> &'static [&'static str] {
+        self.row().media
+    }
+}
+
+/// Every field that can hold a photo or video, in any answer: the media
+/// fields of every row, each once, in the table's order.
+pub fn media_fields() -> impl Iterator<Item = &'static str> {
+    ENDPOINTS.iter().enumerate().flat_map(|(i, row)| {
+        row.media
+            .iter()
+            .copied()
+            .filter(move |f| !ENDPOINTS.iter().take(i).any(|r| r.media.contains(f)))
+    })
+}
 
 /// The other spelling a result field goes by: each spelling of the bank
 /// card's original image names the other; every other field has none. An
@@ -78,87 +233,6 @@ pub fn other_spelling(field: &str) -> Option<&'static str> {
         "orginBankcardPhoto" => Some("originBankcardPhoto"),
         "originBankcardPhoto" => Some("orginBankcardPhoto"),
         _ => None,
-    }
-}
-
-/// Every field that can hold a photo or video, in any answer.
-pub const MEDIA_FIELDS: [&[&str]; 3] = [FACE_MEDIA, ID_CARD_MEDIA, BANK_CARD_MEDIA];
-
-impl Kind {
-    /// Every kind, in a stable order.
-    pub const ALL: [Kind; 6] = [
-        Kind::FaceResult,
-        Kind::LiveResult,
-        Kind::IdCardOcrResult,
-        Kind::BankCardOcrResult,
-        Kind::IdCardOcr,
-        Kind::QueryFaceRecord,
-    ];
-
-    /// The JavaScript method name, also accepted by `signedRequest(kind, …)`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::FaceResult => "faceResult",
-            Kind::LiveResult => "liveResult",
-            Kind::IdCardOcrResult => "idCardOcrResult",
-            Kind::BankCardOcrResult => "bankCardOcrResult",
-            Kind::IdCardOcr => "idCardOcr",
-            Kind::QueryFaceRecord => "queryFaceRecord",
-            Kind::StartFace => "startFace",
-        }
-    }
-
-    /// The kind named `name` (see [`Kind::name`]).
-    pub fn from_name(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
-    }
-
-    /// The path below the host.
-    pub fn path(self) -> &'static str {
-        match self {
-            Kind::FaceResult => "/api/server/sync",
-            Kind::LiveResult => "/api/server/getLiveResult",
-            Kind::IdCardOcrResult => "/api/server/getOcrResult",
-            Kind::BankCardOcrResult => "/api/server/getBankCardOcrResult",
-            Kind::IdCardOcr => "/api/paas/idcardocrapp",
-            Kind::QueryFaceRecord => "/api/v2/base/queryfacerecord",
-            Kind::StartFace => "/api/server/getAdvFaceId",
-        }
-    }
-
-    /// The HTTP method.
-    pub fn method(self) -> Method {
-        match self {
-            Kind::IdCardOcr | Kind::QueryFaceRecord | Kind::StartFace => Method::Post,
-            _ => Method::Get,
-        }
-    }
-
-    /// The host the endpoint lives on.
-    pub fn host(self) -> Host {
-        match self.method() {
-            Method::Get => Host::Server,
-            Method::Post => Host::Kyc,
-        }
-    }
-
-    /// Whether `get_file` takes the face values (`none`/`all`/`photo`/`video`)
-    /// rather than a yes/no.
-    pub fn face_files(self) -> bool {
-        matches!(
-            self,
-            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord
-        )
-    }
-
-    /// The media fields this endpoint can return.
-    pub fn media_fields(self) -> &'static [&'static str] {
-        match self {
-            Kind::FaceResult | Kind::LiveResult | Kind::QueryFaceRecord => FACE_MEDIA,
-            Kind::IdCardOcrResult => ID_CARD_MEDIA,
-            Kind::BankCardOcrResult => BANK_CARD_MEDIA,
-            Kind::IdCardOcr | Kind::StartFace => &[],
-        }
     }
 }
 
@@ -202,67 +276,12 @@ impl GetFile {
     pub fn expected_fields(self, kind: Kind) -> &'static [&'static str] {
         match (self, kind.face_files()) {
             (GetFile::None, _) => &[],
-            (GetFile::All, true) => &["photo", "video"],
+            (GetFile::All, _) => kind.media_fields(),
             (GetFile::Photo, true) => &["photo"],
             (GetFile::Video, true) => &["video"],
             // OCR images: which sides exist depends on the capture, so any
             // one of the endpoint's image fields counts as "files arrived".
             (_, false) => kind.media_fields(),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_matches_the_official_endpoints() {
-        assert_eq!(Kind::FaceResult.path(), "/api/server/sync");
-        assert_eq!(Kind::LiveResult.path(), "/api/server/getLiveResult");
-        assert_eq!(Kind::IdCardOcrResult.path(), "/api/server/getOcrResult");
-        // The official page's example URL says getOcrResult; the path is this one.
-        assert_eq!(
-            Kind::BankCardOcrResult.path(),
-            "/api/server/getBankCardOcrResult"
-        );
-        assert_eq!(Kind::IdCardOcr.method(), Method::Post);
-        assert_eq!(Kind::IdCardOcr.host(), Host::Kyc);
-        assert_eq!(Kind::FaceResult.host(), Host::Server);
-        for k in Kind::ALL {
-            assert_eq!(Kind::from_name(k.name()), Some(k));
-        }
-        assert_eq!(Kind::from_name("sync"), None);
-    }
-
-    #[test]
-    fn get_file_values() {
-        assert_eq!(GetFile::None.param(), None);
-        assert_eq!(GetFile::All.param(), Some("1"));
-        assert_eq!(GetFile::Photo.param(), Some("2"));
-        assert_eq!(GetFile::Video.param(), Some("3"));
-        assert_eq!(GetFile::from_name("video"), Some(GetFile::Video));
-        assert_eq!(GetFile::from_name("1"), None);
-        assert_eq!(GetFile::Photo.expected_fields(Kind::LiveResult), &["photo"]);
-        assert_eq!(
-            GetFile::All.expected_fields(Kind::BankCardOcrResult).len(),
-            4
-        );
-    }
-
-    #[test]
-    fn both_spellings_of_the_original_bank_card_image() {
-        let fields = Kind::BankCardOcrResult.media_fields();
-        assert!(fields.contains(&"orginBankcardPhoto"));
-        assert!(fields.contains(&"originBankcardPhoto"));
-        assert_eq!(
-            other_spelling("originBankcardPhoto"),
-            Some("orginBankcardPhoto")
-        );
-        assert_eq!(
-            other_spelling("orginBankcardPhoto"),
-            Some("originBankcardPhoto")
-        );
-        assert_eq!(other_spelling("photo"), None);
     }
 }
