@@ -18,58 +18,6 @@ use crate::validate::{
     check_len, APP_ID_MAX, NONCE_LEN, ORDER_NO_MAX, SIGN_VALUES_MAX, TICKET_MAX, VERSION_MAX,
 };
 
-#[wasm_bindgen(typescript_custom_section)]
-const TS_TYPES: &'static str = r#"
-/** The inputs of the five-value SIGN signature used by the result queries. */
-export interface SignOptions {
-  /** The App ID assigned by Tencent Cloud (no whitespace, at most 64 characters). */
-  appId: string;
-  /** The partner's order number: 1 to 32 ASCII letters or digits. */
-  orderNo: string;
-  /** The SIGN ticket (at most 512 characters). Keep it server-side; it never appears in an error. */
-  ticket: string;
-  /** 32 ASCII letters or digits, new for every request: use `nonce()`. */
-  nonce: string;
-  /** API version; `"1.0.0"` when left out. */
-  version?: string;
-}
-
-/** Every `code` a `FaceIdError` can carry in this version. */
-export type FaceIdErrorCode =
-  | "INVALID_APP_ID"
-  | "INVALID_ORDER_NO"
-  | "INVALID_NONCE"
-  | "INVALID_TICKET"
-  | "INVALID_VERSION"
-  | "INVALID_VALUE"
-  | "INVALID_ARGUMENT"
-  | "RANDOM_UNAVAILABLE"
-  | "NOT_INITIALIZED"
-  | "INVALID_USER_ID"
-  | "INVALID_IMAGE"
-  | "IMAGE_TOO_LARGE"
-  | "INVALID_OPTION"
-  | "INVALID_URL"
-  | "TIMEOUT"
-  | "NETWORK"
-  | "HTTP_STATUS"
-  | "BAD_RESPONSE"
-  | "INVALID_MEDIA"
-  | "TICKET_UNAVAILABLE"
-  | "INVALID_IDENTITY"
-  | "REJECTED"
-  | "UNAUTHORIZED"
-  | "FORBIDDEN"
-  | "NOT_FOUND"
-  | "METHOD_NOT_ALLOWED"
-  | "BODY_TOO_LARGE"
-  | "INVALID_BODY"
-  | "BODY_TIMEOUT"
-  | "RATE_LIMITED"
-  | "ABORTED"
-  | "INTERNAL";
-"#;
-
 /// The longest `sign()` options accepted before packing: the fields'
 /// limits together.
 const SIGN_OPTIONS_MAX: usize = APP_ID_MAX + ORDER_NO_MAX + TICKET_MAX + NONCE_LEN + VERSION_MAX;

@@ -3,11 +3,12 @@
 //   must stand on its own (docs/protocol.md describes the protocol);
 // - every relative link in the tracked Markdown files points at an existing file
 //   (and, for a `#fragment` into a Markdown file, at an existing heading);
-// - the error codes agree everywhere: the Rust list (`Error::CODES` and
-//   `Error::code()`), the TypeScript union `FaceIdErrorCode`, the README's
-//   error table, and every code the package's JavaScript throws.
-// Everything is parsed from the files, so a new code only has to be added in
-// each place, never here.
+// - every code the package's JavaScript throws is one of the core's error codes
+//   (the TypeScript union `FaceIdErrorCode` and the README's table are generated
+//   from the same list, and `cargo test` checks them for drift);
+// - the benchmark's plain-JavaScript trimming agrees with the core's endpoint table.
+// The lists are read from the generated tests/js/fixtures/tables.json, so a new code
+// or endpoint only has to be added in the core, never here.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { existsSync, lstatSync, readFileSync } from "node:fs";
@@ -209,77 +210,19 @@ describe("Markdown links", () => {
 });
 
 // ---------------------------------------------------------------------------
-// Error codes
+// Error codes and the other generated tables
+
+// The Rust core holds the error codes (crates/faceid-edge-core/src/error/codes.rs) and the endpoint
+// table (endpoints/rows.rs). `cargo run -p faceid-edge-core --example gen-tables` writes what derives
+// from them: the TypeScript unions (src/wasm/ts/tables.d.ts), the README's table of codes, and
+// tests/js/fixtures/tables.json, read here; `cargo test` fails while one of them is out of date.
+const TABLES_FILE = "tests/js/fixtures/tables.json";
+const TABLES = JSON.parse(mustRead(TABLES_FILE));
 
 const CODE = /^[A-Z][A-Z0-9_]*$/;
 
 function duplicates(list) {
   return list.filter((c, i) => list.indexOf(c) !== i);
-}
-
-/** Reports the difference between two code lists, both ways. */
-function assertSameCodes(actual, actualName, expected, expectedName) {
-  const a = new Set(actual);
-  const e = new Set(expected);
-  const missing = expected.filter((c) => !a.has(c));
-  const extra = actual.filter((c) => !e.has(c));
-  assert.deepEqual(
-    { missing, extra },
-    { missing: [], extra: [] },
-    `${actualName} and ${expectedName} disagree: ` +
-      `missing from ${actualName}: ${missing.join(", ") || "none"}; ` +
-      `not in ${expectedName}: ${extra.join(", ") || "none"}`,
-  );
-}
-
-/** `Error::CODES` in crates/faceid-edge-core/src/error.rs. */
-function rustCodeList() {
-  const file = "crates/faceid-edge-core/src/error.rs";
-  const m = mustRead(file).match(/pub const CODES\s*:[^=]*=\s*&\[([\s\S]*?)\];/);
-  assert.ok(m, `${file}: no \`pub const CODES: … = &[…];\` found`);
-  const codes = [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1]);
-  assert.ok(codes.length > 0, `${file}: Error::CODES is empty`);
-  return codes;
-}
-
-/** The codes `Error::code()` returns (its `=> "CODE"` arms). */
-function rustCodeArms() {
-  const file = "crates/faceid-edge-core/src/error.rs";
-  const text = mustRead(file);
-  const start = text.search(/pub fn code\(&self\)/);
-  assert.ok(start >= 0, `${file}: no \`pub fn code(&self)\` found`);
-  const rest = text.slice(start + 1);
-  const end = rest.search(/\n\s*(?:\/\/\/[^\n]*\n\s*)*pub (?:const )?fn /);
-  const body = end >= 0 ? rest.slice(0, end) : rest;
-  return [...body.matchAll(/=>\s*"([^"]*)"/g)].map((x) => x[1]);
-}
-
-/** The members of `export type FaceIdErrorCode = …;` (in a TypeScript section of the wasm layer). */
-function typeScriptCodes() {
-  const found = [];
-  for (const file of FILES.filter((f) => /^src\/.*\.rs$/.test(f))) {
-    for (const m of (textOf(file) ?? "").matchAll(/export type FaceIdErrorCode\s*=([^;]*);/g)) {
-      found.push({ file, codes: [...m[1].matchAll(/"([^"]*)"/g)].map((x) => x[1]) });
-    }
-  }
-  assert.equal(found.length, 1,
-    `expected exactly one \`export type FaceIdErrorCode\` under src/, found ${found.map((f) => f.file).join(", ") || "none"}`);
-  return found[0].codes;
-}
-
-/** The first-column codes of the table under the README's "Error codes" heading. */
-function readmeCodes() {
-  const lines = mustRead("README.md").split(/\r?\n/);
-  const start = lines.findIndex((l) => /^#{1,6}\s+Error codes\s*$/i.test(l));
-  assert.ok(start >= 0, "README.md has no \"Error codes\" heading with a table of the codes");
-  const codes = [];
-  for (const line of lines.slice(start + 1)) {
-    if (/^#{1,6}\s/.test(line)) break;
-    const m = line.match(/^\|\s*`([^`]+)`\s*\|/);
-    if (m) codes.push(m[1]);
-  }
-  assert.ok(codes.length > 0, "README.md: the \"Error codes\" section has no table rows like | `CODE` | … |");
-  return codes;
 }
 
 /** Codes the package's own JavaScript throws (`new FaceIdError("CODE", …)`). */
@@ -296,33 +239,58 @@ function thrownInJavaScript() {
   return thrown;
 }
 
-describe("error codes agree everywhere", () => {
-  const rust = rustCodeList();
+describe("error codes", () => {
+  const codes = TABLES.errorCodes;
 
-  test("Error::CODES: well-formed, no duplicates", () => {
-    for (const c of rust) assert.match(c, CODE, `Error::CODES has a malformed code ${JSON.stringify(c)}`);
-    assert.deepEqual(duplicates(rust), [], "Error::CODES lists a code twice");
+  test("the generated list: well-formed, no duplicates", () => {
+    assert.ok(Array.isArray(codes) && codes.length > 0, `${TABLES_FILE}: no errorCodes`);
+    for (const c of codes) assert.match(c, CODE, `a malformed code ${JSON.stringify(c)}`);
+    assert.deepEqual(duplicates(codes), [], "a code is listed twice");
   });
 
-  test("Error::code() returns exactly the codes of Error::CODES", () => {
-    assertSameCodes([...new Set(rustCodeArms())], "Error::code()", rust, "Error::CODES");
-  });
-
-  test("the TypeScript union FaceIdErrorCode has exactly the codes of Error::CODES", () => {
-    const ts = typeScriptCodes();
-    assert.deepEqual(duplicates(ts), [], "FaceIdErrorCode lists a code twice");
-    assertSameCodes(ts, "FaceIdErrorCode", rust, "Error::CODES");
-  });
-
-  test("the README's error table has exactly the codes of Error::CODES", () => {
-    const readme = readmeCodes();
-    assert.deepEqual(duplicates(readme), [], "the README's error table lists a code twice");
-    assertSameCodes(readme, "the README's error table", rust, "Error::CODES");
+  test("the generated files are tracked and marked as generated", () => {
+    for (const file of [TABLES_FILE, "src/wasm/ts/tables.d.ts"]) {
+      assert.ok(FILES.includes(file), `${file} is not tracked`);
+      assert.match(mustRead(file), /gen-tables/, `${file} does not say how it is generated`);
+    }
+    assert.match(mustRead("README.md"), /<!-- The table of codes is generated from [^>]*gen-tables[^>]*-->/);
   });
 
   test("the package's JavaScript throws only listed codes", () => {
-    const known = new Set(rust);
+    const known = new Set(codes);
     const unknown = thrownInJavaScript().filter((t) => !known.has(t.code)).map((t) => `${t.where}: ${t.code}`);
-    assert.deepEqual(unknown, [], `codes thrown but not in Error::CODES:\n${unknown.join("\n")}`);
+    assert.deepEqual(unknown, [], `codes thrown but not in the core's list:\n${unknown.join("\n")}`);
+  });
+});
+
+describe("the benchmark's plain-JavaScript trimming agrees with the endpoint table", async () => {
+  // bench/plain-trim.js stays plain JavaScript (the baseline the handler is measured against); it
+  // trims face results only. Held here to the faceResult row and to the core's masks.
+  const { trim } = await import("../../bench/plain-trim.js");
+  const face = TABLES.endpoints.find((e) => e.name === "faceResult");
+  const masks = new Map(TABLES.masks.map((m) => [m.rule, m.examples]));
+
+  test("it keeps and masks exactly the row's fields, in the row's order, and drops the rest", () => {
+    assert.ok(face, `${TABLES_FILE}: no faceResult row`);
+    const result = {};
+    const expected = {};
+    for (const [field, rule] of face.trim) {
+      const [input, output] = rule === "keep" ? [`kept ${field}`, `kept ${field}`] : masks.get(rule).at(-2);
+      result[field] = input;
+      expected[field] = output;
+    }
+    for (const field of [...face.media, "liveRate", "similarity", "address", "sign"]) result[field] = `dropped ${field}`;
+    const out = trim({ code: "0", msg: "ok", result }, "order001");
+    assert.deepEqual(Object.keys(out.result), face.trim.map(([field]) => field));
+    assert.deepEqual(out.result, expected);
+  });
+
+  test("its masks agree with the core's on every example", () => {
+    for (const [field, rule] of face.trim.filter(([, rule]) => rule !== "keep")) {
+      for (const [input, output] of masks.get(rule)) {
+        const out = trim({ code: "0", msg: "ok", result: { [field]: input } }, "order001");
+        assert.equal(out.result[field], output, `${rule} of ${JSON.stringify(input)}`);
+      }
+    }
   });
 });

@@ -261,7 +261,7 @@ pub struct TrimmedFields(&'static [(&'static str, Trim)]);
 
 impl TrimmedFields {
     /// The field names, in the table's order.
-    pub fn iter(self) -> impl Iterator<Item = &'static &'static str> {
+    pub fn iter(self) -> FieldNames {
         self.into_iter()
     }
 
@@ -281,12 +281,17 @@ impl TrimmedFields {
     }
 }
 
+/// The field names of [`TrimmedFields`]: a named type (not `impl
+/// Iterator`), so that its items may be taken for any shorter lifetime, as
+/// those of a slice's iterator are.
+pub type FieldNames = core::iter::Map<
+    core::slice::Iter<'static, (&'static str, Trim)>,
+    fn(&'static (&'static str, Trim)) -> &'static &'static str,
+>;
+
 impl IntoIterator for TrimmedFields {
     type Item = &'static &'static str;
-    type IntoIter = core::iter::Map<
-        core::slice::Iter<'static, (&'static str, Trim)>,
-        fn(&'static (&'static str, Trim)) -> &'static &'static str,
-    >;
+    type IntoIter = FieldNames;
 
     /// The field names, as [`TrimmedFields::iter`].
     fn into_iter(self) -> Self::IntoIter {

@@ -10,6 +10,10 @@
 
 use core::fmt;
 
+mod codes;
+
+pub use codes::{CodeDoc, CODE_DOCS};
+
 /// Everything that can go wrong, as one enum.
 ///
 /// Each variant carries a message that says what to fix. The message never
@@ -246,41 +250,9 @@ impl Error {
         }
     }
 
-    /// Every code this version can produce, in a stable order.
-    pub const CODES: &'static [&'static str] = &[
-        "INVALID_APP_ID",
-        "INVALID_ORDER_NO",
-        "INVALID_NONCE",
-        "INVALID_TICKET",
-        "INVALID_VERSION",
-        "INVALID_VALUE",
-        "INVALID_ARGUMENT",
-        "RANDOM_UNAVAILABLE",
-        "NOT_INITIALIZED",
-        "INVALID_USER_ID",
-        "INVALID_IMAGE",
-        "IMAGE_TOO_LARGE",
-        "INVALID_OPTION",
-        "INVALID_URL",
-        "TIMEOUT",
-        "NETWORK",
-        "HTTP_STATUS",
-        "BAD_RESPONSE",
-        "INVALID_MEDIA",
-        "TICKET_UNAVAILABLE",
-        "INVALID_IDENTITY",
-        "REJECTED",
-        "UNAUTHORIZED",
-        "FORBIDDEN",
-        "NOT_FOUND",
-        "METHOD_NOT_ALLOWED",
-        "BODY_TOO_LARGE",
-        "INVALID_BODY",
-        "BODY_TIMEOUT",
-        "RATE_LIMITED",
-        "ABORTED",
-        "INTERNAL",
-    ];
+    /// Every code this version can produce, in a stable order (those of
+    /// [`CODE_DOCS`]).
+    pub const CODES: &'static [&'static str] = &codes::CODES;
 }
 
 impl fmt::Display for Error {

@@ -200,3 +200,16 @@ fn return_locations() {
     assert!(reveal_field("__proto__x").is_ok());
     assert!(reveal_field("a.b").is_err());
 }
+
+/// The trimmed fields chain with borrowed names, as the edge handler
+/// chains the operator's `reveal` list after them.
+#[test]
+fn trimmed_fields_chain_with_shorter_lived_names() {
+    let reveal = [String::from("photo")];
+    let names: Vec<&str> = trimmed_fields(Kind::LiveResult)
+        .iter()
+        .copied()
+        .chain(reveal.iter().map(|r| r.as_str()))
+        .collect();
+    assert_eq!(names, ["occurredTime", "photo"]);
+}
