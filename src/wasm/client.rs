@@ -650,12 +650,7 @@ impl FaceIdClient {
         let options = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
         let call = options::bounded(kind, "kind", Error::InvalidOption)
             .map(|k| k.and_then(|k| Kind::from_name(&k)))
-            .and_then(|k| k.ok_or_else(|| {
-                Error::InvalidOption(format!(
-                    "kind must be one of faceResult, liveResult, idCardOcrResult, bankCardOcrResult, queryFaceRecord, idCardOcr; got {}",
-                    describe_value(kind)
-                ))
-            }))
+            .and_then(|k| k.ok_or_else(|| Kind::unknown(&describe_value(kind))))
             .and_then(|kind| {
                 let call = if kind == Kind::IdCardOcr {
                     options::object(&options, "options", false)?;

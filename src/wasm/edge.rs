@@ -239,11 +239,7 @@ impl FaceIdEdgeHandler {
         (|| {
             let kind = options::bounded(kind, "kind", Error::InvalidOption)?
                 .and_then(|k| TokenKind::from_name(&k))
-                .ok_or_else(|| {
-                    Error::InvalidOption(
-                        "kind must be \"face\", \"live\", \"idcard\" or \"bankcard\"".into(),
-                    )
-                })?;
+                .ok_or_else(TokenKind::unknown)?;
             let order_no = options::order_no(order_no)?;
             options::object(options, "options", true)?;
             let user = options::string(options, "userId", Error::InvalidUserId)?;

@@ -41,11 +41,7 @@ fn verify(key: &JsValue, token: &JsValue, options: &JsValue) -> Result<JsValue, 
     let kind = options::get(options, "kind")?;
     let kind = options::bounded(&kind, "kind", Error::InvalidOption)?
         .and_then(|k| TokenKind::from_name(&k))
-        .ok_or_else(|| {
-            Error::InvalidOption(
-                "kind must be \"face\", \"live\", \"idcard\" or \"bankcard\"".into(),
-            )
-        })?;
+        .ok_or_else(TokenKind::unknown)?;
     let order_no = options::order_no(&options::get(options, "orderNo")?)?;
     let user = options::string(options, "userId", Error::InvalidUserId)?;
     if let Some(u) = &user {

@@ -11,6 +11,7 @@
 //! more [`Kind`]).
 
 use crate::edge::{Route, Trim};
+use crate::error::Error;
 use crate::order_token::TokenKind;
 
 mod rows;
@@ -30,10 +31,10 @@ pub enum Kind {
     IdCardOcrResult,
     /// Bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
     BankCardOcrResult,
-    /// ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
-    IdCardOcr,
     /// The newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
     QueryFaceRecord,
+    /// ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
+    IdCardOcr,
     /// Starting an H5 face verification, `POST {kyc}/api/server/getAdvFaceId`
     /// (not in [`Kind::ALL`]: it is not a result query).
     StartFace,
@@ -179,6 +180,16 @@ impl Kind {
     /// The kind named `name` (see [`Kind::name`]) among [`Kind::ALL`].
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The error for a `signedRequest` kind that is none of [`Kind::ALL`]
+    /// (`got` describes what was given): it names them all.
+    pub fn unknown(got: &str) -> Error {
+        let names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        Error::InvalidOption(format!(
+            "kind must be one of {}; got {got}",
+            names.join(", ")
+        ))
     }
 
     /// The path below the host.

@@ -82,6 +82,20 @@ impl TokenKind {
     pub fn from_name(name: &str) -> Option<TokenKind> {
         TokenKind::rows().find(|t| t.name == name).map(|t| t.kind)
     }
+
+    /// The error for a kind that is none of these: it names them all
+    /// (`kind must be "face", "live", "idcard" or "bankcard"`).
+    pub fn unknown() -> Error {
+        let names: Vec<String> = TokenKind::rows()
+            .map(|t| format!("\"{}\"", t.name))
+            .collect();
+        let list = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        Error::InvalidOption(format!("kind must be {list}"))
+    }
 }
 
 /// Mints and checks order tokens under a key ring, for one audience, with

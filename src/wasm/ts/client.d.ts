@@ -1,5 +1,4 @@
 // The client: `new FaceIdClient(options)`, the options of its calls, signed requests, business codes and the query result envelope.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /**
  * Options of `new FaceIdClient(...)`. Give exactly one ticket source:

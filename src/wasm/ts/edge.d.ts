@@ -1,5 +1,4 @@
 // The edge handler: `createEdgeHandler(options)`, its routes, answers and events, and order tokens.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /** The user the operator's identity hook names. */
 export interface FaceIdentity {

@@ -1,5 +1,4 @@
 // The H5 face flow and the App SDKs: `startFace`, `startSdk` and the callback.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /** Input of `client.startFace`. */
 export interface StartFaceInput extends CallContextOptions {

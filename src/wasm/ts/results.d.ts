@@ -1,5 +1,4 @@
 // The result payloads of the queries, as the service sends them.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /** Face verification result (`GET /api/server/sync`). Values stay as the service sends them. */
 export interface FaceResult {

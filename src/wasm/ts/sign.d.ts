@@ -1,5 +1,4 @@
 // The options of `sign()`.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /** The inputs of the five-value SIGN signature used by the result queries. */
 export interface SignOptions {

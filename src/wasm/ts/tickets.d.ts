@@ -1,5 +1,4 @@
 // Tickets: the summary of a client, the shared store, `TicketManager` and the events of refreshes.
-// Part of faceid_edge.d.ts (src/wasm/types.rs includes it; wasm-bindgen merges the parts).
 
 /** What `JSON.stringify(client)` shows: never the ticket. */
 export interface FaceIdClientSummary {

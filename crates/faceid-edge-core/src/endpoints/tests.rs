@@ -296,3 +296,17 @@ fn routes_derive_from_the_rows() {
         }
     }
 }
+
+#[test]
+fn unknown_kinds_are_named_from_the_table() {
+    assert_eq!(
+        Kind::unknown("\"sync\"").message(),
+        "kind must be one of faceResult, liveResult, idCardOcrResult, bankCardOcrResult, queryFaceRecord, idCardOcr; got \"sync\""
+    );
+    assert_eq!(Kind::unknown("x").code(), "INVALID_OPTION");
+    assert_eq!(
+        TokenKind::unknown().message(),
+        "kind must be \"face\", \"live\", \"idcard\" or \"bankcard\""
+    );
+    assert_eq!(TokenKind::unknown().code(), "INVALID_OPTION");
+}
