@@ -31,7 +31,8 @@
 //! - [`sign`](mod@sign): `sign_values`, `sign`, `verify_sign`;
 //! - [`nonce`](mod@nonce): CSPRNG nonces with rejection sampling;
 //! - [`validate`]: the input rules, as typed errors;
-//! - [`endpoints`]: paths, methods, hosts and `get_file` meanings;
+//! - [`endpoints`]: the one endpoint table (paths, methods, hosts, `get_file`,
+//!   media fields, trimming, token kinds, edge routes) and what reads it;
 //! - [`request`]: validated settings and signed requests;
 //! - [`response`]: the envelope, payload and code rules;
 //! - [`media`]: base64 media and type sniffing;
@@ -51,7 +52,7 @@
 //! - [`limits`]: what one caller may cost: body time, image size, the rate limit's answer;
 //! - [`result_cache`]: final results kept a few seconds for polling pages;
 //! - [`image_text`]: the ID card image cleaned or encoded a piece at a time;
-//! - [`error`]: the one error enum and its stable codes.
+//! - [`error`]: the one error enum and its stable codes, each with when it happens.
 
 pub mod body_type;
 pub mod callback_state;
