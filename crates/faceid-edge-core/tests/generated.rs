@@ -10,6 +10,11 @@ mod render;
 #[test]
 fn generated_files_are_up_to_date() {
     let root = render::root();
+    // The crate on its own (as published) has none of the repository's files.
+    if !root.join("src/wasm/ts").is_dir() {
+        eprintln!("not in the faceid-edge repository: nothing to compare");
+        return;
+    }
     let files = render::files(&root).unwrap_or_else(|e| panic!("{e}"));
     let stale: Vec<&str> = files
         .iter()
