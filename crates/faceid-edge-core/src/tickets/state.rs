@@ -3,7 +3,7 @@
 //! a failure or a read of the shared store changes, and the operator's view
 //! ([`Status`]). Pure: the caller passes the clock.
 
-use super::{nonce_mint, Credential, NonceMint, Schedule};
+use super::{digest, nonce_mint, Credential, NonceMint, Schedule};
 use crate::error::Error;
 
 /// The access token to mint a NONCE ticket from, or what to do first.
@@ -74,6 +74,9 @@ pub struct TicketState {
     /// to check signatures the service made just before the refresh (the
     /// H5 callback's `newSign`).
     previous: Option<Credential>,
+    /// Digest of the last SIGN ticket the service refused: never adopted
+    /// again from a store (see [`TicketState::refuse`]).
+    refused: Option<String>,
 }
 
 /// What an operator needs to see: ages and expiries, never a value.
@@ -312,8 +315,9 @@ impl TicketState {
     }
 
     /// Takes a token and ticket that another owner fetched (from a shared
-    /// store) when they are newer than ours and usable at `now`: cached like
-    /// a refresh, but not counted as one of ours. `true` when adopted.
+    /// store) when they are newer than ours, usable at `now` and not the
+    /// ticket the service refused: cached like a refresh, but not counted as
+    /// one of ours. `true` when adopted.
     pub fn adopt(
         &mut self,
         token: Credential,
@@ -321,7 +325,10 @@ impl TicketState {
         now_ms: u64,
         schedule: &Schedule,
     ) -> bool {
-        if !newer(&token, self.token.as_ref()) || !schedule.usable(&ticket, now_ms) {
+        if !newer(&token, self.token.as_ref())
+            || !schedule.usable(&ticket, now_ms)
+            || self.refused.as_deref() == Some(digest(&ticket.value).as_str())
+        {
             return false;
         }
         let refreshed_ms = ticket.obtained_at_ms;
@@ -417,6 +424,16 @@ impl TicketState {
     /// The cached token and SIGN ticket (for durable storage by an owner).
     pub fn credentials(&self) -> Option<(&Credential, &Credential)> {
         Some((self.token.as_ref()?, self.ticket.as_ref()?))
+    }
+
+    /// The service refused `stale`: it is never adopted again (a peer may
+    /// still hold it in the store), and when it is the cached ticket it is
+    /// forgotten ([`TicketState::invalidate`]) so the next plan is a refresh.
+    pub fn refuse(&mut self, stale: &str) {
+        self.refused = Some(digest(stale));
+        if self.ticket_value() == Some(stale) {
+            self.invalidate();
+        }
     }
 
     /// Forgets the SIGN ticket (the service said it is invalid), so the next
