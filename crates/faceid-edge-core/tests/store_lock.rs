@@ -283,3 +283,53 @@ fn the_scenarios_reach_every_interleaving() {
         assert!(seen.get(event).is_some_and(|&n| n > 0), "{event}: {seen:?}");
     }
 }
+
+/// A holder that took the lock and went idle: its lock is taken over only
+/// once the store expires it, then with one refresh; while it lives, a
+/// waiter whose patience (one lease) runs out first fails with a typed
+/// error instead of waiting for ever.
+#[test]
+fn an_idle_holders_lock_is_taken_over_only_after_its_lease() {
+    let timing = LockTiming::new(1000);
+    let world = |ghost_lock_ms| Scenario {
+        timeout_ms: 1000,
+        peers: vec![PeerPlan {
+            start_ms: 0,
+            skew_ms: 0,
+            for_nonce: false,
+            knows_initial: true,
+            cancel: None,
+        }],
+        cas: true,
+        initial: Initial::Aged(21 * MIN),
+        refused_initial: false,
+        ghost_lock_ms: Some(ghost_lock_ms),
+        lock_stuck: false,
+        refuse_writes: false,
+        faults: vec![Fault::Ok(10)],
+        upstream: vec![Some(50)],
+        stalls: vec![],
+        freeze: None,
+        late_writer: None,
+    };
+    // The idle holder's lock has most of its lease left: taken over after it.
+    let r = run(&world(timing.lease_ms - 500), Schedule::default());
+    assert_eq!(r.events.get("idle holder's lock taken over"), Some(&1));
+    assert_eq!(r.refreshes, 1);
+    let (outcome, state, at) = &r.ends[0];
+    assert_eq!(outcome, &Some(Ok(())));
+    assert!(*at >= store_lock_sim::T0 + timing.lease_ms - 500);
+    assert!(fresh(state, *at, &Schedule::default()));
+    // A lock that outlives the waiter's patience: it gives up, typed.
+    let r = run(&world(timing.lease_ms + 5_000), Schedule::default());
+    assert_eq!(r.refreshes, 0);
+    match &r.ends[0].0 {
+        Some(Err(e)) => {
+            assert_eq!(e.code(), "TICKET_UNAVAILABLE");
+            assert!(e
+                .message()
+                .contains("another process holds the refresh lock"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
