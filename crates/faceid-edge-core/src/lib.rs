@@ -39,6 +39,7 @@
 //! - [`retry`]: backoff, file polling, resending a GET whose connection closed;
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
+//! - [`store_lock`]: one refresh through a shared store's lock, as a sans-IO machine;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
 //! - [`keyring`]: the order token keys (the first signs, all verify) and the audience;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
@@ -75,6 +76,7 @@ pub mod result_cache;
 pub mod retry;
 pub mod sdk;
 pub mod sign;
+pub mod store_lock;
 pub mod tickets;
 pub mod validate;
 
