@@ -20,7 +20,7 @@ use super::flight::{run, Flight, WaitUntil};
 use super::http::{now_ms, sleep, Io};
 use crate::error::Error;
 use crate::store_lock::{abandoned, Action, Input, LockTiming, StoreLock};
-use crate::tickets::{ticket_url, NoncePlan, Plan, Schedule, TicketState, TicketType};
+use crate::tickets::{nonce_next, ticket_url, NonceNext, Plan, Schedule, TicketState, TicketType};
 
 mod status;
 mod store;
@@ -324,15 +324,6 @@ impl Manager {
         Ok(self.fetch_ticket(&url, "NONCE ticket").await?.value)
     }
 
-    fn nonce_plan(&self) -> NoncePlan {
-        let state = self.state.borrow();
-        if self.store.is_some() {
-            state.nonce_plan_shared(now_ms(), &self.schedule)
-        } else {
-            state.nonce_plan(now_ms(), &self.schedule)
-        }
-    }
-
     /// The access token to mint a NONCE ticket from. A NONCE ticket dies with
     /// its token, and a token dies about a minute after the refresh that
     /// replaces it; so when the token's planned refresh (or expiry) is less
@@ -344,27 +335,23 @@ impl Manager {
     /// backoff after failures, or the refresh failed), a token that was not
     /// replaced and is not yet due still mints.
     async fn nonce_token(self: &Rc<Self>, ctx: Option<&WaitUntil>) -> Result<String, Error> {
-        let mut flights = 0;
+        let mut syncs = 0;
         loop {
-            let fallback = match self.nonce_plan() {
-                NoncePlan::Mint(token) => return Ok(token),
-                NoncePlan::Refresh { fallback } => fallback,
-            };
-            // Respect the refresh backoff: a wrong secret must not turn
-            // every NONCE request into a token request.
-            let backing_off = !self.state.borrow().may_refresh(now_ms());
-            if backing_off || flights == 2 {
-                return fallback.ok_or_else(|| {
-                    let reason = self.state.borrow().failure_reason();
-                    Error::TicketUnavailable(if backing_off {
-                        format!("no valid access token, and the last refresh failed ({reason})")
-                    } else {
-                        format!("no valid access token: {reason}")
-                    })
-                });
+            let next = nonce_next(
+                &self.state.borrow(),
+                now_ms(),
+                &self.schedule,
+                self.store.is_some(),
+                syncs,
+            );
+            match next {
+                NonceNext::Mint(token) => return Ok(token),
+                NonceNext::Fail(e) => return Err(e),
+                NonceNext::Sync => {
+                    self.sync(ctx, true).await;
+                    syncs += 1;
+                }
             }
-            self.sync(ctx, true).await;
-            flights += 1;
         }
     }
 }

@@ -268,6 +268,62 @@ pub fn nonce_mint(
     NonceMint::RefreshFirst { fallback: true }
 }
 
+/// How many syncs one NONCE request may run or join before it settles for
+/// the fallback: a flight it joins may have been started for the SIGN ticket
+/// only, so a second one may follow, never more.
+pub const NONCE_SYNCS: u32 = 2;
+
+/// What a NONCE request does next ([`nonce_next`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NonceNext {
+    /// Mint the NONCE ticket from this token.
+    Mint(String),
+    /// Run (or join) a sync for a NONCE ticket, then ask again.
+    Sync,
+    /// No token can mint: why.
+    Fail(Error),
+}
+
+/// The next step of a NONCE request at `now` that has run `syncs` syncs so
+/// far (`shared`: the owner reads a shared store). A token that outlives the
+/// NONCE ticket mints; otherwise a sync refreshes first, unless backing off
+/// after failures (a wrong secret must not turn every NONCE request into a
+/// token request) or after [`NONCE_SYNCS`]: then a token that was not
+/// replaced and is not yet due still mints, and without one the request
+/// fails with the last refresh's reason.
+pub fn nonce_next(
+    state: &TicketState,
+    now_ms: u64,
+    schedule: &Schedule,
+    shared: bool,
+    syncs: u32,
+) -> NonceNext {
+    let plan = if shared {
+        state.nonce_plan_shared(now_ms, schedule)
+    } else {
+        state.nonce_plan(now_ms, schedule)
+    };
+    let fallback = match plan {
+        NoncePlan::Mint(token) => return NonceNext::Mint(token),
+        NoncePlan::Refresh { fallback } => fallback,
+    };
+    let backing_off = !state.may_refresh(now_ms);
+    if !backing_off && syncs < NONCE_SYNCS {
+        return NonceNext::Sync;
+    }
+    match fallback {
+        Some(token) => NonceNext::Mint(token),
+        None => {
+            let reason = state.failure_reason();
+            NonceNext::Fail(Error::TicketUnavailable(if backing_off {
+                format!("no valid access token, and the last refresh failed ({reason})")
+            } else {
+                format!("no valid access token: {reason}")
+            }))
+        }
+    }
+}
+
 mod state;
 pub use state::{Failure, NoncePlan, Plan, Status, TicketState};
 

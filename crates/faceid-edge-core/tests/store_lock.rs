@@ -13,7 +13,7 @@
 mod store_lock_sim;
 
 use faceid_edge_core::store_lock::{Action, Input, LockTiming, StoreLock};
-use faceid_edge_core::tickets::{NoncePlan, Schedule, TicketState};
+use faceid_edge_core::tickets::{nonce_next, NonceNext, NoncePlan, Schedule, TicketState};
 use proptest::prelude::*;
 use store_lock_sim::{fresh, run, Fault, Initial, PeerPlan, Scenario};
 
@@ -204,8 +204,12 @@ proptest! {
             prop_assert!(matches!(outcome, Some(Ok(()))), "peer {}: {:?}", i, outcome);
             prop_assert!(fresh(state, *at, &schedule), "peer {}: {:?}", i, state.plan(*at, &schedule));
             if s.peers[i].for_nonce {
+                // Minted from a token that outlives the NONCE ticket, never
+                // from a fallback that retires within its life.
                 let plan = state.nonce_plan(*at, &schedule);
                 prop_assert!(matches!(plan, NoncePlan::Mint(_)), "peer {}: {:?}", i, plan);
+                let next = nonce_next(state, *at, &schedule, true, 1);
+                prop_assert!(matches!(next, NonceNext::Mint(_)), "peer {}: {:?}", i, next);
             }
         }
     }

@@ -184,3 +184,51 @@ fn with_a_store_a_nonce_ticket_waits_for_a_recent_read() {
         }
     );
 }
+
+#[test]
+fn a_nonce_request_syncs_at_most_twice_then_takes_the_fallback_or_fails() {
+    let s = Schedule::default();
+    let mut st = TicketState::default();
+    st.refreshed(cred("T0", 0, 7200), cred("S0", 0, 3600), 0);
+    assert_eq!(
+        nonce_next(&st, MIN, &s, false, 0),
+        NonceNext::Mint("T0".into())
+    );
+    // Near the planned refresh: sync first, twice at most, then the token
+    // that was not replaced yet.
+    let near = 20 * MIN - NONCE_WINDOW + 1;
+    assert_eq!(nonce_next(&st, near, &s, false, 0), NonceNext::Sync);
+    assert_eq!(nonce_next(&st, near, &s, false, 1), NonceNext::Sync);
+    assert_eq!(
+        nonce_next(&st, near, &s, false, NONCE_SYNCS),
+        NonceNext::Mint("T0".into())
+    );
+    // With a store not read for 30 s: read first; T0 stays the fallback.
+    st.read_store(0);
+    assert_eq!(nonce_next(&st, 30_000, &s, true, 0), NonceNext::Sync);
+    assert_eq!(
+        nonce_next(&st, 30_000, &s, false, 0),
+        NonceNext::Mint("T0".into())
+    );
+    // Backing off after a failure: no sync, the fallback mints.
+    st.failed(&Error::Network("down".into()), near, &s, 0);
+    assert_eq!(
+        nonce_next(&st, near + 1, &s, false, 0),
+        NonceNext::Mint("T0".into())
+    );
+    // Once due there is no fallback: the reason, backing off or not.
+    let due = 20 * MIN;
+    let NonceNext::Fail(e) = nonce_next(&st, due, &s, false, NONCE_SYNCS) else {
+        panic!("no fallback once due");
+    };
+    assert_eq!(e.code(), "TICKET_UNAVAILABLE");
+    assert_eq!(e.message(), "no valid access token: NETWORK: down");
+    st.failed(&Error::Network("down".into()), due, &s, 0);
+    let NonceNext::Fail(e) = nonce_next(&st, due, &s, false, 0) else {
+        panic!("backing off without a fallback");
+    };
+    assert_eq!(
+        e.message(),
+        "no valid access token, and the last refresh failed (NETWORK: down)"
+    );
+}
