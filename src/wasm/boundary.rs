@@ -105,6 +105,22 @@ extern "C" {
     /// (see `taskPromise` in `js/boundary.js`).
     #[wasm_bindgen(js_name = taskPromise)]
     pub fn task_promise() -> js_sys::Array;
+
+    /// `p` behind a thenable whose reactions call into the instance as the
+    /// package's other entry points do (a trap there is caught) and never
+    /// once the instance is replaced (see `gate` in `js/boundary.js`).
+    #[wasm_bindgen(js_name = gate)]
+    fn gate(p: &js_sys::Promise) -> js_sys::Promise;
+}
+
+/// Awaits a JavaScript promise: the crate's one way to (every
+/// `JsFuture` is made here; clippy's `disallowed-types` refuses it
+/// elsewhere). The Rust side resumes from a reaction that catches a trap of
+/// the task it polls, and that never calls into an instance replaced after
+/// a trap, whose closures are dead.
+#[allow(clippy::disallowed_types)]
+pub fn settled(p: &js_sys::Promise) -> wasm_bindgen_futures::JsFuture {
+    wasm_bindgen_futures::JsFuture::from(gate(p))
 }
 
 thread_local! {

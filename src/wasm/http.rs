@@ -5,7 +5,7 @@
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use super::boundary::settled;
 
 use super::boundary::{define_value, describe_type, own_value};
 use super::sys::{clear_timeout, fetch, set_timeout, AbortController, AbortSignal, Response};
@@ -80,7 +80,7 @@ pub async fn sleep(ms: u32) {
         set_timeout(&resolve, ms);
     });
     // A timer promise never rejects.
-    let _ = JsFuture::from(promise).await;
+    let _ = settled(&promise).await;
 }
 
 /// Runs `future` for at most `ms` milliseconds: `None` when the time ran
@@ -98,7 +98,7 @@ pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Outp
         timer = set_timeout(&resolve, ms);
         settle = Some(resolve);
     });
-    let mut deadline = core::pin::pin!(JsFuture::from(deadline));
+    let mut deadline = core::pin::pin!(settled(&deadline));
     let mut future = core::pin::pin!(future);
     let outcome = core::future::poll_fn(|cx| {
         if let Poll::Ready(out) = future.as_mut().poll(cx) {
@@ -122,7 +122,7 @@ pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Outp
 /// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
 /// `None` when it did not settle in time, else its outcome.
 pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
-    race(JsFuture::from(Promise::resolve(value)), ms).await
+    race(settled(&Promise::resolve(value)), ms).await
 }
 
 /// What a caller plugs into every exchange: its own `fetch` (a service
@@ -248,7 +248,7 @@ pub async fn pause(ms: u32, stop: Option<&Stop>) -> Result<(), Error> {
         stop.signal()
             .add_event_listener("abort", &resolve, &options);
     });
-    let _ = JsFuture::from(promise).await;
+    let _ = settled(&promise).await;
     clear_timeout(&timer);
     cleanup.abort();
     stop.check()
@@ -448,7 +448,7 @@ async fn exchange(
         None => fetch(request.url, init),
     }
     .map_err(|e| no_answer("to start", e))?;
-    let response = JsFuture::from(promise)
+    let response = settled(&promise)
         .await
         .map_err(|e| no_answer("to connect", e))?;
     if !response.is_object() {
@@ -465,7 +465,7 @@ async fn exchange(
     let text = response
         .text()
         .map_err(|e| failed("reading the answer", &e))?;
-    let text = JsFuture::from(text)
+    let text = settled(&text)
         .await
         .map_err(|e| failed("reading the answer", &e))?;
     Ok((status, text))

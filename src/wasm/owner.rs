@@ -14,7 +14,7 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use super::boundary::settled;
 
 use super::task;
 
@@ -131,7 +131,7 @@ impl OwnerReader {
             // A renewal of another ticket may run: ours must not join it.
             let id = self.renewal.replace(self.bound_ms());
             *self.renewing.borrow_mut() = Some(d.clone());
-            let _ = JsFuture::from(self.launch(&self.renewal, id, path.clone(), ctx)).await;
+            let _ = settled(&self.launch(&self.renewal, id, path.clone(), ctx)).await;
         } else {
             run(&self.renewal, self.bound_ms(), |id| {
                 self.launch(&self.renewal, id, path.clone(), ctx)

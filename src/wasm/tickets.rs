@@ -13,7 +13,7 @@ use std::rc::Rc;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use super::boundary::settled;
 
 use super::boundary::{define_value, describe_type};
 use super::flight::{run, Flight, WaitUntil};
@@ -236,7 +236,7 @@ impl Manager {
                 if let Some(id) = self.flight.start(self.step_ms()) {
                     let promise = self.launch(id, ctx, false);
                     if ctx.is_none() {
-                        let _ = JsFuture::from(promise).await;
+                        let _ = settled(&promise).await;
                         return Ok(self.current().map_or(t, |(fresh, _)| fresh));
                     }
                 }
