@@ -10,10 +10,10 @@
 //! runtime's `formData()`. What is kept for the call is the image's base64
 //! as bytes.
 
+use super::boundary::settled;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use super::boundary::settled;
 use web_sys::{Headers, Request, Response, ResponseInit};
 
 use super::boundary::bytes_text;

@@ -106,6 +106,10 @@ extern "C" {
     #[wasm_bindgen(js_name = taskPromise)]
     pub fn task_promise() -> js_sys::Array;
 
+    /// Ignores the rejection of `p` (an async hook's), in JavaScript.
+    #[wasm_bindgen(js_name = ignoreRejection)]
+    pub fn ignore_rejection(p: &js_sys::Promise);
+
     /// `p` behind a thenable whose reactions call into the instance as the
     /// package's other entry points do (a trap there is caught) and never
     /// once the instance is replaced (see `gate` in `js/boundary.js`).

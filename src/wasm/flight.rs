@@ -14,14 +14,14 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use super::boundary::settled;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use super::boundary::settled;
 
 use super::boundary::describe_type;
 use super::boundary::{watch_promise, watched_state};
+use super::host::WaitUntilJs;
 use super::http::{now_ms, sleep};
-use super::sys::WaitUntilJs;
 use super::task;
 use crate::error::Error;
 use crate::flight::{Flights, Join};

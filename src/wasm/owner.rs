@@ -11,22 +11,23 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::boundary::settled;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use super::boundary::settled;
 
 use super::task;
 
 use super::boundary::{define_value, describe_type, to_js};
 use super::flight::{run, Flight, WaitUntil};
+use super::host::DurableObjectNamespaceJs;
 use super::http::{error_name, field, is_plain_object, now_ms, own, parse_object, within};
 use super::options;
-use super::sys::{DurableObjectNamespaceJs, Response};
 use super::tickets::Manager;
 use crate::error::Error;
 use crate::request::Config;
 use crate::tickets::digest;
+use web_sys::Response;
 
 /// How long an isolate keeps a ticket read from the owner.
 const ISOLATE_CACHE_MS: u64 = 60_000;

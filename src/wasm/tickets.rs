@@ -10,17 +10,17 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::boundary::settled;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use super::boundary::settled;
 
 use super::boundary::{define_value, describe_type};
 use super::flight::{run, Flight, WaitUntil};
+use super::host::TicketStoreJs;
 use super::http::{
     error_name, field, now_ms, parse_object, resend_fields, send, sleep, within, Io, Outgoing,
 };
-use super::sys::TicketStoreJs;
 use crate::endpoints::Method;
 use crate::error::Error;
 use crate::retry::resend_at_once;

@@ -482,6 +482,11 @@ export function gate(p) {
   };
 }
 
+/** Ignores the rejection of `p` (an async hook's). */
+export function ignoreRejection(p) {
+  p.then(undefined, () => {});
+}
+
 function react(g, f, v) {
   if (trapped && depth === 0) replace();
   if (g !== generation) return;
