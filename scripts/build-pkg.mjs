@@ -56,9 +56,9 @@ rmSync(join(pkg, ".gitignore"), { force: true });
 // the glue is edited. wasm-bindgen emits the reinit machinery itself
 // (--experimental-reset-state-function: __wbg_reset_state, instance ids on
 // objects and closures); src/wasm/js/recover.js is a module of its own over
-// the glue (the entries import the API from it), and src/wasm/js/boundary.js
-// (the snippet) catches traps where Rust tasks resume. Here: recover.js is
-// copied in, with boundary.js, a stable name for the snippet it imports,
+// the glue (the entries import the API from it), and src/wasm/js/instance.js
+// (a snippet) catches traps where Rust tasks resume. Here: recover.js is
+// copied in, with instance.js, a stable name for the snippet it imports,
 // and (once the package.json is in) its list of async methods is checked
 // against the generated types.
 cpSync(join(root, "src/wasm/js/recover.js"), join(pkg, "recover.js"));
@@ -91,7 +91,7 @@ writeFileSync(
   join(pkg, "errors.js"),
   `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
 );
-writeFileSync(join(pkg, "boundary.js"), `export * from "./${relative(pkg, boundary)}";\n`);
+writeFileSync(join(pkg, "instance.js"), `export * from "./${relative(pkg, join(dirname(boundary), "instance.js"))}";\n`);
 
 for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "node-load.cjs", "node-adapter.cjs", "node-adapter.d.cts", "node/package.json", "index.d.ts", "workerd.d.ts", "package.json"]) {
   mkdirSync(dirname(join(pkg, file)), { recursive: true });

@@ -1,4 +1,5 @@
-//! Raw bindings to `js/boundary.js` and the error conversion.
+//! Raw bindings to `js/boundary.js` and `js/instance.js` (traps), and the
+//! error conversion.
 
 use wasm_bindgen::prelude::*;
 
@@ -99,10 +100,13 @@ extern "C" {
     /// UTF-8 bytes decoded as a JavaScript string.
     #[wasm_bindgen(js_name = bytesText)]
     pub fn bytes_text(bytes: &js_sys::Uint8Array) -> JsValue;
+}
 
+#[wasm_bindgen(module = "/src/wasm/js/instance.js")]
+extern "C" {
     /// `[promise, resolve, reject]` for a task: the promise is rejected
     /// with `INTERNAL` if the instance traps before the task settles it
-    /// (see `taskPromise` in `js/boundary.js`).
+    /// (see `taskPromise` in `js/instance.js`).
     #[wasm_bindgen(js_name = taskPromise)]
     pub fn task_promise() -> js_sys::Array;
 
@@ -112,7 +116,7 @@ extern "C" {
 
     /// `p` behind a thenable whose reactions call into the instance as the
     /// package's other entry points do (a trap there is caught) and never
-    /// once the instance is replaced (see `gate` in `js/boundary.js`).
+    /// once the instance is replaced (see `gate` in `js/instance.js`).
     #[wasm_bindgen(js_name = gate)]
     fn gate(p: &js_sys::Promise) -> js_sys::Promise;
 }

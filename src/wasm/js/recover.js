@@ -10,7 +10,7 @@
 // compiling bytes at run time), an instance id stamped on every object
 // (`__wbg_inst`) and closure, checked on each use, and finalizers that skip
 // pointers of an older instance. Where a trap is caught and when the
-// instance is replaced: src/wasm/js/boundary.js ("Traps").
+// instance is replaced: src/wasm/js/instance.js.
 //
 // What this module adds, at the entry points only (a plain function per
 // export or method: no per-call allocation, and nothing on the calls the
@@ -28,7 +28,7 @@
 // - `free()` of an object of an older instance only forgets its pointer
 //   (the memory died with the old instance).
 import * as glue from "./faceid_edge.js";
-import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./boundary.js";
+import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./instance.js";
 
 setResetState(glue.__wbg_reset_state);
 
