@@ -57,9 +57,9 @@ const remadeFinalizer = typeof FinalizationRegistry === "undefined"
     }
   });
 
-/** Whether `o` was made by an older instance (and not freed). */
+/** Whether `o` was made by an older instance. */
 function stale(o) {
-  return o.__wbg_inst !== undefined && o.__wbg_inst !== instanceGeneration();
+  return o != null && o.__wbg_inst !== undefined && o.__wbg_inst !== instanceGeneration();
 }
 
 /** Remakes `o` in the current instance if it belongs to an older one. */
@@ -135,7 +135,8 @@ function wrapClass(Class, asyncMethods) {
   rawFree.set(proto, proto.free);
   for (const name of Object.getOwnPropertyNames(proto)) {
     if (name === "constructor" || name === "__destroy_into_raw") continue;
-    const f = proto[name];
+    // Methods only (a getter would run on the prototype if read).
+    const f = Object.getOwnPropertyDescriptor(proto, name).value;
     if (typeof f !== "function") continue;
     if (f.length > 5) throw new Error(`faceid-edge: ${Class.name}.${name} takes more than five arguments`);
     const wrapped = name === "free" ? free(f) : method(f, asyncMethods.includes(name));
