@@ -1,5 +1,7 @@
 // Builds the npm package into pkg/ from the release .wasm:
-//   wasm-bindgen --target web --omit-default-module-path  (the glue)
+//   wasm-bindgen --target web --omit-default-module-path
+//     --experimental-reset-state-function                 (the glue, never edited)
+//   src/wasm/js/recover.js                                (the API over the glue)
 //   wasm-opt -Oz                                          (size)
 //   pkg-template/ merged in; errors.js, node.cjs (the .wasm inlined) and the
 //   CommonJS copies of the types (index.d.cts, faceid_edge.d.cts) generated.
