@@ -27,6 +27,11 @@
 //   TicketOwner hand its stored ticket back;
 // - `free()` of an object of an older instance only forgets its pointer
 //   (the memory died with the old instance).
+//
+// Of the glue's internals it relies on `__wbg_ptr`, `__wbg_inst` (the
+// instance id), `__destroy_into_raw` and the static `FaceIdEdgeHandler.__wrap`:
+// an upgrade that renames one fails at load or in the trap tests
+// (tests/js/trap.*.test.mjs), never silently.
 import * as glue from "./faceid_edge.js";
 import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./instance.js";
 
