@@ -1,5 +1,5 @@
 // faceid-edge for browsers and bundlers: call `await init()` once before use.
-import initWasm, * as glue from "./faceid_edge.js";
+import initWasm, * as glue from "./recover.js";
 import { FaceIdError } from "./errors.js";
 
 export { FaceIdError };

@@ -5,7 +5,7 @@
 // webpack…, ESM or CommonJS) carries the WebAssembly with it: no file, no
 // node:fs, no __dirname.
 import wasmBytes from "./faceid_edge_bg.wasm";
-import { FaceIdClient, initSync } from "./faceid_edge.js";
+import { FaceIdClient, initSync } from "./recover.js";
 
 initSync({ module: wasmBytes });
 
@@ -25,7 +25,7 @@ export {
   signValues,
   verifyOrderToken,
   verifySign,
-} from "./faceid_edge.js";
+} from "./recover.js";
 export { createRedisTicketStore } from "./redis-store.js";
 export { TicketOwner } from "./ticket-owner.js";
 export { FaceIdError } from "./errors.js";

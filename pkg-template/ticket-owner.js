@@ -25,7 +25,7 @@
 // tickets and environment are kept in private fields: JSON.stringify or
 // util.inspect of the object show none of them.
 import { FaceIdError } from "./errors.js";
-import { TicketManager, whenRemade } from "./faceid_edge.js";
+import { TicketManager, whenRemade } from "./recover.js";
 
 const STATE_KEY = "tickets";
 const APP_KEY = "appId";

@@ -4,7 +4,7 @@
 // randomness, fetch or timers run here.
 import { DurableObject } from "cloudflare:workers";
 import wasmModule from "./faceid_edge_bg.wasm";
-import { initSync } from "./faceid_edge.js";
+import { initSync } from "./recover.js";
 import { defineTicketOwner } from "./ticket-owner.js";
 
 initSync({ module: wasmModule });
@@ -20,7 +20,7 @@ export {
   signValues,
   verifyOrderToken,
   verifySign,
-} from "./faceid_edge.js";
+} from "./recover.js";
 /** The ticket owner Durable Object, a real `DurableObject` here. */
 export const TicketOwner = defineTicketOwner(DurableObject);
 export { createRedisTicketStore } from "./redis-store.js";

@@ -1,5 +1,7 @@
 // Builds the npm package into pkg/ from the release .wasm:
-//   wasm-bindgen --target web --omit-default-module-path  (the glue)
+//   wasm-bindgen --target web --omit-default-module-path
+//     --experimental-reset-state-function                 (the glue, never edited)
+//   src/wasm/js/recover.js                                (the API over the glue)
 //   wasm-opt -Oz                                          (size)
 //   pkg-template/ merged in; errors.js, node.cjs (the .wasm inlined) and the
 //   CommonJS copies of the types (index.d.cts, faceid_edge.d.cts) generated.
@@ -7,7 +9,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,14 +23,18 @@ if (!existsSync(input)) throw new Error(`no wasm at ${input}: build it first (ma
 rmSync(pkg, { recursive: true, force: true });
 mkdirSync(pkg);
 
-run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--out-dir", pkg, input]);
+run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--experimental-reset-state-function", "--out-dir", pkg, input]);
 rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
 // wasm-bindgen ends the types with its loader's: InitInput, the raw export
 // table (InitOutput), initSync and the default init. The entries export none
 // of them but InitInput, and they name DOM-only types (RequestInfo,
 // BufferSource, WebAssembly.*), which a Node.js project with Node's types and
 // no DOM library lacks: replace them with an InitInput that names none. (And
-// no `any` from wasm-bindgen should reach users' type checks.)
+// no `any` from wasm-bindgen should reach users' type checks.) The one edit
+// of wasm-bindgen's output left, and of its types only: wasm-bindgen has no
+// option to leave the loader's types out or to name them differently, and
+// index.d.ts re-exports from this file. A wasm-bindgen upgrade that changes
+// that tail stops the build here, never silently.
 {
   const dts = join(pkg, "faceid_edge.d.ts");
   const text = readFileSync(dts, "utf8");
@@ -48,73 +54,16 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 
-// Recovery from a WebAssembly trap (src/wasm/js/recover.js, RELIABILITY.md
-// "Wasm traps"): its code, minified, goes into the glue right after the
-// imports, and the glue is rewired to it. Each change must match
-// wasm-bindgen's output exactly, or the build stops here.
-{
-  const file = join(pkg, "faceid_edge.js");
-  let text = readFileSync(file, "utf8");
-  const fail = (what) => {
-    throw new Error(`faceid_edge.js: ${what}: wasm-bindgen's glue changed; update the trap recovery patch in scripts/build-pkg.mjs`);
-  };
-  const count = (re) => (text.match(re) ?? []).length;
-  /** Replaces every match of `re` (global), expecting exactly `times` of them. */
-  const patch = (re, replacement, times, what) => {
-    const found = count(re);
-    if (found !== times) fail(`${what}: found ${found} times, expected ${times}`);
-    text = text.replace(re, replacement);
-  };
-  const classes = count(/^export class \w+ \{$/gm);
-  const constructors = count(/^ {4}constructor\(/gm);
-  const methods = count(/^ {8}(?:const ret = |)wasm\.\w+\(this\.__wbg_ptr\b/gm);
-  if (classes === 0 || constructors === 0 || methods === 0) fail("no exported class, constructor or method found");
-  if (count(/\bFinalizationRegistry\b/g) !== count(/= \(typeof FinalizationRegistry === 'undefined'\)\n {4}\? \{ register: \(\) => \{\}, unregister: \(\) => \{\} \}\n {4}: new FinalizationRegistry\(/g) * 2) {
-    fail("a FinalizationRegistry used other than as `typeof … ? { register, unregister } : new FinalizationRegistry(…)`");
-  }
-
-  // Every export called through the trap guard.
-  patch(/\n {4}wasm = instance\.exports;\n/g, "\n    wasm = guarded(instance.exports);\n", 1, "`wasm = instance.exports;` in __wbg_finalize_init");
-  // Methods use the object's pointer in the current instance (remade if stale).
-  patch(/^( {8}(?:const ret = |)wasm\.\w+\()this\.__wbg_ptr\b/gm, "$1live(this)", methods, "method calls");
-  // Constructors record how to remake the object: the same call, same options.
-  patch(/( {4}constructor\((\w+)\) \{\n {8}const ret = (wasm\.\w+)\(\2\);\n[^]*?\w+Finalization\.register\(this, this\.__wbg_ptr, this)\);/g,
-    "$1, () => $3($2));", constructors, "constructors (one options argument)");
-  // free() of a stale object only forgets its pointer (it died with the old instance).
-  patch(/^( {4}free\(\) \{\n)( {8}const ptr = this\.__destroy_into_raw\(\);\n)/gm,
-    "$1        if (stale(this)) return void this.__destroy_into_raw();\n$2", classes, "free()");
-  // The edge handler's state, made by FaceIdClient.edgeHandler: remade by it.
-  patch(/^( {8}\w+Finalization\.register\(obj, obj\.__wbg_ptr, obj\);\n)/gm, "$1        wrapped = obj;\n", 1, "__wrap (only the edge handler's state)");
-  patch(/^( {8})(const ret = wasm\.faceidclient_edgeHandler\(live\(this\), options\);\n)/gm,
-    "$1wrapped = null;\n$1$2$1remakeWrapped(() => this.edgeHandler(options));\n", 1, "FaceIdClient.edgeHandler");
-  // Async methods: a trap in their synchronous part rejects their promise,
-  // as every other error of theirs does, instead of throwing.
-  patch(/(^ {5}\* @returns \{Promise<[^\n]*\n {5}\*\/\n {4}\w+\([^)\n]*\) \{\n)((?:(?: {8}[^\n]*)?\n)*?)( {4}\}\n)/gm,
-    (_, head, body, tail) => `${head}        try {\n${body.replace(/^(?=.)/gm, "    ")}        } catch (e) {\n            return asyncLost(e);\n        }\n${tail}`,
-    count(/^ {5}\* @returns \{Promise</gm), "async methods (`@returns {Promise…}`)");
-  // Closures of an older generation do nothing (their pointers are into the dead instance).
-  if (count(/CLOSURE_DTORS\.register\(/g) !== 1) fail("a closure factory other than makeMutClosure");
-  patch(/^( {4}const real = \(\.\.\.args\) => \{\n)/gm, "$1        if (stale(state)) return;\n", 1, "makeMutClosure's call");
-  patch(/^( {4}real\._wbg_cb_unref = \(\) => \{\n)/gm, "$1        if (stale(state)) return;\n", 1, "makeMutClosure's unref");
-  // Where this.__wbg_ptr may still be read: nowhere that calls into wasm.
-  const rest = text.match(/.*this\.__wbg_ptr.*/g).map((l) => l.trim()).filter((l) => ![
-    "const ptr = this.__wbg_ptr;", "this.__wbg_ptr = 0;", "this.__wbg_ptr = ret[0];",
-  ].includes(l) && !/^\w+Finalization\.register\(this, this\.__wbg_ptr, this, \(\) => wasm\.\w+\(\w+\)\);$/.test(l));
-  if (rest.length) fail(`unexpected uses of this.__wbg_ptr: ${rest.join(" | ")}`);
-
-  // The recovery itself, after the imports (with FaceIdError,
-  // instanceTrapped and instanceReplaced from the boundary snippet).
-  const head = /^(\/\*[^\n]*\*\/\n)?((?:import [^\n]*\n)+)/.exec(text);
-  const snippet = /^import \{[^}]*\} from '(\.\/snippets\/[^']+\/boundary\.js)';$/m.exec(head?.[2] ?? "");
-  if (!head || !snippet) fail("the imports (of the boundary snippet) are not where expected");
-  const recover = execFileSync(bin("esbuild"), ["--minify-whitespace", "--minify-syntax", "--loader=js", "--log-level=warning"], {
-    cwd: root, input: readFileSync(join(root, "src/wasm/js/recover.js"), "utf8"), encoding: "utf8",
-  });
-  text = `${head[0]}import { FaceIdError, instanceReplaced, instanceTrapped } from '${snippet[1]}';\n` +
-    `// Recovery from a WebAssembly trap: src/wasm/js/recover.js, spliced in by scripts/build-pkg.mjs.\n${recover}` +
-    text.slice(head[0].length);
-  writeFileSync(file, text);
-}
+// Recovery from a WebAssembly trap (RELIABILITY.md "Wasm traps"): nothing in
+// the glue is edited. wasm-bindgen emits the reinit machinery itself
+// (--experimental-reset-state-function: __wbg_reset_state, instance ids on
+// objects and closures); src/wasm/js/recover.js is a module of its own over
+// the glue (the entries import the API from it), and src/wasm/js/instance.js
+// (a snippet) catches traps where Rust tasks resume. Here: recover.js is
+// copied in, with instance.js, a stable name for the snippet it imports,
+// and (once the package.json is in) its list of async methods is checked
+// against the generated types.
+cpSync(join(root, "src/wasm/js/recover.js"), join(pkg, "recover.js"));
 
 const wasm = join(pkg, "faceid_edge_bg.wasm");
 const before = statSync(wasm).size;
@@ -144,6 +93,7 @@ writeFileSync(
   join(pkg, "errors.js"),
   `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
 );
+writeFileSync(join(pkg, "instance.js"), `export * from "./${relative(pkg, join(dirname(boundary), "instance.js"))}";\n`);
 
 for (const file of ["workerd.js", "ticket-owner.js", "redis-store.js", "browser.js", "node.mjs", "node-load.cjs", "node-adapter.cjs", "node-adapter.d.cts", "node/package.json", "index.d.ts", "workerd.d.ts", "package.json"]) {
   mkdirSync(dirname(join(pkg, file)), { recursive: true });
@@ -161,6 +111,20 @@ writeFileSync(join(pkg, "faceid_edge.d.cts"), readFileSync(join(pkg, "faceid_edg
     throw new Error("index.d.ts: expected its only relative imports to be ./faceid_edge.js");
   }
   writeFileSync(join(pkg, "index.d.cts"), `// The types of require("faceid-edge"): generated from index.d.ts by scripts/build-pkg.mjs.\n${cjs}`);
+}
+// recover.js's list of the methods that return a promise (a trap in one
+// rejects its promise) must match the generated types.
+{
+  const types = readFileSync(join(pkg, "faceid_edge.d.ts"), "utf8");
+  // Loading the modules instantiates nothing.
+  const { ASYNC_METHODS } = await import(pathToFileURL(join(pkg, "recover.js")).href);
+  for (const [name, body] of types.matchAll(/^export class (\w+) \{\n([^]*?)^\}/gm)) {
+    const found = [...body.matchAll(/^ {4}(\w+)\([^\n]*\): Promise<[^\n]*;$/gm)].map((m) => m[1]).sort();
+    const listed = [...(ASYNC_METHODS[name] ?? [])].sort();
+    if (found.join() !== listed.join()) {
+      throw new Error(`src/wasm/js/recover.js: ASYNC_METHODS.${name} is [${listed}], the types say [${found}]: update it`);
+    }
+  }
 }
 cpSync(join(template, "README.md"), join(pkg, "README.md"));
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));

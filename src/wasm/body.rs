@@ -10,10 +10,10 @@
 //! runtime's `formData()`. What is kept for the call is the image's base64
 //! as bytes.
 
+use super::boundary::settled;
 use js_sys::{Array, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, Request, Response, ResponseInit};
 
 use super::boundary::bytes_text;
@@ -72,7 +72,7 @@ pub(super) async fn read_limited(
             return Err(clock.timed_out(total as u64));
         };
         let left = u32::try_from(left).unwrap_or(u32::MAX);
-        let step = match race(JsFuture::from(reader.read()), left).await {
+        let step = match race(settled(&reader.read()), left).await {
             Some(step) => step.map_err(|_| {
                 Error::InvalidBody("the body could not be read (the connection ended)".into())
             })?,
@@ -212,5 +212,5 @@ fn json_upload(body: &Uint8Array, max_image: usize) -> Result<(CardType, Uint8Ar
 }
 
 async fn await_js(promise: Result<Promise, JsValue>) -> Result<JsValue, JsValue> {
-    JsFuture::from(promise?).await
+    settled(&promise?).await
 }

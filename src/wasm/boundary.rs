@@ -1,4 +1,5 @@
-//! Raw bindings to `js/boundary.js` and the error conversion.
+//! Raw bindings to `js/boundary.js` and `js/instance.js` (traps), and the
+//! error conversion.
 
 use wasm_bindgen::prelude::*;
 
@@ -99,12 +100,35 @@ extern "C" {
     /// UTF-8 bytes decoded as a JavaScript string.
     #[wasm_bindgen(js_name = bytesText)]
     pub fn bytes_text(bytes: &js_sys::Uint8Array) -> JsValue;
+}
 
+#[wasm_bindgen(module = "/src/wasm/js/instance.js")]
+extern "C" {
     /// `[promise, resolve, reject]` for a task: the promise is rejected
     /// with `INTERNAL` if the instance traps before the task settles it
-    /// (see `taskPromise` in `js/boundary.js`).
+    /// (see `taskPromise` in `js/instance.js`).
     #[wasm_bindgen(js_name = taskPromise)]
     pub fn task_promise() -> js_sys::Array;
+
+    /// Ignores the rejection of `p` (an async hook's), in JavaScript.
+    #[wasm_bindgen(js_name = ignoreRejection)]
+    pub fn ignore_rejection(p: &js_sys::Promise);
+
+    /// `p` behind a thenable whose reactions call into the instance as the
+    /// package's other entry points do (a trap there is caught) and never
+    /// once the instance is replaced (see `gate` in `js/instance.js`).
+    #[wasm_bindgen(js_name = gate)]
+    fn gate(p: &js_sys::Promise) -> js_sys::Promise;
+}
+
+/// Awaits a JavaScript promise: the crate's one way to (every
+/// `JsFuture` is made here; clippy's `disallowed-types` refuses it
+/// elsewhere). The Rust side resumes from a reaction that catches a trap of
+/// the task it polls, and that never calls into an instance replaced after
+/// a trap, whose closures are dead.
+#[allow(clippy::disallowed_types)]
+pub fn settled(p: &js_sys::Promise) -> wasm_bindgen_futures::JsFuture {
+    wasm_bindgen_futures::JsFuture::from(gate(p))
 }
 
 thread_local! {

@@ -282,8 +282,7 @@ fn response_with(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Respo
     let init = ResponseInit::new();
     init.set_status(status);
     init.set_headers(&headers(extra));
-    super::sys::Response::with_body(body, &init)
-        .map(JsCast::unchecked_into)
+    <Response as super::web::ResponseExt>::with_js_body(body, &init)
         .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into())
 }
 

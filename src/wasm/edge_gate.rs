@@ -10,7 +10,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Request, Url};
 
-use super::boundary::define_value;
+use super::boundary::{define_value, ignore_rejection};
 use super::http::now_ms;
 use super::options;
 use crate::edge::{Cors, Route};
@@ -25,10 +25,6 @@ pub(super) struct Gate {
     public_origin: Option<String>,
     /// `onEvent(event)`.
     on_event: Option<Function>,
-    /// Swallows the rejection of an async `onEvent`, so that it never
-    /// becomes an unhandled rejection (which ends a Node process). One for
-    /// the handler's life.
-    swallow: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
 /// Whether this runs in Cloudflare Workers (workerd), where
@@ -60,14 +56,10 @@ impl Gate {
             &options::string_list(options, "allowAnonymous")?.unwrap_or_default(),
         )?;
         let on_event = options::function(options, "onEvent", "(event) => void")?;
-        let swallow = on_event
-            .as_ref()
-            .map(|_| Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {}));
         Ok(Gate {
             anonymous,
             public_origin,
             on_event,
-            swallow,
         })
     }
 
@@ -155,8 +147,11 @@ impl Gate {
 
     fn call(&self, hook: &Function, event: &Object) {
         if let Ok(out) = hook.call1(&JsValue::UNDEFINED, event) {
-            if let (Some(promise), Some(swallow)) = (out.dyn_ref::<Promise>(), &self.swallow) {
-                let _ = promise.catch(swallow);
+            // The rejection of an async onEvent must never become an
+            // unhandled rejection (which ends a Node process); ignored in
+            // JavaScript, with no Rust closure (none outlives a trap).
+            if let Some(promise) = out.dyn_ref::<Promise>() {
+                ignore_rejection(promise);
             }
         }
     }

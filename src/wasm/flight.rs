@@ -14,14 +14,14 @@
 use std::cell::RefCell;
 use std::future::Future;
 
+use super::boundary::settled;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::describe_type;
 use super::boundary::{watch_promise, watched_state};
+use super::host::WaitUntilJs;
 use super::http::{now_ms, sleep};
-use super::sys::WaitUntilJs;
 use super::task;
 use crate::error::Error;
 use crate::flight::{Flights, Join};
@@ -170,7 +170,7 @@ where
         match flight.join(bound_ms) {
             Joined::Start(id) => {
                 // Our own flight: it runs in this request, so it settles.
-                let _ = JsFuture::from(launch(id)).await;
+                let _ = settled(&launch(id)).await;
                 return id;
             }
             Joined::Wait(id, promise, ms) => {
@@ -191,7 +191,7 @@ where
                         // join that one instead of replacing it in turn.)
                         2 if flight.launched(id) => {
                             let id = flight.replace(bound_ms);
-                            let _ = JsFuture::from(launch(id)).await;
+                            let _ = settled(&launch(id)).await;
                             return id;
                         }
                         2 => break,

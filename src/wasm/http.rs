@@ -1,14 +1,15 @@
 //! HTTP for the client: the global `fetch` with a deadline, JSON parsing
-//! by the engine, timers. Messages name the method and path only: URLs can
-//! carry the secret, a token or a signature.
+//! by the engine (the timers are in `timers.rs`). Messages name the method
+//! and path only: URLs can carry the secret, a token or a signature.
 
 use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Response};
 
-use super::boundary::{define_value, describe_type, own_value};
-use super::sys::{clear_timeout, fetch, set_timeout, AbortController, AbortSignal, Response};
+use super::boundary::{define_value, describe_type, own_value, settled};
+pub use super::timers::{check, now_ms, pause, race, sleep, within, Stop};
+use super::web::{fetch, missing, AbortSignalExt};
 use crate::endpoints::Method;
 use crate::error::Error;
 use crate::retry::Breakage;
@@ -71,60 +72,6 @@ fn error_codes(error: &JsValue) -> Vec<String> {
     codes
 }
 
-/// Resolves after `ms` milliseconds.
-pub async fn sleep(ms: u32) {
-    if ms == 0 {
-        return;
-    }
-    let promise = Promise::new(&mut |resolve, _reject| {
-        set_timeout(&resolve, ms);
-    });
-    // A timer promise never rejects.
-    let _ = JsFuture::from(promise).await;
-}
-
-/// Runs `future` for at most `ms` milliseconds: `None` when the time ran
-/// out first (the future is then dropped, never polled again), else its
-/// output. The one deadline of the crate: the timer resolves a promise
-/// directly (no Rust closure is made for it) and is cleared either way (a
-/// pending timer would keep a Node.js process alive); the promise is then
-/// settled by hand, so that nothing waiting on it is left behind.
-pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Output> {
-    use core::future::Future as _;
-    use core::task::Poll;
-    let mut timer = JsValue::UNDEFINED;
-    let mut settle = None;
-    let deadline = Promise::new(&mut |resolve, _reject| {
-        timer = set_timeout(&resolve, ms);
-        settle = Some(resolve);
-    });
-    let mut deadline = core::pin::pin!(JsFuture::from(deadline));
-    let mut future = core::pin::pin!(future);
-    let outcome = core::future::poll_fn(|cx| {
-        if let Poll::Ready(out) = future.as_mut().poll(cx) {
-            return Poll::Ready(Some(out));
-        }
-        if deadline.as_mut().poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await;
-    clear_timeout(&timer);
-    if let Some(resolve) = settle {
-        // Resolving twice is harmless; never resolving would keep the
-        // future's callbacks alive.
-        let _ = resolve.call0(&JsValue::UNDEFINED);
-    }
-    outcome
-}
-
-/// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
-/// `None` when it did not settle in time, else its outcome.
-pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
-    race(JsFuture::from(Promise::resolve(value)), ms).await
-}
-
 /// What a caller plugs into every exchange: its own `fetch` (a service
 /// binding, a proxy, a test double) and an event hook.
 #[derive(Clone, Default)]
@@ -155,103 +102,6 @@ impl Io {
             let _ = f.call1(&JsValue::UNDEFINED, &event);
         }
     }
-}
-
-/// The end of a whole call (its attempts, retries and polls): the caller's
-/// `signal` and its `deadlineMs`, as one `AbortSignal`.
-#[derive(Clone)]
-pub struct Stop {
-    signal: AbortSignal,
-    deadline_ms: Option<u32>,
-}
-
-impl Stop {
-    /// `None` when there is neither a signal nor a deadline.
-    pub fn new(
-        signal: Option<AbortSignal>,
-        deadline_ms: Option<u32>,
-    ) -> Result<Option<Stop>, Error> {
-        let timer = match deadline_ms {
-            Some(ms) => Some(AbortSignal::timeout(ms).map_err(|_| {
-                Error::InvalidOption(
-                    "deadlineMs needs AbortSignal.timeout, which this platform lacks".into(),
-                )
-            })?),
-            None => None,
-        };
-        let signal = match (signal, timer) {
-            (None, None) => return Ok(None),
-            (Some(s), None) | (None, Some(s)) => s,
-            (Some(a), Some(b)) => AbortSignal::any(&Array::of2(&a, &b)).map_err(|_| {
-                Error::InvalidOption(
-                    "signal with deadlineMs needs AbortSignal.any, which this platform lacks"
-                        .into(),
-                )
-            })?,
-        };
-        Ok(Some(Stop {
-            signal,
-            deadline_ms,
-        }))
-    }
-
-    /// The error of a stopped call: `TIMEOUT` past `deadlineMs`, `ABORTED`
-    /// when the caller's signal fired.
-    pub fn error(&self) -> Error {
-        let reason = self.signal.reason();
-        let name = Reflect::get(&reason, &"name".into())
-            .ok()
-            .and_then(|n| n.as_string());
-        match (name.as_deref(), self.deadline_ms) {
-            (Some("TimeoutError"), Some(ms)) => Error::Timeout(format!(
-                "the call did not finish within {ms} ms (deadlineMs), retries and file polls included"
-            )),
-            _ => Error::Aborted("the call was aborted by its signal".into()),
-        }
-    }
-
-    /// `Err` once the call has been stopped.
-    pub fn check(&self) -> Result<(), Error> {
-        if self.signal.aborted() {
-            Err(self.error())
-        } else {
-            Ok(())
-        }
-    }
-
-    fn signal(&self) -> &AbortSignal {
-        &self.signal
-    }
-}
-
-/// Checks an optional stop.
-pub fn check(stop: Option<&Stop>) -> Result<(), Error> {
-    stop.map_or(Ok(()), Stop::check)
-}
-
-/// Sleeps `ms`, or less when `stop` fires first (then `Err`).
-pub async fn pause(ms: u32, stop: Option<&Stop>) -> Result<(), Error> {
-    let Some(stop) = stop else {
-        sleep(ms).await;
-        return Ok(());
-    };
-    stop.check()?;
-    // Wakes on the timer or on the signal, whichever comes first; the
-    // listener is removed afterwards (its own signal) and the timer cleared.
-    let cleanup = AbortController::new();
-    let mut timer = JsValue::UNDEFINED;
-    let promise = Promise::new(&mut |resolve, _reject| {
-        timer = set_timeout(&resolve, ms);
-        let options = Object::new();
-        define_value(&options, "once", &JsValue::TRUE);
-        define_value(&options, "signal", &cleanup.signal());
-        stop.signal()
-            .add_event_listener("abort", &resolve, &options);
-    });
-    let _ = JsFuture::from(promise).await;
-    clear_timeout(&timer);
-    cleanup.abort();
-    stop.check()
 }
 
 /// One HTTP exchange to make: everything `fetch` needs, and how to name it
@@ -371,7 +221,8 @@ async fn send_once(
     io: &Io,
     stop: Option<&Stop>,
 ) -> Result<(u16, JsValue), Failed> {
-    let controller = AbortController::new();
+    let controller =
+        AbortController::new().map_err(|_| Failed::from(missing("AbortController")))?;
     let init = Object::new();
     let set = |k: &str, v: &JsValue| {
         // Setting a property on a fresh plain object cannot fail.
@@ -383,7 +234,7 @@ async fn send_once(
         set("body", body);
     }
     let signal = match stop {
-        Some(stop) => AbortSignal::any(&Array::of2(&controller.signal(), stop.signal()))
+        Some(stop) => AbortSignal::try_any(&Array::of2(&controller.signal(), stop.signal()))
             .unwrap_or_else(|_| controller.signal()),
         None => controller.signal(),
     };
@@ -448,7 +299,7 @@ async fn exchange(
         None => fetch(request.url, init),
     }
     .map_err(|e| no_answer("to start", e))?;
-    let response = JsFuture::from(promise)
+    let response = settled(&promise)
         .await
         .map_err(|e| no_answer("to connect", e))?;
     if !response.is_object() {
@@ -465,7 +316,7 @@ async fn exchange(
     let text = response
         .text()
         .map_err(|e| failed("reading the answer", &e))?;
-    let text = JsFuture::from(text)
+    let text = settled(&text)
         .await
         .map_err(|e| failed("reading the answer", &e))?;
     Ok((status, text))
@@ -532,9 +383,4 @@ pub fn own(obj: &Object, key: &str) -> JsValue {
 /// The own property `obj[key]` as scalar text.
 pub fn field(obj: &Object, key: &str) -> Option<String> {
     scalar_text(&own(obj, key))
-}
-
-/// `Date.now()`, in whole milliseconds.
-pub fn now_ms() -> u64 {
-    js_sys::Date::now().max(0.0) as u64
 }

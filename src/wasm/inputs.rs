@@ -13,13 +13,13 @@ use super::flight::WaitUntil;
 use super::http::is_plain_object;
 use super::image::{clean_text, encode_bytes};
 use super::options;
-use super::sys::AbortSignal;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Device, SourcePhoto};
 use crate::request::{CardType, Image, MAX_IMAGE_BASE64};
 use crate::sdk::SdkKind;
 use crate::validate;
+use web_sys::AbortSignal;
 
 /// Reads `getFile` for `kind`: `"none" | "all" | "photo" | "video"` for the
 /// face queries, a boolean for the OCR queries.

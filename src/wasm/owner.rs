@@ -11,17 +11,18 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::boundary::settled;
 use js_sys::{Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
 use super::boundary::{define_value, describe_type};
 use super::flight::{run, Flight, WaitUntil};
+use super::host::DurableObjectNamespaceJs;
 use super::http::{error_name, field, is_plain_object, now_ms, own, parse_object, within};
-use super::sys::{DurableObjectNamespaceJs, Response};
 use crate::error::Error;
 use crate::tickets::digest;
+use web_sys::Response;
 
 mod manager;
 pub use manager::TicketManager;
@@ -129,7 +130,7 @@ impl OwnerReader {
             // A renewal of another ticket may run: ours must not join it.
             let id = self.renewal.replace(self.bound_ms());
             *self.renewing.borrow_mut() = Some(d.clone());
-            let _ = JsFuture::from(self.launch(&self.renewal, id, path.clone(), ctx)).await;
+            let _ = settled(&self.launch(&self.renewal, id, path.clone(), ctx)).await;
         } else {
             run(&self.renewal, self.bound_ms(), |id| {
                 self.launch(&self.renewal, id, path.clone(), ctx)

@@ -28,7 +28,7 @@ use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::task_promise;
+use super::boundary::{settled, task_promise};
 
 type Boxed = Pin<Box<dyn Future<Output = ()>>>;
 
@@ -107,7 +107,7 @@ fn poll(id: u64) {
 /// caller gets its promise before any of the work runs).
 pub fn spawn<F: Future<Output = ()> + 'static>(future: F) {
     let future = async move {
-        let _ = wasm_bindgen_futures::JsFuture::from(Promise::resolve(&JsValue::UNDEFINED)).await;
+        let _ = settled(&Promise::resolve(&JsValue::UNDEFINED)).await;
         future.await;
     };
     let id = NEXT_ID.with(|n| {

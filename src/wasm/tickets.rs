@@ -12,9 +12,9 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use super::boundary::settled;
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
 
 use super::flight::{run, Flight, WaitUntil};
 use super::http::{now_ms, sleep, Io};
@@ -104,7 +104,7 @@ impl Manager {
                 if let Some(id) = self.flight.start(self.step_ms()) {
                     let promise = self.launch(id, ctx, false);
                     if ctx.is_none() {
-                        let _ = JsFuture::from(promise).await;
+                        let _ = settled(&promise).await;
                         return Ok(self.current().map_or(t, |(fresh, _)| fresh));
                     }
                 }

@@ -275,3 +275,19 @@ test("many traps in a row: each is INTERNAL, and the process keeps working", T, 
   await assertAllWorks(cjs, { client });
   assert.deepEqual(stray.map(String), []);
 });
+
+test("a call started in the same turn as a trap: its promise rejects with INTERNAL, its task never resumes in the new instance", T, async () => {
+  const client = new esm.FaceIdClient(settings());
+  const strayBefore = stray.length;
+  // The task's first step is already queued (a reaction of the old instance) when the trap replaces it.
+  const started = [client.faceResult(newOrder("sameTurn")), esm.createEdgeHandler(handlerOptions(client))(new Request("http://127.0.0.1/faceid/result?orderNo=x2"))];
+  assertInternal(syncError(trapNext()));
+  for (const p of started) {
+    const o = await outcome(p);
+    assert.equal(o.hung, undefined, "a call started before the trap never settled");
+    assertInternal(o.error);
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(stray.slice(strayBefore).map(String), [], "an unhandled rejection or uncaught exception");
+  await assertAllWorks(esm, { client });
+});

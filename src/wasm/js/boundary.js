@@ -326,53 +326,12 @@ export function watchedState(record) {
   return record.settled;
 }
 
-// ---- Task promises, and an instance replaced after a trap ------------------
-//
-// Every promise a Rust task settles (src/wasm/task.rs) is made here, and its
-// reject function is kept until it settles. When the WebAssembly instance
-// traps, the package replaces it (src/wasm/js/recover.js); the tasks of the
-// old instance can never finish, so instanceReplaced rejects their promises
-// with the package's INTERNAL error: no caller waits forever. Between the
-// trap and the replacement (a trap deep in a call, the call still running),
-// the old instance settles nothing: what it computes then is not trusted.
+// ---- An instance replaced after a trap -----------------------------------
 
-const pending = new Set();
-let trapped = false;
-
-// [promise, resolve, reject]; settling removes it from `pending`.
-export function taskPromise() {
-  let settle;
-  const promise = new Promise((resolve, reject) => {
-    settle = [resolve, reject];
-  });
-  const [resolve, reject] = settle;
-  const fail = (error) => {
-    if (trapped) return;
-    pending.delete(fail);
-    reject(error);
-  };
-  pending.add(fail);
-  return [promise, (value) => {
-    if (trapped) return;
-    pending.delete(fail);
-    resolve(value);
-  }, fail];
-}
-
-// The instance trapped: it is about to be replaced.
-export function instanceTrapped() {
-  trapped = true;
-}
-
-// The instance was replaced: every pending task promise is rejected with
-// `error`, and what this module kept of the old instance is dropped (the new
-// one binds its memory again before its first use).
-export function instanceReplaced(error) {
-  trapped = false;
+// What this module kept of the old instance is dropped (the new one binds
+// its memory again before its first use). Called by instance.js.
+export function forgetInstance() {
   memory = null;
   bytes = null;
   forgetSignOptions();
-  const failed = [...pending];
-  pending.clear();
-  for (const fail of failed) fail(error);
 }

@@ -1,192 +1,285 @@
-// ---- Recovery from a WebAssembly trap ----------------------------------------
+// The package's API over wasm-bindgen's glue, with recovery from a
+// WebAssembly trap (RELIABILITY.md "Wasm traps").
 //
-// Not a module of its own: scripts/build-pkg.mjs splices this text into
-// wasm-bindgen's glue (faceid_edge.js) right after its imports, and rewires
-// the glue to it (each change checked against wasm-bindgen's exact output).
-// In scope there: the glue's `wasm`, `wasmModule`, cached memory views,
-// `__wbg_get_imports`, `__wbg_finalize_init`, `takeFromExternrefTable0`, and
-// `FaceIdError`, `instanceTrapped` and `instanceReplaced` from
-// src/wasm/js/boundary.js.
+// A module of its own, shipped as pkg/recover.js beside wasm-bindgen's
+// faceid_edge.js, which it imports and never edits: the entries (node.cjs,
+// workerd.js, browser.js, ticket-owner.js) take the API from here. The glue
+// is generated with `--experimental-reset-state-function`, so wasm-bindgen
+// itself emits the reinit machinery: `__wbg_reset_state()` (a fresh instance
+// of the same compiled module, synchronously: workerd allows it, it refuses
+// compiling bytes at run time), an instance id stamped on every object
+// (`__wbg_inst`) and closure, checked on each use, and finalizers that skip
+// pointers of an older instance. Where a trap is caught and when the
+// instance is replaced: src/wasm/js/instance.js.
 //
-// A trap (a `WebAssembly.RuntimeError`: with panic = "abort", a panic or an
-// allocation failure is `unreachable`; or an out-of-bounds access) leaves the
-// instance half-updated: RefCell borrow flags stuck, tasks never woken, the
-// allocator mid-update. So, after one:
-// - every export of the instance is called through `guard`. When a trap
-//   escapes a call, or a nested call trapped and the error was swallowed on
-//   the way out (by a promise executor, or the glue's handleError), the
-//   outermost call replaces the instance with a new one of the same compiled
-//   module (synchronously: workerd allows it, it refuses compiling bytes at
-//   run time) and throws FaceIdError INTERNAL. A callback the glue runs on
-//   its own (a closure called from a promise reaction, a destructor, a
-//   finalizer: QUIET) returns quietly instead, since nobody could catch it;
-// - every task promise still pending in the old instance is rejected with
-//   INTERNAL (instanceReplaced), and from the trap on the old instance
-//   settles none (instanceTrapped);
-// - closures and finalizer callbacks of an older generation do nothing: they
-//   hold pointers into the dead instance;
-// - an object of an older generation (a FaceIdClient, a TicketManager, the
+// What this module adds, at the entry points only (a plain function per
+// export or method: no per-call allocation, and nothing on the calls the
+// glue makes inside one entry, such as its allocator's):
+// - each exported function and each method of the exported classes is a
+//   call into the instance: a trap in it throws FaceIdError INTERNAL (an
+//   async method returns a promise rejected with it, as with every other
+//   error of an async method) and the instance is replaced;
+// - an object of an older instance (a FaceIdClient, a TicketManager, the
 //   edge handler's state) is remade on its next use from what it was made
 //   with: the options of its constructor, or the client and options of
-//   `edgeHandler`. What it held in memory (cached tickets) is fetched again.
+//   `edgeHandler`, instead of wasm-bindgen's "stale object" error. What it
+//   held in memory (cached tickets) is fetched again; `whenRemade` lets the
+//   TicketOwner hand its stored ticket back;
+// - `free()` of an object of an older instance only forgets its pointer
+//   (the memory died with the old instance).
+//
+// Of the glue's internals it relies on `__wbg_ptr`, `__wbg_inst` (the
+// instance id), `__destroy_into_raw` and the static `FaceIdEdgeHandler.__wrap`:
+// an upgrade that renames one fails at load or in the trap tests
+// (tests/js/trap.*.test.mjs), never silently.
+import * as glue from "./faceid_edge.js";
+import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./instance.js";
 
-/** Bumped each time the instance is replaced. */
-let generation = 0;
-/** JavaScript → WebAssembly calls on the stack. */
-let depth = 0;
-/** A trap happened below the outermost call on the stack. */
-let trapped = false;
-/** Object (or closure state) → [generation, its registry, how to remake it]. */
-const born = new WeakMap();
+setResetState(glue.__wbg_reset_state);
+
+/** Object → makes a fresh one the same way, in the current instance. */
+const makers = new WeakMap();
 /** Object → called after it was remade (the TicketOwner restores its ticket). */
 const remadeHooks = new WeakMap();
-/** The edge handler state the glue wrapped last, and the last one adopted. */
-let wrapped = null;
-let adopted = null;
-
-/** Exports the glue calls from callbacks (closures, destructors, finalizers). */
-const QUIET = /^wasm_bindgen_|^__wbindgen_destroy_closure$|^__wbg_\w+_free$/;
-
-const NativeRegistry = globalThis.FinalizationRegistry;
+/** The class of each remade object's raw `free` (for the finalizer below). */
+const rawFree = new Map();
 
 /**
- * The glue's FinalizationRegistry (it shadows the global one): a callback
- * for a pointer of an older generation does nothing, and each registration
- * records the generation of what it registers.
+ * Frees a remade object's pointer when the object is collected (the glue's
+ * own finalizer holds its first pointer, of the older instance, and skips it).
  */
-class FinalizationRegistry {
-  constructor(free) {
-    this.native = NativeRegistry
-      ? new NativeRegistry(([g, held]) => {
-        if (g === generation) free(held);
-      })
-      : null;
-  }
-
-  register(target, held, token, remake) {
-    born.set(token, [generation, this, remake]);
-    if (this.native) this.native.register(target, [generation, held], token);
-  }
-
-  unregister(token) {
-    if (this.native) this.native.unregister(token);
-  }
-}
-
-/** The FaceIdError for a call lost to a trap (never any input in it). */
-function lostToTrap(cause) {
-  const error = new FaceIdError("INTERNAL",
-    "faceid-edge's WebAssembly instance trapped (a bug: a panic or an allocation failure) and was replaced by a fresh one; this call was lost: retry it");
-  if (cause !== undefined) error.cause = cause;
-  return error;
-}
-
-/**
- * What an async method returns when its synchronous part was lost to a trap
- * (`guard` threw INTERNAL before the method had its promise): a promise
- * rejected with that error, as every other error of an async method is.
- * Anything else is thrown as before.
- */
-function asyncLost(error) {
-  if (error instanceof FaceIdError && error.code === "INTERNAL") return Promise.reject(error);
-  throw error;
-}
-
-/** The exports with every function called through `guard`. */
-function guarded(exports) {
-  const out = {};
-  for (const [name, value] of Object.entries(exports)) {
-    out[name] = typeof value === "function" ? guard(value, QUIET.test(name)) : value;
-  }
-  return out;
-}
-
-function guard(f, quiet) {
-  return (...args) => {
-    let result;
-    let failure;
-    let failed = false;
-    depth++;
+const remadeFinalizer = typeof FinalizationRegistry === "undefined"
+  ? { register() {}, unregister() {} }
+  : new FinalizationRegistry(([free, ptr, generation]) => {
+    if (generation !== instanceGeneration()) return;
+    const husk = Object.create(null);
+    husk.__wbg_ptr = ptr;
+    husk.__destroy_into_raw = () => ptr;
     try {
-      result = f(...args);
-    } catch (e) {
-      failed = true;
-      failure = e;
-      if (e instanceof WebAssembly.RuntimeError) {
-        trapped = true;
-        instanceTrapped();
-      }
+      free.call(husk);
+    } catch {
+      // Nothing to tell from a finalizer.
     }
-    depth--;
-    if (trapped && depth === 0) {
-      const cause = failure instanceof WebAssembly.RuntimeError ? failure : undefined;
-      replaceInstance(cause);
-      // What the glue reads from a closure's result: nothing to throw.
-      if (quiet) return [];
-      throw lostToTrap(cause);
+  });
+
+/** Whether `o` was made by an older instance. */
+function stale(o) {
+  return o != null && o.__wbg_inst !== undefined && o.__wbg_inst !== instanceGeneration();
+}
+
+/** Remakes `o` in the current instance if it belongs to an older one. */
+function renew(o) {
+  if (!stale(o)) return;
+  const make = makers.get(o);
+  // A freed object (pointer 0) or one made elsewhere: the glue's checks
+  // answer for it as they would (null pointer).
+  if (!o.__wbg_ptr || make === undefined) {
+    if (!o.__wbg_ptr) o.__wbg_inst = instanceGeneration();
+    return;
+  }
+  const fresh = make();
+  o.__wbg_ptr = fresh.__destroy_into_raw();
+  o.__wbg_inst = fresh.__wbg_inst;
+  remadeFinalizer.unregister(o);
+  remadeFinalizer.register(o, [rawFree.get(Object.getPrototypeOf(fresh)), o.__wbg_ptr, o.__wbg_inst], o);
+  const hook = remadeHooks.get(o);
+  if (hook) hook(o);
+}
+
+/** A method of a glue class as an entry point (five arguments at most). */
+function method(f, async) {
+  return function (a, b, c, d, e) {
+    enter();
+    let out;
+    try {
+      renew(this);
+      out = f.call(this, a, b, c, d, e);
+    } catch (error) {
+      const t = thrown(error);
+      if (async && isLost(t)) return Promise.reject(t);
+      throw t;
     }
-    if (failed) throw failure;
-    return result;
+    if (!async) {
+      leave();
+      return out;
+    }
+    try {
+      leave();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return out;
   };
 }
 
-/** A new instance of the same module; the old generation's calls fail. */
-function replaceInstance(cause) {
-  trapped = false;
-  generation++;
-  depth++;
-  try {
-    cachedDataViewMemory0 = null;
-    cachedUint8ArrayMemory0 = null;
-    __wbg_finalize_init(new WebAssembly.Instance(wasmModule, __wbg_get_imports()), wasmModule);
-  } finally {
-    depth--;
-  }
-  instanceReplaced(lostToTrap(cause));
-}
-
-/** Whether `x` (an object or a closure's state) belongs to an older generation. */
-function stale(x) {
-  const b = born.get(x);
-  return b !== undefined && b[0] !== generation;
-}
-
-/** `o`'s pointer in the current instance: `o` is remade first if it is stale. */
-function live(o) {
-  const b = born.get(o);
-  if (b === undefined || b[0] === generation || !o.__wbg_ptr) return o.__wbg_ptr;
-  const [, registry, remake] = b;
-  const ret = remake();
-  if (ret[2]) throw takeFromExternrefTable0(ret[1]);
-  o.__wbg_ptr = ret[0];
-  registry.unregister(o);
-  registry.register(o, o.__wbg_ptr, o, remake);
-  const hook = remadeHooks.get(o);
-  if (hook) hook(o);
-  return o.__wbg_ptr;
+/** `free()`: an object of an older instance only forgets its pointer. */
+function free(f) {
+  return function () {
+    remadeFinalizer.unregister(this);
+    if (stale(this)) {
+      this.__destroy_into_raw();
+      return;
+    }
+    enter();
+    try {
+      f.call(this);
+    } catch (error) {
+      throw thrown(error);
+    }
+    leave();
+  };
 }
 
 /**
- * Records how to remake the edge handler state just wrapped: `make()`
- * makes a new handler the same way (its state is adopted here again), and
- * the old state takes over the new one's pointer.
+ * Wraps every method of `Class` (a glue class) in place; `asyncMethods`
+ * names those that return a promise (checked against the generated types
+ * by scripts/build-pkg.mjs).
  */
-function remakeWrapped(make) {
-  const state = wrapped;
-  wrapped = null;
-  adopted = state;
-  const b = state && born.get(state);
-  if (b) {
-    b[2] = () => {
-      make();
-      return [adopted.__destroy_into_raw(), 0, 0];
-    };
+function wrapClass(Class, asyncMethods) {
+  const proto = Class.prototype;
+  rawFree.set(proto, proto.free);
+  for (const name of Object.getOwnPropertyNames(proto)) {
+    if (name === "constructor" || name === "__destroy_into_raw") continue;
+    // Methods only (a getter would run on the prototype if read).
+    const f = Object.getOwnPropertyDescriptor(proto, name).value;
+    if (typeof f !== "function") continue;
+    if (f.length > 5) throw new Error(`faceid-edge: ${Class.name}.${name} takes more than five arguments`);
+    const wrapped = name === "free" ? free(f) : method(f, asyncMethods.includes(name));
+    Object.defineProperty(wrapped, "name", { value: name });
+    proto[name] = wrapped;
+  }
+  if (typeof Symbol.dispose === "symbol" && Object.hasOwn(proto, Symbol.dispose)) proto[Symbol.dispose] = proto.free;
+}
+
+/** Methods that return a promise, per class (the others return values). */
+export const ASYNC_METHODS = {
+  FaceIdClient: ["bankCardOcrResult", "faceResult", "idCardOcr", "idCardOcrResult", "liveResult", "nonceTicket",
+    "queryFaceRecord", "signedRequest", "startFace", "startSdk", "verifyCallback"],
+  TicketManager: ["nonceTicket", "refresh", "signTicket", "whenIdle"],
+  FaceIdEdgeHandler: ["fetch"],
+};
+
+// The edge handler's state is made inside FaceIdClient.edgeHandler, by the
+// glue's `FaceIdEdgeHandler.__wrap` (its way to turn a Rust value into an
+// object): the state made last is noted, so that edgeHandler can record how
+// to make it again.
+let lastState = null;
+{
+  const wrap = glue.FaceIdEdgeHandler.__wrap;
+  if (typeof wrap !== "function") throw new Error("faceid-edge: the glue has no FaceIdEdgeHandler.__wrap");
+  glue.FaceIdEdgeHandler.__wrap = function (ptr) {
+    lastState = wrap.call(this, ptr);
+    return lastState;
+  };
+}
+const rawEdgeHandler = glue.FaceIdClient.prototype.edgeHandler;
+
+/** `client.edgeHandler(options)` and the state it made (null if none). */
+function makeHandler(client, options) {
+  lastState = null;
+  const handler = rawEdgeHandler.call(client, options);
+  const state = lastState;
+  lastState = null;
+  return [handler, state];
+}
+
+wrapClass(glue.FaceIdClient, ASYNC_METHODS.FaceIdClient);
+wrapClass(glue.TicketManager, ASYNC_METHODS.TicketManager);
+wrapClass(glue.FaceIdEdgeHandler, ASYNC_METHODS.FaceIdEdgeHandler);
+
+// edgeHandler records how to remake the state: the same call on the same
+// client (remade first if it is stale too), with the same options.
+glue.FaceIdClient.prototype.edgeHandler = Object.defineProperty(method(function (options) {
+  const [handler, state] = makeHandler(this, options);
+  if (state !== null) {
+    makers.set(state, () => {
+      renew(this);
+      return makeHandler(this, options)[1];
+    });
+  }
+  return handler;
+}, false), "name", { value: "edgeHandler" });
+
+/** The client class: its constructor records its options (to remake it after a trap). */
+export class FaceIdClient extends glue.FaceIdClient {
+  constructor(options) {
+    enter();
+    try {
+      super(options);
+    } catch (error) {
+      throw thrown(error);
+    }
+    leave();
+    makers.set(this, () => new glue.FaceIdClient(options));
   }
 }
+
+/** The ticket owner's engine: its constructor records its options. */
+export class TicketManager extends glue.TicketManager {
+  constructor(options) {
+    enter();
+    try {
+      super(options);
+    } catch (error) {
+      throw thrown(error);
+    }
+    leave();
+    makers.set(this, () => new glue.TicketManager(options));
+  }
+}
+
+/** An exported function of the glue as an entry point (three arguments at most). */
+function entry(f) {
+  if (f.length > 3) throw new Error(`faceid-edge: ${f.name} takes more than three arguments`);
+  const wrapped = function (a, b, c) {
+    enter();
+    let out;
+    try {
+      out = f(a, b, c);
+    } catch (error) {
+      throw thrown(error);
+    }
+    leave();
+    return out;
+  };
+  return Object.defineProperty(wrapped, "name", { value: f.name });
+}
+
+// sign() and signValues() are the hot path: written out, one argument each.
+export function sign(options) {
+  enter();
+  let out;
+  try {
+    out = glue.sign(options);
+  } catch (error) {
+    throw thrown(error);
+  }
+  leave();
+  return out;
+}
+
+export function signValues(values) {
+  enter();
+  let out;
+  try {
+    out = glue.signValues(values);
+  } catch (error) {
+    throw thrown(error);
+  }
+  leave();
+  return out;
+}
+
+export const codeInfo = entry(glue.codeInfo);
+export const createEdgeHandler = entry(glue.createEdgeHandler);
+export const decodeMedia = entry(glue.decodeMedia);
+export const nonce = entry(glue.nonce);
+export const verifyOrderToken = entry(glue.verifyOrderToken);
+export const verifySign = entry(glue.verifySign);
+export { initSync } from "./faceid_edge.js";
+export { default } from "./faceid_edge.js";
 
 /** Calls `hook(o)` each time `o` is remade after a trap (package-internal). */
 export function whenRemade(o, hook) {
   remadeHooks.set(o, hook);
 }
-
-// ---- End of the recovery -----------------------------------------------------

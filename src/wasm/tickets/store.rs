@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::store_lock::{Action, Input, Stored};
 use crate::tickets::Credential;
 use crate::wasm::boundary::{define_value, describe_type};
+use crate::wasm::host::TicketStoreJs;
 use crate::wasm::http::{error_name, field, parse_object, within};
-use crate::wasm::sys::TicketStoreJs;
 
 /// A shared store for several processes (see the `TicketStore` contract in
 /// the TypeScript types): `get`, `set` with a time-to-live, a lock with an
