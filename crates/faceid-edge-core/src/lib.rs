@@ -36,6 +36,8 @@
 //! - [`response`]: the envelope, payload and code rules;
 //! - [`media`]: base64 media and type sniffing;
 //! - [`retry`]: backoff, file polling, resending a GET whose connection closed;
+//! - [`call_machine`]: one call as a state machine without I/O (ticket, renewal,
+//!   busy retries, file polls, resends, the order check, the deadline);
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
@@ -54,6 +56,7 @@
 //! - [`error`]: the one error enum and its stable codes.
 
 pub mod body_type;
+pub mod call_machine;
 pub mod callback_state;
 pub mod edge;
 pub mod endpoints;
