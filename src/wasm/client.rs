@@ -33,6 +33,7 @@ use crate::call_machine;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5;
+use crate::ids::OrderNo;
 use crate::request::{CardType, Config};
 use crate::retry::Policy;
 use crate::validate;
@@ -112,7 +113,7 @@ impl Inner {
     pub(super) async fn query(
         &self,
         kind: Kind,
-        order_no: String,
+        order_no: OrderNo,
         get_file: GetFile,
         ctx: Option<&WaitUntil>,
         stop: Option<&Stop>,
@@ -129,7 +130,7 @@ impl Inner {
     /// [`super::image`]), for the edge handler's upload route.
     pub(super) async fn id_card_ocr_image(
         &self,
-        order_no: &str,
+        order_no: &OrderNo,
         card_type: CardType,
         image: Uint8Array,
         user_id: Option<&str>,
@@ -139,7 +140,7 @@ impl Inner {
             validate::user_id(user_id, validate::USER_ID_MAX)?;
         }
         let call = Call::IdCardOcr {
-            order_no: order_no.to_owned(),
+            order_no: order_no.clone(),
             card_type,
             image,
             user_id: user_id.map(str::to_owned),

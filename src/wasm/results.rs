@@ -23,6 +23,7 @@ use super::limits::RateLimit;
 use crate::edge::Route;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
+use crate::ids::{OrderNo, UserId};
 use crate::order_token::TokenKind;
 use crate::result_cache::{is_final, Key, ResultCache};
 
@@ -135,7 +136,7 @@ pub(super) struct ResultQuery {
     /// The result route (its name for the hook).
     pub route: Route,
     /// The user the token was checked for.
-    pub user: Option<String>,
+    pub user: Option<UserId>,
     /// The request that starts the query (for the hook).
     pub request: JsValue,
     /// The Worker's `env` (for the hook).
@@ -143,7 +144,7 @@ pub(super) struct ResultQuery {
     /// The query behind the route.
     pub kind: Kind,
     /// The order.
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// The files the handler reveals.
     pub get_file: GetFile,
     /// Keeps a ticket refresh alive past the response.

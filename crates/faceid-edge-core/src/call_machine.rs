@@ -25,10 +25,12 @@
 //! ```
 //! use faceid_edge_core::call_machine::{CallMachine, Step};
 //! use faceid_edge_core::endpoints::{GetFile, Kind};
+//! use faceid_edge_core::ids::OrderNo;
 //! use faceid_edge_core::response::Envelope;
 //! use faceid_edge_core::retry::Policy;
 //!
-//! let mut call = CallMachine::new(Kind::FaceResult, GetFile::None, "order1", Policy::default(), 7);
+//! let order = OrderNo::new("order1")?;
+//! let mut call = CallMachine::new(Kind::FaceResult, GetFile::None, &order, Policy::default(), 7);
 //! assert_eq!(call.next(0), Step::NeedTicket);
 //! call.ticket("ticket".into());
 //! assert_eq!(call.next(1), Step::Send);
@@ -42,12 +44,12 @@
 //! call.answered(&envelope, |_| false);
 //! let Step::Done(Ok(finished)) = call.next(2) else { panic!() };
 //! assert!(finished.ok && !finished.files_pending);
+//! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
-
-use std::collections::VecDeque;
 
 use crate::endpoints::{GetFile, Kind, Method};
 use crate::error::Error;
+use crate::ids::OrderNo;
 use crate::response::{files_pending, is_busy, Envelope};
 use crate::retry::{resend_at_once, Breakage, Policy};
 use crate::validate;
@@ -161,7 +163,7 @@ pub struct CallMachine {
     kind: Kind,
     get_file: GetFile,
     method: Method,
-    order_no: String,
+    order_no: OrderNo,
     policy: Policy,
     ticket_error_codes: Vec<String>,
     /// `deadlineMs` of the call, counted from the first [`CallMachine::next`].
@@ -182,18 +184,20 @@ pub struct CallMachine {
     /// Whether the call ended on its deadline.
     expired: bool,
     state: State,
-    events: VecDeque<Event>,
+    /// The event of the last decision, until the shell takes it (each
+    /// input makes at most one).
+    event: Option<Event>,
 }
 
 impl CallMachine {
-    /// A call of `kind` about `order_no` (checked by the caller), asking for
+    /// A call of `kind` about `order_no`, asking for
     /// `get_file`, under `policy`. `random`: a random number (the backoff's
     /// jitter is drawn from it, so that clients that failed together do not
     /// retry together).
     pub fn new(
         kind: Kind,
         get_file: GetFile,
-        order_no: &str,
+        order_no: &OrderNo,
         policy: Policy,
         random: u32,
     ) -> CallMachine {
@@ -201,7 +205,7 @@ impl CallMachine {
             kind,
             get_file,
             method: kind.method(),
-            order_no: order_no.to_owned(),
+            order_no: order_no.clone(),
             policy,
             ticket_error_codes: Vec::new(),
             deadline_ms: None,
@@ -214,7 +218,7 @@ impl CallMachine {
             jitter: random,
             expired: false,
             state: State::Start,
-            events: VecDeque::new(),
+            event: None,
         }
     }
 
@@ -231,7 +235,7 @@ impl CallMachine {
     }
 
     /// The order the call is about.
-    pub fn order_no(&self) -> &str {
+    pub fn order_no(&self) -> &OrderNo {
         &self.order_no
     }
 
@@ -248,7 +252,7 @@ impl CallMachine {
     /// The next event for `onEvent`, if any: drain them before doing the
     /// step [`CallMachine::next`] gave.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        self.event.take()
     }
 
     /// What to do now, at `now_ms` (any monotonic milliseconds; the first
@@ -324,7 +328,7 @@ impl CallMachine {
         match fresh {
             Some(ticket) => {
                 self.ticket = Some(ticket);
-                self.events.push_back(Event::Renewed { code: verdict.code });
+                self.announce(Event::Renewed { code: verdict.code });
                 self.state = State::Ready;
             }
             None => self.decide(verdict),
@@ -367,7 +371,7 @@ impl CallMachine {
             // A kept-alive socket the server had closed: at once, as
             // browsers do (the deadline still holds: `next`).
             self.resent += 1;
-            self.events.push_back(Event::Resend {
+            self.announce(Event::Resend {
                 attempt: self.resent,
                 error_code: error.code(),
             });
@@ -409,7 +413,7 @@ impl CallMachine {
             self.retries += 1;
             let random = self.random();
             let delay_ms = self.policy.backoff_ms(self.retries, random);
-            self.events.push_back(Event::Busy {
+            self.announce(Event::Busy {
                 code: verdict.code,
                 attempt: self.retries,
                 delay_ms,
@@ -420,7 +424,7 @@ impl CallMachine {
         if verdict.pending && self.polls < self.policy.file_polls {
             self.polls += 1;
             let delay_ms = self.policy.file_poll_interval_ms;
-            self.events.push_back(Event::Poll {
+            self.announce(Event::Poll {
                 attempt: self.polls,
                 delay_ms,
             });
@@ -428,7 +432,7 @@ impl CallMachine {
             return;
         }
         if let Some(answered) = verdict.order_no.as_deref() {
-            if answered != self.order_no {
+            if answered != self.order_no.as_str() {
                 // Never hand one order's result to a caller who asked for another.
                 let e = Error::BadResponse(format!(
                     "the answer is about another order ({}), not the one asked for",
@@ -461,6 +465,11 @@ impl CallMachine {
         self.finish(Err(Error::Timeout(format!(
             "the call did not finish within {ms} ms (deadlineMs), retries and file polls included"
         ))))
+    }
+
+    /// Keeps `event` for the shell.
+    fn announce(&mut self, event: Event) {
+        self.event = Some(event);
     }
 
     /// Ends the call with `outcome` and says so.

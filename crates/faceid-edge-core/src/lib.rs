@@ -40,6 +40,7 @@
 //!   busy retries, file polls, resends, the order check, the deadline);
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
+//! - [`ids`]: validated order numbers and user ids, made once where they enter;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
 //! - [`keyring`]: the order token keys (the first signs, all verify) and the audience;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
@@ -64,6 +65,7 @@ pub mod error;
 pub mod flight;
 pub mod gate;
 pub mod h5;
+pub mod ids;
 pub mod image_text;
 pub mod keyring;
 pub mod limits;

@@ -15,6 +15,7 @@
 
 use faceid_edge_core::call_machine::{call_bound_ms, CallMachine, Event, Finished, Step};
 use faceid_edge_core::endpoints::{GetFile, Kind, Method};
+use faceid_edge_core::ids::OrderNo;
 use faceid_edge_core::response::{files_pending, is_busy, Envelope};
 use faceid_edge_core::retry::{Breakage, Policy, CLOSED_CONNECTION_CODES};
 use faceid_edge_core::Error;
@@ -396,13 +397,17 @@ fn drive(s: &Scenario, mut machine: CallMachine) -> Trace {
     t
 }
 
+fn order() -> OrderNo {
+    OrderNo::new(ORDER).expect("a valid order number")
+}
+
 fn machine(s: &Scenario) -> CallMachine {
     let codes = if s.ticket_errors {
         vec![TICKET_ERROR.to_owned(), "66660016x".to_owned()]
     } else {
         Vec::new()
     };
-    CallMachine::new(s.kind, s.get_file, ORDER, s.policy, s.jitter)
+    CallMachine::new(s.kind, s.get_file, &order(), s.policy, s.jitter)
         .with_ticket_error_codes(&codes)
         .with_deadline(s.deadline_ms)
 }
@@ -768,7 +773,15 @@ proptest! {
 /// A machine fed out of turn ends the call with `INTERNAL`, never panics.
 #[test]
 fn a_machine_fed_out_of_turn_ends_with_internal() {
-    let new = || CallMachine::new(Kind::FaceResult, GetFile::None, ORDER, Policy::default(), 1);
+    let new = || {
+        CallMachine::new(
+            Kind::FaceResult,
+            GetFile::None,
+            &order(),
+            Policy::default(),
+            1,
+        )
+    };
     let mut m = new();
     m.answered(&envelope("0", false), |_| true);
     assert!(matches!(m.next(0), Step::Done(Err(Error::Internal(_)))));

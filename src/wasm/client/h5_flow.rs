@@ -12,6 +12,7 @@ use super::{FaceIdClient, Inner};
 use crate::endpoints::Host;
 use crate::error::Error;
 use crate::h5::{self, Callback, Device, Login};
+use crate::ids::{OrderNo, UserId};
 use crate::validate;
 use crate::wasm::boundary::{define_value, to_js};
 use crate::wasm::call::{Call, SdkInput, StartInput};
@@ -23,7 +24,7 @@ use crate::wasm::task;
 /// A started H5 face verification: what `startFace` resolves to.
 pub(in crate::wasm) struct Started {
     /// The order.
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// From `getAdvFaceId`.
     pub face_id: String,
     /// The signed URL of the face page: send the user's browser there.
@@ -63,9 +64,9 @@ pub(in crate::wasm) struct SdkParams {
     /// The client's App ID.
     pub app_id: String,
     /// The order.
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// The user.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The nonce the signature covers.
     pub nonce: String,
     /// The API version.
@@ -81,12 +82,12 @@ impl SdkParams {
     pub fn to_js(&self) -> JsValue {
         let out = Object::new();
         for (key, value) in [
-            ("appId", &self.app_id),
-            ("orderNo", &self.order_no),
-            ("userId", &self.user_id),
-            ("nonce", &self.nonce),
-            ("version", &self.version),
-            ("sign", &self.sign),
+            ("appId", self.app_id.as_str()),
+            ("orderNo", self.order_no.as_str()),
+            ("userId", self.user_id.as_str()),
+            ("nonce", self.nonce.as_str()),
+            ("version", self.version.as_str()),
+            ("sign", self.sign.as_str()),
         ] {
             define_value(&out, key, &JsValue::from_str(value));
         }

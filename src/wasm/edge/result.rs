@@ -12,9 +12,9 @@ use super::Handler;
 use crate::edge::{self as policy, Route, Trim};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
+use crate::ids::{OrderNo, UserId};
 use crate::order_token::TokenKind;
 use crate::result_cache::Key;
-use crate::validate;
 use crate::wasm::answer::Reply;
 use crate::wasm::boundary::define_value;
 use crate::wasm::flight::WaitUntil;
@@ -33,7 +33,7 @@ impl Handler {
         order_no: &str,
         request: &Request,
         env: &JsValue,
-    ) -> Result<Option<String>, Error> {
+    ) -> Result<Option<UserId>, Error> {
         let user = self.identity(request, env).await?.map(|w| w.user_id);
         match self
             .tokens
@@ -70,7 +70,7 @@ impl Handler {
         let order_no = params.get("orderNo").ok_or_else(|| {
             Error::InvalidOrderNo("orderNo is missing from the query string".into())
         })?;
-        validate::order_no(&order_no)?;
+        let order_no = OrderNo::new(&order_no)?;
         let user = self.authorize(token, kind, &order_no, request, env).await?;
         // A final answer in memory, or the query another request has in
         // flight; else a new query (the only case the rate limit counts).

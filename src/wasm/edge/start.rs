@@ -15,6 +15,7 @@ use crate::callback_state;
 use crate::edge::{self as policy, Route};
 use crate::error::Error;
 use crate::h5::Device;
+use crate::ids::OrderNo;
 use crate::limits::BodyClock;
 use crate::order_token::TokenKind;
 use crate::sdk::SdkKind;
@@ -37,7 +38,7 @@ impl Handler {
         let (name, id_no) = who.person()?;
         self.limits
             .rate
-            .check(Route::Start, Some(&who.user_id), request, env)
+            .check(Route::Start, Some(who.user_id.as_str()), request, env)
             .await?;
         // `{ device: "pc" }` opens the PC face page; no body, the mobile one.
         let device = match small_json(request, false, &self.limits.clock).await? {
@@ -48,7 +49,7 @@ impl Handler {
             },
             None => Device::Mobile,
         };
-        let order_no = crate::nonce::nonce()?;
+        let order_no = OrderNo::fresh()?;
         // The face page keeps the callback URL's query: the state rides in
         // it and binds the callback to this start (order, user, expiry).
         let state = self
@@ -76,7 +77,7 @@ impl Handler {
         };
         let order_no = input.order_no.clone();
         let started = self.client.start_face(Rc::new(input), ctx, None).await?;
-        let grant = self.grant(TokenKind::Face, &order_no, Some(&who.user_id))?;
+        let grant = self.grant(TokenKind::Face, &order_no, Some(who.user_id.as_str()))?;
         let out = Object::new();
         define_value(&out, "ok", &JsValue::TRUE);
         define_value(&out, "orderNo", &JsValue::from_str(&order_no));
@@ -97,7 +98,7 @@ impl Handler {
         let who = self.signed_in(request, env).await?;
         self.limits
             .rate
-            .check(Route::SdkStart, Some(&who.user_id), request, env)
+            .check(Route::SdkStart, Some(who.user_id.as_str()), request, env)
             .await?;
         let body = small_json(request, true, &self.limits.clock)
             .await?
@@ -109,7 +110,7 @@ impl Handler {
         })?;
         let kind =
             SdkKind::from_name(&kind).map_err(|e| Error::InvalidBody(e.message().to_owned()))?;
-        let order_no = crate::nonce::nonce()?;
+        let order_no = OrderNo::fresh()?;
         let face = if kind.needs_face_id() {
             let (name, id_no) = who.person()?;
             Some(StartInput::for_sdk(
@@ -131,7 +132,7 @@ impl Handler {
             .started(kind.token_kind(), &order_no, &who.user_id, request)
             .await?;
         let params = self.client.start_sdk(input, ctx, None).await?;
-        let grant = self.grant(kind.token_kind(), &order_no, Some(&who.user_id))?;
+        let grant = self.grant(kind.token_kind(), &order_no, Some(who.user_id.as_str()))?;
         let out = Object::new();
         define_value(&out, "ok", &JsValue::TRUE);
         define_value(&out, "kind", &JsValue::from_str(kind.name()));

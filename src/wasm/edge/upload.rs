@@ -10,6 +10,7 @@ use super::Handler;
 use crate::edge::Route;
 use crate::endpoints::Kind;
 use crate::error::Error;
+use crate::ids::OrderNo;
 use crate::order_token::TokenKind;
 use crate::wasm::body::ocr_upload;
 use crate::wasm::flight::WaitUntil;
@@ -51,7 +52,7 @@ impl Handler {
             &limits.clock,
         )
         .await?;
-        let order_no = crate::nonce::nonce()?;
+        let order_no = OrderNo::fresh()?;
         let reply = self
             .client
             .id_card_ocr_image(&order_no, side, image, user, ctx)

@@ -10,8 +10,8 @@ use web_sys::Request;
 use super::Handler;
 use crate::error::Error;
 use crate::h5;
+use crate::ids::{OrderNo, UserId};
 use crate::order_token::TokenKind;
-use crate::validate;
 use crate::wasm::boundary::{define_value, describe_type};
 use crate::wasm::http::{error_name, is_plain_object, now_ms, within};
 use crate::wasm::options;
@@ -19,7 +19,7 @@ use crate::wasm::options;
 /// The user the operator's identity hook names.
 pub(super) struct Identity {
     /// The user's id, checked.
-    pub user_id: String,
+    pub user_id: UserId,
     /// The name, when the hook gave one.
     pub name: Option<String>,
     /// The ID number, when the hook gave one.
@@ -45,7 +45,7 @@ impl Identity {
 /// An order token for one order, and when it expires.
 pub(super) struct Grant {
     /// The order.
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// The token that opens the order's result route.
     pub token: String,
     /// Milliseconds since the epoch.
@@ -104,9 +104,8 @@ impl Handler {
         }
         let user_id = options::string(&value, "userId", Error::InvalidUserId)?
             .ok_or_else(|| Error::InvalidUserId("the identity hook returned no userId".into()))?;
-        validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
         Ok(Some(Identity {
-            user_id,
+            user_id: UserId::new(&user_id)?,
             name: options::string(&value, "name", Error::InvalidIdentity)?,
             id_no: options::string(&value, "idNo", Error::InvalidIdentity)?,
         }))
@@ -127,13 +126,13 @@ impl Handler {
     pub(super) fn grant(
         &self,
         kind: TokenKind,
-        order_no: &str,
+        order_no: &OrderNo,
         user: Option<&str>,
     ) -> Result<Grant, Error> {
         let expires_at = now_ms() + self.ttl_ms;
         let token = self.tokens.mint(kind, order_no, user, expires_at)?;
         Ok(Grant {
-            order_no: order_no.to_owned(),
+            order_no: order_no.clone(),
             token,
             expires_at,
         })
