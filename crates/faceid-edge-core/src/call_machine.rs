@@ -125,7 +125,7 @@ pub enum Event {
 }
 
 /// What the last answer said, kept until the machine has decided on it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct Verdict {
     code: String,
     ok: bool,
@@ -134,7 +134,7 @@ struct Verdict {
 }
 
 /// Where the call is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 enum State {
     /// Nothing done yet: the ticket comes first.
     Start,
@@ -152,8 +152,10 @@ enum State {
     SleepDue { ms: u32 },
     /// [`Step::Sleep`] was given; `last` as above.
     Sleeping { last: bool },
-    /// Over.
+    /// Decided: the next step ends the call with this outcome.
     Done(Result<Finished, Error>),
+    /// Over: the outcome was given.
+    Over,
 }
 
 /// One call's policy and progress. Made per call; drive it with
@@ -256,7 +258,8 @@ impl CallMachine {
     }
 
     /// What to do now, at `now_ms` (any monotonic milliseconds; the first
-    /// call starts the deadline). Once [`Step::Done`], always the same.
+    /// call starts the deadline). [`Step::Done`] comes once: asked again,
+    /// the machine says `INTERNAL` (a bug of the shell).
     pub fn next(&mut self, now_ms: u64) -> Step {
         let started = *self.started_ms.get_or_insert(now_ms);
         let deadline = self
@@ -265,6 +268,10 @@ impl CallMachine {
         let expired = deadline.is_some_and(|d| now_ms >= d);
         match std::mem::replace(&mut self.state, State::Start) {
             State::Done(outcome) => self.finish(outcome),
+            State::Over => {
+                self.misuse();
+                self.next(now_ms)
+            }
             // Before anything new starts (the first ticket, a send, a
             // sleep), the deadline is checked. A renewal is not stopped by
             // the clock: the source has its own timeout, and the send after
@@ -300,17 +307,17 @@ impl CallMachine {
                 self.state = State::Sleeping { last };
                 Step::Sleep(ms)
             }
-            waiting @ (State::AwaitTicket | State::InFlight | State::AwaitRenew(_)) => {
-                self.state = waiting;
-                self.misuse("next() was called while a step was still under way")
+            State::AwaitTicket | State::InFlight | State::AwaitRenew(_) => {
+                self.misuse();
+                self.next(now_ms)
             }
         }
     }
 
     /// The SIGN ticket, after [`Step::NeedTicket`].
     pub fn ticket(&mut self, ticket: String) {
-        if self.state != State::AwaitTicket {
-            self.misuse("a ticket came that no step asked for");
+        if !matches!(self.state, State::AwaitTicket) {
+            self.misuse();
             return;
         }
         self.ticket = Some(ticket);
@@ -322,7 +329,7 @@ impl CallMachine {
     /// for it counts as it is.
     pub fn renewed(&mut self, fresh: Option<String>) {
         let State::AwaitRenew(verdict) = std::mem::replace(&mut self.state, State::Start) else {
-            self.misuse("a renewed ticket came that no step asked for");
+            self.misuse();
             return;
         };
         match fresh {
@@ -339,8 +346,8 @@ impl CallMachine {
     /// whether the payload has a non-empty value for a field (only the
     /// requested files are asked about).
     pub fn answered(&mut self, envelope: &Envelope, has: impl Fn(&str) -> bool) {
-        if self.state != State::InFlight {
-            self.misuse("an answer came that no step asked for");
+        if !matches!(self.state, State::InFlight) {
+            self.misuse();
             return;
         }
         self.resent = 0;
@@ -363,8 +370,8 @@ impl CallMachine {
     /// a `GET` whose connection closed before any answer is sent again at
     /// once (once); anything else ends the call with `error`.
     pub fn transport_failed(&mut self, breakage: &Breakage, error: Error) {
-        if self.state != State::InFlight {
-            self.misuse("a failed exchange came that no step asked for");
+        if !matches!(self.state, State::InFlight) {
+            self.misuse();
             return;
         }
         if resend_at_once(self.method, breakage, self.resent) {
@@ -384,14 +391,14 @@ impl CallMachine {
             )),
             e => e,
         };
-        self.finish(Err(error));
+        self.state = State::Done(Err(error));
     }
 
     /// The call failed outside the machine's rules (the ticket source, the
     /// answer was no JSON, the caller's signal or deadline fired): over,
     /// with `error`.
     pub fn fail(&mut self, error: Error) {
-        if !matches!(self.state, State::Done(_)) {
+        if !self.is_done() {
             self.state = State::Done(Err(error));
         }
     }
@@ -404,7 +411,7 @@ impl CallMachine {
 
     /// Whether the call is over.
     pub fn is_done(&self) -> bool {
-        matches!(self.state, State::Done(_))
+        matches!(self.state, State::Done(_) | State::Over)
     }
 
     /// Busy retry, file poll, or the end, for an answer.
@@ -474,13 +481,16 @@ impl CallMachine {
 
     /// Ends the call with `outcome` and says so.
     fn finish(&mut self, outcome: Result<Finished, Error>) -> Step {
-        self.state = State::Done(outcome.clone());
+        self.state = State::Over;
         Step::Done(outcome)
     }
 
-    /// Ends the call: the shell fed it out of turn (a bug of the shell).
-    fn misuse(&mut self, what: &str) -> Step {
-        self.finish(Err(Error::Internal(format!("the call machine: {what}"))))
+    /// Ends the call: the shell fed it out of turn, or asked for a step
+    /// while one was under way or after the end (a bug of the shell).
+    fn misuse(&mut self) {
+        self.state = State::Done(Err(Error::Internal(
+            "the call machine was driven out of turn".into(),
+        )));
     }
 }
 

@@ -6,6 +6,15 @@
 //! call's deadline), and each step the machine takes is checked against
 //! the rules written out again here, independently, with the bounds the
 //! client promises (sends, renewals, sleeps, the end).
+//!
+//! Each property was seen to fail on a deliberately broken machine: a
+//! resend without limit, a POST resent, a renewal never marked, one busy
+//! retry or file poll too many, busy retries that never stop, no order
+//! check, sleeps not cut at the deadline, the deadline ignored, the fresh
+//! ticket not used, the backoff of the next retry, a resend not announced
+//! or not said in the error, a renewal for any code, the answer dropped
+//! when the source cannot renew, a lost or repeated outcome, out-of-turn
+//! input accepted.
 
 // Host only: proptest's random source does not build for wasm32.
 #![cfg(not(target_arch = "wasm32"))]
@@ -590,19 +599,26 @@ proptest! {
         let fresh_sends = t.sends.iter().filter(|x| !x.resend).count();
         prop_assert!(fresh_sends as u32 <= 2 + p.retries + p.file_polls, "{fresh_sends} sends");
         prop_assert!(t.sends.len() <= 2 * fresh_sends, "{} sends", t.sends.len());
-        // Done once, then always the same.
-        let mut m = machine(&s);
-        let t2 = drive(&s, m.clone());
-        prop_assert_eq!(&t2.outcome, &t.outcome);
-        let _ = drive(&s, m.clone());
-        let done = loop {
+        // The same scenario, the same call; Done comes once, and a shell
+        // that asks again gets INTERNAL, never a second run.
+        let m = machine(&s);
+        let again = drive(&s, m.clone());
+        prop_assert_eq!(&again.outcome, &t.outcome);
+        let mut m = m;
+        let mut first = None;
+        for _ in 0..3 {
             match m.next(0) {
-                Step::Done(o) => break o,
+                Step::Done(o) => {
+                    first = Some(o);
+                    break;
+                }
                 Step::NeedTicket => m.fail(Error::Aborted("stop".into())),
-                _ => unreachable!("a fresh machine asks for a ticket first"),
+                other => prop_assert!(false, "a fresh machine asked for {:?}", other),
             }
-        };
-        prop_assert_eq!(m.next(99), Step::Done(done));
+        }
+        prop_assert!(matches!(first, Some(Err(Error::Aborted(_)))));
+        prop_assert!(matches!(m.next(99), Step::Done(Err(Error::Internal(_)))));
+        prop_assert!(m.is_done());
     }
 
     /// The ticket is renewed at most once per call, only after an answer
