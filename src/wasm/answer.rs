@@ -13,6 +13,7 @@ use super::boundary::define_value;
 use super::http::{field, is_plain_object, own, parse_object};
 use crate::call_machine::Finished;
 use crate::error::Error;
+use crate::ids::OrderNo;
 use crate::response::{self, code_info, Envelope, Source, DROPPED_KEYS, ENVELOPE_KEYS};
 
 /// A parsed answer: the JSON object, its `result`, and the envelope.
@@ -66,16 +67,16 @@ impl Answer {
 pub(super) struct Reply {
     answer: Answer,
     /// The order the call asked about (the answer is about it, or names none).
-    order_no: String,
+    order_no: OrderNo,
     finished: Finished,
 }
 
 impl Reply {
     /// The call about `order_no` finished (`finished`) on `answer`.
-    pub fn new(answer: Answer, order_no: &str, finished: Finished) -> Reply {
+    pub fn new(answer: Answer, order_no: &OrderNo, finished: Finished) -> Reply {
         Reply {
             answer,
-            order_no: order_no.to_owned(),
+            order_no: order_no.clone(),
             finished,
         }
     }
@@ -97,7 +98,7 @@ impl Reply {
 
     /// The order the answer is about (the machine checked it is the one
     /// asked about).
-    pub fn order_no(&self) -> &str {
+    pub fn order_no(&self) -> &OrderNo {
         &self.order_no
     }
 
