@@ -1,6 +1,9 @@
 //! Answers of the service as the client returns them: the envelope rules
-//! of the core applied to the engine's parsed JSON, into a `QueryResult`
-//! object built from own data properties only; and `codeInfo`.
+//! of the core applied to the engine's parsed JSON; a [`Reply`] (the last
+//! answer of a call and what the call machine decided about it) that the
+//! client, the H5 flow and the edge handler read as Rust values; the
+//! `QueryResult` object built from it once, where it leaves, from own data
+//! properties only; and `codeInfo`.
 
 use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
@@ -8,10 +11,13 @@ use wasm_bindgen::JsCast;
 
 use super::boundary::define_value;
 use super::http::{field, is_plain_object, own, parse_object};
+use crate::call_machine::Finished;
 use crate::error::Error;
-use crate::response::{self, code_info, Envelope, Source};
+use crate::ids::OrderNo;
+use crate::response::{self, code_info, Envelope, Source, DROPPED_KEYS, ENVELOPE_KEYS};
 
 /// A parsed answer: the JSON object, its `result`, and the envelope.
+#[derive(Clone)]
 pub(super) struct Answer {
     pub top: Object,
     pub result: Option<Object>,
@@ -52,38 +58,112 @@ impl Answer {
         };
         self.result.as_ref().is_some_and(non_empty) || non_empty(&self.top)
     }
+}
 
-    /// `{ ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo, filesPending }`.
-    pub fn into_js(self, requested_order_no: &str, files_pending: bool) -> Result<JsValue, Error> {
+/// The answer a call ended with: the last answer of the service, the
+/// order asked about, and what the call machine made of it. Cheap to clone
+/// (the JSON stays in JavaScript).
+#[derive(Clone)]
+pub(super) struct Reply {
+    answer: Answer,
+    /// The order the call asked about (the answer is about it, or names none).
+    order_no: OrderNo,
+    finished: Finished,
+}
+
+impl Reply {
+    /// The call about `order_no` finished (`finished`) on `answer`.
+    pub fn new(answer: Answer, order_no: &OrderNo, finished: Finished) -> Reply {
+        Reply {
+            answer,
+            order_no: order_no.clone(),
+            finished,
+        }
+    }
+
+    /// Whether the code is success (`"0"`).
+    pub fn ok(&self) -> bool {
+        self.finished.ok
+    }
+
+    /// The business code.
+    pub fn code(&self) -> &str {
+        &self.finished.code
+    }
+
+    /// The service's description of the code, verbatim.
+    pub fn msg(&self) -> &str {
+        &self.answer.envelope.msg
+    }
+
+    /// The order the answer is about (the machine checked it is the one
+    /// asked about).
+    pub fn order_no(&self) -> &OrderNo {
+        &self.order_no
+    }
+
+    /// Requested files still missing after every file poll.
+    pub fn files_pending(&self) -> bool {
+        self.finished.files_pending
+    }
+
+    /// The payload field `key` (what `result[key]` of the `QueryResult` is),
+    /// `undefined` when there is none: read from the answer's `result`
+    /// first, then from its top level, as [`response::payload_plan`] says.
+    pub fn field(&self, key: &str) -> JsValue {
+        if DROPPED_KEYS.contains(&key) {
+            return JsValue::UNDEFINED;
+        }
+        if let Some(result) = &self.answer.result {
+            let value = own(result, key);
+            if !value.is_undefined() {
+                return value;
+            }
+        }
+        if ENVELOPE_KEYS.contains(&key) {
+            return JsValue::UNDEFINED;
+        }
+        own(&self.answer.top, key)
+    }
+
+    /// The payload text field `key`, when it is a string.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.field(key).as_string()
+    }
+
+    /// `{ ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo, filesPending }`,
+    /// the `QueryResult` the caller gets.
+    pub fn to_js(&self) -> JsValue {
+        let answer = &self.answer;
         let payload = Object::new();
-        let result_keys = self.result.as_ref().map(keys).unwrap_or_default();
-        for (key, source) in response::payload_plan(&keys(&self.top), &result_keys) {
-            let from = match (source, &self.result) {
+        let result_keys = answer.result.as_ref().map(keys).unwrap_or_default();
+        for (key, source) in response::payload_plan(&keys(&answer.top), &result_keys) {
+            let from = match (source, &answer.result) {
                 (Source::Result, Some(r)) => r,
-                _ => &self.top,
+                _ => &answer.top,
             };
             // Defined, never assigned: a "__proto__" key in the answer stays
             // an own key instead of replacing the result's prototype.
             define_value(&payload, &key, &own(from, &key));
         }
-        let env = &self.envelope;
+        let env = &answer.envelope;
         let out = Object::new();
         let set = |k: &str, v: JsValue| define_value(&out, k, &v);
         let text_or_null =
             |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-        set("ok", JsValue::from_bool(env.ok()));
-        set("code", JsValue::from_str(&env.code));
+        set("ok", JsValue::from_bool(self.ok()));
+        set("code", JsValue::from_str(self.code()));
         set("msg", JsValue::from_str(&env.msg));
         set("bizSeqNo", text_or_null(&env.biz_seq_no));
         set("transactionTime", text_or_null(&env.transaction_time));
         set(
             "orderNo",
-            JsValue::from_str(env.order_no.as_deref().unwrap_or(requested_order_no)),
+            JsValue::from_str(env.order_no.as_deref().unwrap_or(&self.order_no)),
         );
         set("result", payload.into());
-        set("codeInfo", code_info_js(&env.code));
-        set("filesPending", JsValue::from_bool(files_pending));
-        Ok(out.into())
+        set("codeInfo", code_info_js(self.code()));
+        set("filesPending", JsValue::from_bool(self.files_pending()));
+        out.into()
     }
 }
 

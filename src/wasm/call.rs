@@ -14,6 +14,7 @@ use super::http::{headers_object, Outgoing};
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{Device, FaceStart};
+use crate::ids::{OrderNo, UserId};
 use crate::request::{CardType, Config, SignedRequest, IMAGE_BODY_TAIL};
 
 /// What a query method needs besides the shared state.
@@ -21,11 +22,11 @@ use crate::request::{CardType, Config, SignedRequest, IMAGE_BODY_TAIL};
 pub(super) enum Call {
     Query {
         kind: Kind,
-        order_no: String,
+        order_no: OrderNo,
         get_file: GetFile,
     },
     IdCardOcr {
-        order_no: String,
+        order_no: OrderNo,
         card_type: CardType,
         /// The cleaned base64 text as ASCII bytes (a `Uint8Array`, see
         /// [`super::image`]), made once per call and kept in JavaScript:
@@ -39,8 +40,8 @@ pub(super) enum Call {
 
 /// The inputs of `startFace`, validated before any network call.
 pub(super) struct StartInput {
-    pub order_no: String,
-    pub user_id: String,
+    pub order_no: OrderNo,
+    pub user_id: UserId,
     /// Left out only with a comparison photo.
     pub name: Option<String>,
     /// Left out only with a comparison photo.
@@ -61,15 +62,15 @@ impl StartInput {
     /// The `getAdvFaceId` of the face SDK: no face page, no callback (the
     /// app receives the outcome; the server queries the verdict).
     pub fn for_sdk(
-        order_no: &str,
-        user_id: &str,
+        order_no: &OrderNo,
+        user_id: &UserId,
         name: Option<String>,
         id_no: Option<String>,
         source_photo: Option<(String, String)>,
     ) -> StartInput {
         StartInput {
-            order_no: order_no.to_owned(),
-            user_id: user_id.to_owned(),
+            order_no: order_no.clone(),
+            user_id: user_id.clone(),
             name,
             id_no,
             callback_url: String::new(),
@@ -85,8 +86,8 @@ impl StartInput {
 
 /// The inputs of `startSdk`, validated before any network call.
 pub(super) struct SdkInput {
-    pub order_no: String,
-    pub user_id: String,
+    pub order_no: OrderNo,
+    pub user_id: UserId,
     /// The face SDK's `getAdvFaceId` (no callback: the app gets the result).
     pub face: Option<StartInput>,
 }
@@ -118,7 +119,7 @@ impl Call {
         }
     }
 
-    pub fn order_no(&self) -> &str {
+    pub fn order_no(&self) -> &OrderNo {
         match self {
             Call::Query { order_no, .. } | Call::IdCardOcr { order_no, .. } => order_no,
             Call::StartFace(input) => &input.order_no,

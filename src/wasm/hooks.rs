@@ -17,11 +17,11 @@
 
 use js_sys::{Function, Object};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
+use super::answer::Reply;
 use super::boundary::define_value;
 use super::flight::WaitUntil;
-use super::http::{error_name, field, own, within};
+use super::http::{error_name, within};
 use super::options;
 use super::task;
 use crate::error::Error;
@@ -96,22 +96,24 @@ impl Hooks {
     }
 
     /// Tells `onResult` what the service answered about order `order_no`
-    /// of `kind` (`answer`, untrimmed), when the answer is final. Never
-    /// fails.
+    /// of `kind` (`reply`, untrimmed: the `QueryResult` the client would
+    /// give, made here only when there is a hook), when the answer is
+    /// final. Never fails.
     pub async fn finished(
         &self,
         kind: TokenKind,
         order_no: &str,
         user_id: Option<&str>,
-        answer: &JsValue,
+        reply: &Reply,
         ctx: Option<&WaitUntil>,
     ) {
         let Some(hook) = &self.on_result else {
             return;
         };
-        if !is_final(answer) {
+        if !is_final(reply.code(), reply.files_pending()) {
             return;
         }
+        let answer = &reply.to_js();
         let event = Object::new();
         define_value(&event, "kind", &JsValue::from_str(kind.name()));
         define_value(&event, "orderNo", &JsValue::from_str(order_no));
@@ -142,13 +144,8 @@ impl Hooks {
     }
 }
 
-/// Whether a query's answer is final: not a busy code, and no requested
-/// file still pending.
-pub fn is_final(answer: &JsValue) -> bool {
-    let Some(answer) = answer.dyn_ref::<Object>() else {
-        return false;
-    };
-    let busy = field(answer, "code").is_some_and(|c| crate::response::is_busy(&c));
-    let pending = own(answer, "filesPending").as_bool() == Some(true);
-    !busy && !pending
+/// Whether a query's answer is final for `onResult`: not a busy code, and
+/// no requested file still pending.
+fn is_final(code: &str, files_pending: bool) -> bool {
+    !crate::response::is_busy(code) && !files_pending
 }

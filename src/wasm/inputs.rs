@@ -16,6 +16,7 @@ use super::options;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
 use crate::h5::{self, Callback, Device, SourcePhoto};
+use crate::ids::{OrderNo, UserId};
 use crate::request::{CardType, Image, MAX_IMAGE_BASE64};
 use crate::sdk::SdkKind;
 use crate::validate;
@@ -118,23 +119,22 @@ pub(super) fn short_option(input: &JsValue, key: &str, default: &str) -> Result<
 }
 
 /// The order number of a start: the given one, checked, or a new one.
-fn start_order_no(input: &JsValue) -> Result<String, Error> {
+fn start_order_no(input: &JsValue) -> Result<OrderNo, Error> {
     match options::get(input, "orderNo")? {
-        v if options::absent(&v) => crate::nonce::nonce(),
+        v if options::absent(&v) => OrderNo::fresh(),
         v => options::order_no(&v),
     }
 }
 
 /// The `userId` of a start (a NONCE ticket follows: at most 30).
-fn start_user_id(input: &JsValue) -> Result<String, Error> {
+fn start_user_id(input: &JsValue) -> Result<UserId, Error> {
     let user_id = options::string(input, "userId", Error::InvalidUserId)?.ok_or_else(|| {
         Error::InvalidUserId(
             "userId is missing: your id for this user (1 to 30 ASCII letters or digits; hash an e-mail address or UUID first)"
                 .into(),
         )
     })?;
-    validate::user_id(&user_id, validate::NONCE_USER_ID_MAX)?;
-    Ok(user_id)
+    UserId::new(&user_id)
 }
 
 /// `name`, `idNo` and `sourcePhoto` (with `sourcePhotoType`): a name and

@@ -89,15 +89,14 @@ pub fn whole(obj: &JsValue, key: &str, max: u32) -> Result<Option<u32>, Error> {
 }
 
 /// A required `orderNo` argument.
-pub fn order_no(value: &JsValue) -> Result<String, Error> {
+pub fn order_no(value: &JsValue) -> Result<crate::ids::OrderNo, Error> {
     let order_no = bounded(value, "orderNo", Error::InvalidOrderNo)?.ok_or_else(|| {
         Error::InvalidOrderNo(format!(
             "orderNo must be a string of 1 to 32 ASCII letters or digits; got {}",
             describe_type(value)
         ))
     })?;
-    crate::validate::order_no(&order_no)?;
-    Ok(order_no)
+    crate::ids::OrderNo::new(&order_no)
 }
 
 /// An optional array of strings.

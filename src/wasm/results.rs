@@ -12,23 +12,24 @@ use std::pin::Pin;
 use std::rc::Rc;
 
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
+use super::answer::Reply;
 use super::boundary::string_length;
 use super::client::Inner;
 use super::flight::{run, Flight, WaitUntil};
 use super::hooks::Hooks;
-use super::http::{now_ms, own};
+use super::http::now_ms;
 use super::limits::RateLimit;
 use crate::edge::Route;
 use crate::endpoints::{GetFile, Kind};
 use crate::error::Error;
+use crate::ids::{OrderNo, UserId};
 use crate::order_token::TokenKind;
 use crate::result_cache::{is_final, Key, ResultCache};
 
-/// What a query ended with: the service's answer (a `QueryResult` object)
-/// and whether it is final, or the error.
-pub(super) type Outcome = Result<(JsValue, bool), Error>;
+/// What a query ended with: the service's answer and whether it is
+/// final, or the error.
+pub(super) type Outcome = Result<(Reply, bool), Error>;
 
 /// A query, started once per flight.
 pub(super) type Query = Box<dyn Fn() -> Pin<Box<dyn Future<Output = Outcome>>>>;
@@ -135,7 +136,7 @@ pub(super) struct ResultQuery {
     /// The result route (its name for the hook).
     pub route: Route,
     /// The user the token was checked for.
-    pub user: Option<String>,
+    pub user: Option<UserId>,
     /// The request that starts the query (for the hook).
     pub request: JsValue,
     /// The Worker's `env` (for the hook).
@@ -143,7 +144,7 @@ pub(super) struct ResultQuery {
     /// The query behind the route.
     pub kind: Kind,
     /// The order.
-    pub order_no: String,
+    pub order_no: OrderNo,
     /// The files the handler reveals.
     pub get_file: GetFile,
     /// Keeps a ticket refresh alive past the response.
@@ -166,24 +167,21 @@ pub(super) fn result_query(q: ResultQuery) -> Query {
             q.rate
                 .check(q.route, q.user.as_deref(), &q.request, &q.env)
                 .await?;
-            let answer = q
+            let reply = q
                 .client
                 .query(q.kind, q.order_no.clone(), q.get_file, q.ctx.as_ref(), None)
                 .await?;
-            let code = own(answer.unchecked_ref(), "code")
-                .as_string()
-                .unwrap_or_default();
-            let pending = own(answer.unchecked_ref(), "filesPending").as_bool() == Some(true);
             q.hooks
                 .finished(
                     q.token_kind,
                     &q.order_no,
                     q.user.as_deref(),
-                    &answer,
+                    &reply,
                     q.ctx.as_ref(),
                 )
                 .await;
-            Ok((answer, is_final(&code, pending)))
+            let last = is_final(reply.code(), reply.files_pending());
+            Ok((reply, last))
         })
     })
 }

@@ -118,6 +118,11 @@ impl Stop {
         }
     }
 
+    /// The call's `deadlineMs`, if it has one.
+    pub fn deadline_ms(&self) -> Option<u32> {
+        self.deadline_ms
+    }
+
     /// `Err` once the call has been stopped.
     pub fn check(&self) -> Result<(), Error> {
         if self.signal.aborted() {

@@ -37,9 +37,12 @@
 //! - [`response`]: the envelope, payload and code rules;
 //! - [`media`]: base64 media and type sniffing;
 //! - [`retry`]: backoff, file polling, resending a GET whose connection closed;
+//! - [`call_machine`]: one call as a state machine without I/O (ticket, renewal,
+//!   busy retries, file polls, resends, the order check, the deadline);
 //! - [`tickets`]: access token and SIGN ticket: URLs, answers, refresh plan;
 //! - [`flight`]: one refresh at a time, with a deadline for one that never ends;
 //! - [`store_lock`]: one refresh through a shared store's lock, as a sans-IO machine;
+//! - [`ids`]: validated order numbers and user ids, made once where they enter;
 //! - [`h5`]: the H5 face flow: `getAdvFaceId`, the login URL, the callback;
 //! - [`keyring`]: the order token keys (the first signs, all verify) and the audience;
 //! - [`order_token`]: HMAC order tokens that let a page read its own order;
@@ -56,6 +59,7 @@
 //! - [`error`]: the one error enum and its stable codes, each with when it happens.
 
 pub mod body_type;
+pub mod call_machine;
 pub mod callback_state;
 pub mod edge;
 pub mod endpoints;
@@ -63,6 +67,7 @@ pub mod error;
 pub mod flight;
 pub mod gate;
 pub mod h5;
+pub mod ids;
 pub mod image_text;
 pub mod keyring;
 pub mod limits;

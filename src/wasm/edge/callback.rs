@@ -47,7 +47,7 @@ impl Handler {
         let state = callback_state::from_query(&url.search()).unwrap_or_default();
         let starter = self.states.check(&state, &order_no, now_ms())?;
         if let Some(who) = self.identity(request, env).await? {
-            if who.user_id != starter {
+            if who.user_id.as_str() != starter {
                 return Err(Error::Forbidden(
                     "this verification was started by another user: sign in as that user, or start again".into(),
                 ));
