@@ -57,6 +57,7 @@ extern "C" {
 
     /// Starts watching a promise: the returned record's state is read with
     /// [`watched_state`], never by awaiting the promise (see `js/boundary.js`).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = watchPromise)]
     pub fn watch_promise(p: &js_sys::Promise) -> JsValue;
 
@@ -93,16 +94,19 @@ extern "C" {
 
     /// `head` + `image` + `tail` as one `Uint8Array` (the body of an ID
     /// card OCR attempt).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = joinBody)]
     pub fn join_body(head: &str, image: &js_sys::Uint8Array, tail: &str) -> js_sys::Uint8Array;
 
     /// UTF-8 bytes decoded as a JavaScript string.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = bytesText)]
     pub fn bytes_text(bytes: &js_sys::Uint8Array) -> JsValue;
 
     /// `[promise, resolve, reject]` for a task: the promise is rejected
     /// with `INTERNAL` if the instance traps before the task settles it
     /// (see `taskPromise` in `js/boundary.js`).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = taskPromise)]
     pub fn task_promise() -> js_sys::Array;
 }
@@ -124,6 +128,7 @@ pub fn bind_memory_once() {
 
 /// Copies an ASCII JS string (such as base64) into a new buffer with the
 /// engine's native encoder; `None` when it is not a string or not ASCII.
+#[cfg(feature = "full")]
 pub fn ascii_bytes(value: &JsValue) -> Option<Vec<u8>> {
     if !value.is_string() {
         return None;
