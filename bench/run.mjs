@@ -17,13 +17,15 @@ import { report } from "./targets.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkgDir = resolve(process.env.FACEID_PKG_DIR ?? join(root, "pkg"));
 const lib = await import(pathToFileURL(join(pkgDir, "node.mjs")).href);
+// The signing-only entry, when the package has it (make pkg builds it).
+const signEntry = existsSync(join(pkgDir, "sign", "node.mjs")) ? await import(pathToFileURL(join(pkgDir, "sign", "node.mjs")).href) : null;
 
 console.log(`faceid-edge ${JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8")).version} on Node ${process.version}`);
 console.log("");
 // Each section prints its figures; all of them are written to
 // bench/results/latest.json at the end.
 const SECTIONS = [
-  ["sign", "speed (median of 9 interleaved rounds)", () => runSign(lib)],
+  ["sign", "speed (median of 9 interleaved rounds)", () => runSign(lib, console.log, signEntry)],
   ["runtimes", "signing in each runtime: sign() against WebCrypto's SHA-1 (median of 15 interleaved rounds)", runRuntimes],
   ["coldstart", "cold start: loading the package to the first signature, in fresh processes", runColdstart],
   ["query", "result queries against the loopback simulator", () => runQuery(lib)],
