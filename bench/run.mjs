@@ -57,7 +57,7 @@ if (existsSync(join(signDir, "faceid_edge_sign_bg.wasm"))) {
   const gzOf = (f) => gzipSync(readFileSync(f), { level: 9 }).length;
   const signWasm = readFileSync(join(signDir, "faceid_edge_sign_bg.wasm"));
   const snippet = /from "\.\/([^"]+)"/.exec(readFileSync(join(signDir, "errors.js"), "utf8"))[1];
-  const js = ["browser.js", "faceid_edge_sign.js", "errors.js", snippet].map((f) => gzOf(join(signDir, f)));
+  const js = ["browser.js", "recover.js", "faceid_edge_sign.js", "errors.js", snippet].map((f) => gzOf(join(signDir, f)));
   const signGz = gzOf(join(signDir, "faceid_edge_sign_bg.wasm"));
   const entry = signGz + js.reduce((a, b) => a + b, 0);
   console.log(`faceid-edge/sign: faceid_edge_sign_bg.wasm ${signWasm.length} bytes, ${signGz} bytes gzip; with the browser entry's JavaScript (${js.join(" + ")} bytes gzip) ${entry} bytes gzip`);

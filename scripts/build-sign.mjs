@@ -2,7 +2,8 @@
 // (Cargo profile `sign`) without its `full` feature (only `sign`, `signValues`, `verifySign`,
 // `nonce`: src/wasm/mod.rs), in its own target directory so that it never
 // replaces the main build's .wasm, then
-//   wasm-bindgen --target web --omit-default-module-path  (the glue, unedited)
+//   wasm-bindgen --target web --omit-default-module-path  (the glue, unedited,
+//     with wasm-bindgen's reset machinery for trap recovery)
 //   wasm-opt -Oz                                          (size)
 //   pkg-template/sign/ copied in; errors.js (the snippet's FaceIdError under a
 //   stable name) and node.cjs (the Node entry, the .wasm inlined) generated.
@@ -29,17 +30,17 @@ const input = join(targetDir, "wasm32-unknown-unknown", "sign", "faceid_edge.was
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
-run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--out-dir", out, "--out-name", "faceid_edge_sign", input]);
+// --experimental-reset-state-function: __wbg_reset_state(), which recover.js
+// (pkg-template/sign/) calls after a trap.
+run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--experimental-reset-state-function", "--out-dir", out, "--out-name", "faceid_edge_sign", input]);
 // The entry's types are pkg-template/sign/index.d.ts (the main package's declarations).
 for (const f of ["faceid_edge_sign.d.ts", "faceid_edge_sign_bg.wasm.d.ts", ".gitignore"]) rmSync(join(out, f), { force: true });
 
 const wasm = join(out, "faceid_edge_sign_bg.wasm");
 const before = statSync(wasm).size;
 run(bin("wasm-opt"), [
-  // The main build's flags, and what a .wasm this small notices: the
-  // target-features section and the assumption that memory starts zeroed.
-  "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features",
-  "--zero-filled-memory", "--low-memory-unused",
+  // The main build's flags (scripts/build-pkg.mjs).
+  "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", "--low-memory-unused",
   "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
   "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
   "--enable-simd",

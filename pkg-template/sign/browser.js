@@ -1,6 +1,7 @@
 // faceid-edge/sign for browsers and bundlers: the signing functions alone,
 // with their own small .wasm. Call `await init()` once before use.
-import initWasm, * as glue from "./faceid_edge_sign.js";
+import initWasm from "./faceid_edge_sign.js";
+import * as recovering from "./recover.js";
 import { FaceIdError } from "./errors.js";
 
 export { FaceIdError };
@@ -34,7 +35,7 @@ export default function init(input) {
 }
 
 function guard(name) {
-  const fn = glue[name];
+  const fn = recovering[name];
   return function (...args) {
     if (!loaded) {
       throw new FaceIdError(

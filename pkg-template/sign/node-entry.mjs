@@ -7,7 +7,7 @@ import { initSync } from "./faceid_edge_sign.js";
 
 initSync({ module: wasmBytes });
 
-export { nonce, sign, signValues, verifySign } from "./faceid_edge_sign.js";
+export { nonce, sign, signValues, verifySign } from "./recover.js";
 export { FaceIdError } from "./errors.js";
 
 /** Already initialised on load; kept so that portable code can `await init()`. */

@@ -5,13 +5,13 @@
 // runtime: the sign entry must pass it and give the same signatures, codes
 // and messages as the main package. Its size is held to the issue's budget.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { installedPackage, PACKAGE_NAME, resolveExport, tempDir } from "./lib/package.mjs";
-import { checkProbe, probe } from "./lib/probe.mjs";
+import { installedPackage, PACKAGE_NAME, repoRoot, resolveExport, tempDir } from "./lib/package.mjs";
+import { checkProbe, probe, SIGN1 } from "./lib/probe.mjs";
 import { newSession, startChromedriver, startStaticServer } from "./lib/webdriver.mjs";
 import { startWorkerd, WORKERD_CONDITIONS } from "./lib/workerd.mjs";
 
@@ -39,7 +39,7 @@ function checkBoth(r, where) {
 function runNode(name, source) {
   const file = join(pkg.projectDir, name);
   writeFileSync(file, source);
-  return JSON.parse(execFileSync(process.execPath, [file], { cwd: pkg.projectDir, encoding: "utf8", timeout: 60_000 }));
+  return JSON.parse(execFileSync(process.execPath, [file], { cwd: pkg.projectDir, encoding: "utf8", timeout: 30_000 }));
 }
 
 test("package.json: ./sign resolves to its own entry in every condition", () => {
@@ -83,6 +83,90 @@ console.log(JSON.stringify({ compiled }));
   const main = readFileSync(join(pkg.packageDir, "faceid_edge_bg.wasm")).length;
   const own = readFileSync(join(pkg.packageDir, "sign", "faceid_edge_sign_bg.wasm")).length;
   assert.deepEqual(r.compiled, [own], `compiled ${r.compiled} bytes; the sign .wasm is ${own}, the main one ${main}`);
+});
+
+// A trap the way a memory-safety bug would make one: the heap overwritten
+// (every page the allocator got after instantiation; the statics below it
+// are left alone), so that the next allocation follows a free-list pointer
+// out of bounds. Each call is made to allocate: sign() with other static
+// fields than the call before.
+const TRAP = `const instances = [];
+WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
+  construct(target, args) {
+    const instance = Reflect.construct(target, args);
+    instances.push({ instance, initial: instance.exports.memory.buffer.byteLength });
+    return instance;
+  },
+});
+const s = await import("${PACKAGE_NAME}/sign");
+const opts = { appId: "appId001", orderNo: "aabc1457895464", nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+  ticket: "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S" };
+const rounds = [];
+for (const call of [() => s.sign({ ...opts, appId: "appId002" }), () => s.signValues(["a", "b"]), () => s.verifySign(["a"], "x".repeat(40)), () => s.nonce()]) {
+  const before = s.sign(opts);
+  s.signValues(["warm", "up"]);
+  const { instance, initial } = instances.at(-1);
+  new Uint8Array(instance.exports.memory.buffer).fill(0xab, initial);
+  let error;
+  try {
+    error = { returned: call() };
+  } catch (e) {
+    error = { isFaceIdError: e instanceof s.FaceIdError, code: e.code, causeIsTrap: e.cause instanceof WebAssembly.RuntimeError };
+  }
+  rounds.push({ before, error, after: s.sign(opts), signValues: s.signValues(["a", "b"]), nonce: /^[A-Za-z0-9]{32}$/.test(s.nonce()) });
+}
+console.log(JSON.stringify({ rounds, instances: instances.length }));
+`;
+
+test("a wasm trap in Node: the call throws FaceIdError INTERNAL and the next one runs in a fresh instance", () => {
+  const r = runNode("sign-trap.mjs", TRAP);
+  assert.equal(r.rounds.length, 4);
+  for (const round of r.rounds) {
+    assert.equal(round.before, SIGN1);
+    assert.deepEqual(round.error, { isFaceIdError: true, code: "INTERNAL", causeIsTrap: true });
+    assert.equal(round.after, SIGN1);
+    assert.equal(round.signValues, "DA23614E02469A0D7C7BD1BDAB5C9C474B1904DC");
+    assert.equal(round.nonce, true);
+  }
+  assert.equal(r.instances, 5, "one instance at load, one more after each trap");
+});
+
+test("types: tsc --strict (nodenext) accepts correct use of faceid-edge/sign, rejects wrong use, declares exactly its exports", async () => {
+  writeFileSync(join(pkg.projectDir, "sign-check.ts"), `import init, { FaceIdError, nonce, sign, signValues, verifySign } from "${PACKAGE_NAME}/sign";
+import type { FaceIdErrorCode, InitInput, SignOptions } from "${PACKAGE_NAME}/sign";
+import * as ns from "${PACKAGE_NAME}/sign";
+
+await init();
+const options: SignOptions = { appId: "appId001", orderNo: "aabc1457895464", ticket: "t", nonce: nonce() };
+const signed: string = sign(options);
+const fromValues: string = signValues(["a", null, undefined]);
+const ok: boolean = verifySign(["a"], signed);
+try {
+  sign(options);
+} catch (e) {
+  if (e instanceof FaceIdError) {
+    const code: FaceIdErrorCode = e.code;
+  }
+}
+const input: InitInput = new URL("https://example.invalid/x.wasm");
+// @ts-expect-error orderNo must be a string
+sign({ appId: "appId001", orderNo: 1, ticket: "t", nonce: "n" });
+// @ts-expect-error values are strings, null or undefined
+signValues([1]);
+// Exactly these value exports: a missing or an extra name fails to compile.
+const names: Record<keyof typeof ns, true> = { ${NAMES.map((n) => `${n}: true`).join(", ")} };
+`);
+  writeFileSync(join(pkg.projectDir, "sign-check.cts"), `import faceid = require("${PACKAGE_NAME}/sign");
+const signed: string = faceid.sign({ appId: "a", orderNo: "o", ticket: "t", nonce: faceid.nonce() });
+// @ts-expect-error orderNo must be a string
+faceid.sign({ appId: "a", orderNo: 1, ticket: "t", nonce: "n" });
+`);
+  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
+  const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "sign-check.ts", "sign-check.cts"];
+  const output = await new Promise((resolve) => {
+    execFile(tsc, args, { cwd: pkg.projectDir, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, text: `${stdout}${stderr}` }));
+  });
+  assert.equal(output.code, 0, `tsc failed:\n${output.text}`);
 });
 
 test("workerd: the sign entry gives the main package's signatures and errors", async () => {
@@ -173,7 +257,7 @@ test("size: the sign entry's .wasm is at most 16 KiB gzip (the issue's budget, m
   const wasm = gz("faceid_edge_sign_bg.wasm");
   // The JavaScript a page loads with it, for the record (bench/run.mjs prints the sum).
   const snippet = /from "\.\/([^"]+)"/.exec(readFileSync(join(dir, "errors.js"), "utf8"))[1];
-  const js = ["browser.js", "faceid_edge_sign.js", "errors.js", snippet].map((f) => `${f} ${gz(f)}`).join(", ");
+  const js = ["browser.js", "recover.js", "faceid_edge_sign.js", "errors.js", snippet].map((f) => `${f} ${gz(f)}`).join(", ");
   assert.ok(wasm <= 16 * 1024, `faceid_edge_sign_bg.wasm: ${wasm} bytes gzip (JavaScript: ${js})`);
   assert.ok(wasm < gz("../faceid_edge_bg.wasm") / 4, "the sign entry's .wasm is a fraction of the main one");
 });
