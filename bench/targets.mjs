@@ -35,7 +35,7 @@ export function report(figures, log = console.log) {
     const verdict = r.met === null ? "not measured" : r.met ? "met" : "MISSED";
     log(`${r.name.padEnd(width)}  ${r.measured.padStart(22)}  target ${r.target.padEnd(8)}  ${verdict}`);
   }
-  const missed = rows.filter((r) => r.met === false).length;
-  log(`${rows.length - missed} of ${rows.length} met or not measured; ${missed} missed (BENCHMARKS.md: where a target is missed, the profile and what it would take)`);
+  const count = (met) => rows.filter((r) => r.met === met).length;
+  log(`${count(true)} met, ${count(false)} missed, ${count(null)} not measured (BENCHMARKS.md: where a target is missed, the profile and what it would take)`);
   return rows;
 }
