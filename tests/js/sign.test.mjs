@@ -90,7 +90,7 @@ console.log(JSON.stringify({ compiled }));
 // are left alone), so that the next allocation follows a free-list pointer
 // out of bounds. Each call is made to allocate: sign() with other static
 // fields than the call before.
-const TRAP = `const instances = [];
+const CAPTURE = `export const instances = [];
 WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
   construct(target, args) {
     const instance = Reflect.construct(target, args);
@@ -98,29 +98,31 @@ WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
     return instance;
   },
 });
-const s = await import("${PACKAGE_NAME}/sign");
-const opts = { appId: "appId001", orderNo: "aabc1457895464", nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
-  ticket: "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S" };
-const rounds = [];
-for (const call of [() => s.sign({ ...opts, appId: "appId002" }), () => s.signValues(["a", "b"]), () => s.verifySign(["a"], "x".repeat(40)), () => s.nonce()]) {
-  const before = s.sign(opts);
-  s.signValues(["warm", "up"]);
-  const { instance, initial } = instances.at(-1);
-  new Uint8Array(instance.exports.memory.buffer).fill(0xab, initial);
-  let error;
-  try {
-    error = { returned: call() };
-  } catch (e) {
-    error = { isFaceIdError: e instanceof s.FaceIdError, code: e.code, causeIsTrap: e.cause instanceof WebAssembly.RuntimeError };
-  }
-  rounds.push({ before, error, after: s.sign(opts), signValues: s.signValues(["a", "b"]), nonce: /^[A-Za-z0-9]{32}$/.test(s.nonce()) });
-}
-console.log(JSON.stringify({ rounds, instances: instances.length }));
 `;
+/** Runs where the sign entry `s` was loaded after CAPTURE: four traps, each followed by calls. */
+async function trapRounds(s, instances) {
+  const opts = { appId: "appId001", orderNo: "aabc1457895464", nonce: "kHoSxvLZGxSoFsjxlbzEoUzh5PAnTU7T",
+    ticket: "FxlAe3HFtEy73Um0pJNzIUriwtfnS3KRcPXiesd5ulS4XRAIcT0FbfaP52dwZf5S" };
+  const rounds = [];
+  for (const call of [() => s.sign({ ...opts, appId: "appId002" }), () => s.signValues(["a", "b"]), () => s.verifySign(["a"], "x".repeat(40)), () => s.nonce()]) {
+    const before = s.sign(opts);
+    s.signValues(["warm", "up"]);
+    const { instance, initial } = instances[instances.length - 1];
+    new Uint8Array(instance.exports.memory.buffer).fill(0xab, initial);
+    let error;
+    try {
+      error = { returned: call() };
+    } catch (e) {
+      error = { isFaceIdError: e instanceof s.FaceIdError, code: e.code, causeIsTrap: e.cause instanceof WebAssembly.RuntimeError };
+    }
+    rounds.push({ before, error, after: s.sign(opts), signValues: s.signValues(["a", "b"]), nonce: /^[A-Za-z0-9]{32}$/.test(s.nonce()) });
+  }
+  return { rounds, instances: instances.length };
+}
 
-test("a wasm trap in Node: the call throws FaceIdError INTERNAL and the next one runs in a fresh instance", () => {
-  const r = runNode("sign-trap.mjs", TRAP);
-  assert.equal(r.rounds.length, 4);
+function checkTrapRounds(r) {
+  assert.equal(r.failure, undefined, JSON.stringify(r));
+  assert.equal(r.rounds.length, 4, JSON.stringify(r));
   for (const round of r.rounds) {
     assert.equal(round.before, SIGN1);
     assert.deepEqual(round.error, { isFaceIdError: true, code: "INTERNAL", causeIsTrap: true });
@@ -129,6 +131,40 @@ test("a wasm trap in Node: the call throws FaceIdError INTERNAL and the next one
     assert.equal(round.nonce, true);
   }
   assert.equal(r.instances, 5, "one instance at load, one more after each trap");
+}
+
+test("a wasm trap in Node: the call throws FaceIdError INTERNAL and the next one runs in a fresh instance", () => {
+  writeFileSync(join(pkg.projectDir, "sign-capture.mjs"), CAPTURE);
+  checkTrapRounds(runNode("sign-trap.mjs", `import { instances } from "./sign-capture.mjs";
+const s = await import("${PACKAGE_NAME}/sign");
+console.log(JSON.stringify(await (${trapRounds})(s, instances)));
+`));
+});
+
+test("a wasm trap in workerd: the same, the instance made again at run time", async () => {
+  const entry = resolveExport(pkg.manifest, WORKERD_CONDITIONS, SUBPATH).replace(/^\.\//, "");
+  const wd = await startWorkerd({
+    projectDir: pkg.projectDir,
+    modules: [{ name: "capture.js", source: CAPTURE }],
+    workerSource: `import { instances } from "./capture.js";
+import * as s from "./node_modules/${PACKAGE_NAME}/${entry}";
+export default {
+  async fetch(request) {
+    if (new URL(request.url).pathname !== "/trap") return new Response("ready");
+    try {
+      return Response.json(await (${trapRounds})(s, instances));
+    } catch (e) {
+      return Response.json({ failure: String(e && e.stack || e) });
+    }
+  },
+};
+`,
+  });
+  try {
+    checkTrapRounds(await (await fetch(`${wd.url}/trap`, { signal: AbortSignal.timeout(30_000) })).json());
+  } finally {
+    await wd.stop();
+  }
 });
 
 test("types: tsc --strict (nodenext) accepts correct use of faceid-edge/sign, rejects wrong use, declares exactly its exports", async () => {
