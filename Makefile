@@ -40,6 +40,7 @@ test-rust: setup
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/wasm-cargo clippy --workspace --lib --tests -- -D warnings
+	scripts/wasm-cargo clippy --lib --no-default-features --features small-alloc -- -D warnings
 	cargo test --workspace
 
 test-wasm: setup
