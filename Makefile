@@ -2,7 +2,8 @@
 #   make test    every test (Rust host, wasm in Node and Chromium, the packed npm package in Node, workerd, Chromium,
 #                and through publint, attw, tsc, wrangler, Vite and esbuild)
 #   make test-docs  the repository checks alone (words, Markdown links, error codes); no build needed
-#   make pkg     the npm package in pkg/, and the simulator's (npx faceid-edge-simulator) in pkg-simulator/
+#   make pkg     the npm package in pkg/ (with the signing-only entry faceid-edge/sign in pkg/sign/), and the
+#                simulator's (npx faceid-edge-simulator) in pkg-simulator/
 #   make simulator  the simulator's package alone (no build needed)
 #   make demo    the demo page and worker
 #   make bench   speed and size, side by side with plain JavaScript
@@ -23,6 +24,7 @@ build: setup
 
 pkg: build
 	node scripts/build-pkg.mjs $(WASM)
+	node scripts/build-sign.mjs
 	node scripts/build-simulator.mjs
 
 # The companion package faceid-edge-simulator: packages/simulator/ and tests/sim/ (milliseconds).
@@ -38,6 +40,7 @@ test-rust: setup
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	scripts/wasm-cargo clippy --workspace --lib --tests -- -D warnings
+	scripts/wasm-cargo clippy --lib --no-default-features --features small-alloc -- -D warnings
 	cargo test --workspace
 
 test-wasm: setup

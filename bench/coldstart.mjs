@@ -26,7 +26,7 @@
 // in the JSON.
 import { execFileSync, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -132,6 +132,9 @@ export default {
 };
 `;
 
+// The same Worker on the signing-only entry (its own small .wasm).
+const SIGN_ENTRY_WORKER = PKG_WORKER.replace('from "faceid-edge"', 'from "faceid-edge/sign"');
+
 const PLAIN_WORKER = `const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
 
 async function sign({ appId, orderNo, ticket, nonce, version = "1.0.0" }) {
@@ -213,18 +216,21 @@ async function workerdSample(config) {
 
 async function inWorkerd(pkg, reps) {
   const builds = { "faceid-edge": wranglerBuild(pkg, "pkg", PKG_WORKER), plain: wranglerBuild(pkg, "plain", PLAIN_WORKER) };
-  const samples = { "faceid-edge": [], plain: [] };
+  // The signing-only entry, when the package has it.
+  if (existsSync(join(pkg.packageDir, "sign"))) builds["faceid-edge/sign"] = wranglerBuild(pkg, "sign", SIGN_ENTRY_WORKER);
+  const samples = Object.fromEntries(Object.keys(builds).map((k) => [k, []]));
   for (const b of Object.values(builds)) await workerdSample(b.config); // warm the file cache
   for (let r = 0; r < reps; r++) {
     for (const [kind, b] of Object.entries(builds)) samples[kind].push(await workerdSample(b.config));
   }
-  const first = { "faceid-edge": stats(samples["faceid-edge"]), plain: stats(samples.plain) };
+  const first = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
   return {
     firstAnswer: first,
     ratio: first["faceid-edge"].median / first.plain.median,
     addedMs: first["faceid-edge"].median - first.plain.median,
-    upload: { "faceid-edge": builds["faceid-edge"].upload, plain: builds.plain.upload },
+    upload: Object.fromEntries(Object.entries(builds).map(([k, b]) => [k, b.upload])),
     modules: builds["faceid-edge"].modules,
+    ...(builds["faceid-edge/sign"] ? { signEntryRatio: first["faceid-edge/sign"].median / first.plain.median } : {}),
   };
 }
 
@@ -254,6 +260,10 @@ export async function run(log = console.log, { nodeReps = 20, workerdReps = 12 }
     const u = w.upload["faceid-edge"];
     const wasm = w.modules["faceid_edge_bg.wasm"];
     log(`upload (wrangler deploy --dry-run): ${u.totalKiB} KiB, gzip ${u.gzipKiB} KiB (plain Worker: gzip ${w.upload.plain.gzipKiB} KiB); faceid_edge_bg.wasm ${wasm.bytes} bytes, gzip ${wasm.gzip} bytes (${(wasm.gzip / 1024).toFixed(1)} KiB; target ≤ 64 KiB)`);
+    const se = w.upload["faceid-edge/sign"];
+    if (se) {
+      log(`  the same Worker on faceid-edge/sign: spawn → first answer ${show(w.firstAnswer["faceid-edge/sign"])} (ratio ${w.signEntryRatio.toFixed(2)}x); upload ${se.totalKiB} KiB, gzip ${se.gzipKiB} KiB`);
+    }
   } catch (error) {
     figures.workerd = { error: String(error.message) };
     log(`workerd cold start: measurement failed: ${error.message}`);

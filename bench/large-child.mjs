@@ -38,11 +38,12 @@ WebAssembly.Instance = new Proxy(WebAssembly.Instance, {
 const status = () => readFileSync("/proc/self/status", "utf8");
 const kB = (name) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status())[1]) * 1024;
 
-// Order tokens, minted the way the handler mints them (order_token.rs).
+// Order tokens (v2), minted the way the handler mints them (order_token.rs):
+// the audience is the handler's route prefix, /faceid.
 function mint(orderNo, userId, ttlMs = 30 * 60 * 1000) {
   const expiry = String(Date.now() + ttlMs);
-  const mac = createHmac("sha256", KEY).update(`faceid-edge order token v1\nface\n${orderNo}\n${expiry}\n${userId}`).digest("base64url");
-  return `v1.${expiry}.${mac}`;
+  const mac = createHmac("sha256", KEY).update(`faceid-edge order token v2\n/faceid\nface\n${orderNo}\n${expiry}\n${userId}`).digest("base64url");
+  return `v2.${expiry}.${mac}`;
 }
 
 function plainNonce() {
@@ -62,8 +63,8 @@ async function plainRoute(request) {
   const orderNo = url.searchParams.get("orderNo");
   const token = /^Bearer (\S+)$/.exec(request.headers.get("authorization") ?? "")?.[1] ?? "";
   const user = USERS[request.headers.get("x-user")]?.userId ?? "";
-  const [, expiry, mac] = /^v1\.(\d{1,20})\.([A-Za-z0-9_-]{43})$/.exec(token) ?? [];
-  const expected = expiry && createHmac("sha256", KEY).update(`faceid-edge order token v1\nface\n${orderNo}\n${expiry}\n${user}`).digest();
+  const [, expiry, mac] = /^v2\.(\d{1,20})\.([A-Za-z0-9_-]{43})$/.exec(token) ?? [];
+  const expected = expiry && createHmac("sha256", KEY).update(`faceid-edge order token v2\n/faceid\nface\n${orderNo}\n${expiry}\n${user}`).digest();
   if (!expected || !timingSafeEqual(expected, Buffer.from(mac, "base64url")) || Date.now() >= Number(expiry)) {
     return new Response(JSON.stringify({ error: { code: "FORBIDDEN", message: "no" } }), { status: 403, headers: HEADERS });
   }

@@ -2,8 +2,9 @@
 // compares createEdgeHandler with: `GET /faceid/result` written by hand with
 // crypto.subtle and fetch, doing the same work as the handler on that route:
 //
-//   - the order token (`v1.<expiry>.<mac>`, HMAC-SHA256 over
-//     "faceid-edge order token v1\n" kind "\n" orderNo "\n" expiry "\n" user,
+//   - the order token (`v2.<expiry>.<mac>`, HMAC-SHA256 over
+//     "faceid-edge order token v2\n" audience "\n" kind "\n" orderNo "\n"
+//     expiry "\n" user, the audience being the route prefix "/faceid",
 //     base64url without padding; crates/faceid-edge-core/src/order_token.rs),
 //     checked with crypto.subtle.verify (constant time) for the signed-in user;
 //   - the SIGN ticket from appId + secret (access_token, then api_ticket),
@@ -83,7 +84,7 @@ function fromBase64Url(text) {
 /** `null` when the token opens `orderNo` for `user`, else the 403 message. */
 async function checkToken(env, token, orderNo, user) {
   const malformed = "the order token is malformed";
-  if (token.length > 128 || !token.startsWith("v1.")) return malformed;
+  if (token.length > 128 || !token.startsWith("v2.")) return malformed;
   const dot = token.indexOf(".", 3);
   if (dot < 0) return malformed;
   const expiry = token.slice(3, dot);
@@ -92,7 +93,7 @@ async function checkToken(env, token, orderNo, user) {
   if (!mac || mac.length !== 32) return malformed;
   hmacKey ??= await crypto.subtle.importKey("raw", encoder.encode(env.ORDER_TOKEN_KEY),
     { name: "HMAC", hash: "SHA-256" }, false, ["verify"]);
-  const message = encoder.encode(`faceid-edge order token v1\nface\n${orderNo}\n${expiry}\n${user ?? ""}`);
+  const message = encoder.encode(`faceid-edge order token v2\n/faceid\nface\n${orderNo}\n${expiry}\n${user ?? ""}`);
   if (!(await crypto.subtle.verify("HMAC", hmacKey, mac, message))) return "the order token is not valid for this order";
   if (Date.now() >= Number(expiry)) return "the order token has expired";
   return null;

@@ -12,8 +12,15 @@ export const TICKET = "XO99Qfxlti9iTVgHAjwvJdAZKN3nMuUhrsPdPlPVKlcyS50N6tlLnfuFB
 /** Signs the order tokens, on both sides. */
 export const ORDER_TOKEN_KEY = "bench-order-token-key-0123456789abcdef";
 
-/** The users an `x-user` header names. */
-export const USERS = { alice: { userId: "alice", name: "张三丰", idNo: "11010519491231002X" } };
+/**
+ * The users an `x-user` header names: alice, whose orders the benchmarks
+ * read, and mallory, another signed-in user whose requests with alice's
+ * order tokens both sides must refuse (403).
+ */
+export const USERS = {
+  alice: { userId: "alice", name: "张三丰", idNo: "11010519491231002X" },
+  mallory: { userId: "mallory", name: "李四", idNo: "110105194912310038" },
+};
 
 /** The headers of every JSON answer of the handler. */
 export const HEADERS = {

@@ -67,8 +67,14 @@ cpSync(join(root, "src/wasm/js/recover.js"), join(pkg, "recover.js"));
 
 const wasm = join(pkg, "faceid_edge_bg.wasm");
 const before = statSync(wasm).size;
+// --strip-target-features: a section no runtime reads. --low-memory-unused
+// (wasm-opt may fold `ptr + constant` into a load's or store's offset, which
+// differs only when the addition wraps into the lowest 1 KB): Rust's wasm32
+// layout puts the stack first, growing down from 1 MB to 0, with the data
+// above it, so that happens only after a stack overflow, where the folded
+// access traps instead of writing there. About 0.5 KB gzip (BENCHMARKS.md).
 run(bin("wasm-opt"), [
-  "-Oz", "--strip-debug", "--strip-producers",
+  "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", "--low-memory-unused",
   "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
   "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
   "--enable-simd",

@@ -58,6 +58,7 @@ extern "C" {
 
     /// Starts watching a promise: the returned record's state is read with
     /// [`watched_state`], never by awaiting the promise (see `js/boundary.js`).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = watchPromise)]
     pub fn watch_promise(p: &js_sys::Promise) -> JsValue;
 
@@ -94,14 +95,19 @@ extern "C" {
 
     /// `head` + `image` + `tail` as one `Uint8Array` (the body of an ID
     /// card OCR attempt).
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = joinBody)]
     pub fn join_body(head: &str, image: &js_sys::Uint8Array, tail: &str) -> js_sys::Uint8Array;
 
     /// UTF-8 bytes decoded as a JavaScript string.
+    #[cfg(feature = "full")]
     #[wasm_bindgen(js_name = bytesText)]
     pub fn bytes_text(bytes: &js_sys::Uint8Array) -> JsValue;
 }
 
+// The task and promise gates of `js/instance.js`: only the full build runs
+// tasks (the signing-only build has no async export).
+#[cfg(feature = "full")]
 #[wasm_bindgen(module = "/src/wasm/js/instance.js")]
 extern "C" {
     /// `[promise, resolve, reject]` for a task: the promise is rejected
@@ -126,6 +132,7 @@ extern "C" {
 /// elsewhere). The Rust side resumes from a reaction that catches a trap of
 /// the task it polls, and that never calls into an instance replaced after
 /// a trap, whose closures are dead.
+#[cfg(feature = "full")]
 #[allow(clippy::disallowed_types)]
 pub fn settled(p: &js_sys::Promise) -> wasm_bindgen_futures::JsFuture {
     wasm_bindgen_futures::JsFuture::from(gate(p))
@@ -148,6 +155,7 @@ pub fn bind_memory_once() {
 
 /// Copies an ASCII JS string (such as base64) into a new buffer with the
 /// engine's native encoder; `None` when it is not a string or not ASCII.
+#[cfg(feature = "full")]
 pub fn ascii_bytes(value: &JsValue) -> Option<Vec<u8>> {
     if !value.is_string() {
         return None;

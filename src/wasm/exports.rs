@@ -5,7 +5,6 @@
 //! because an argument has the wrong type, a slower path looks at the
 //! argument again only to say precisely what is wrong.
 
-use js_sys::Array;
 use wasm_bindgen::prelude::*;
 
 use super::boundary::{
@@ -17,6 +16,19 @@ use crate::sign::{sign_slice, sign_string, verify_slice, SignParams, DEFAULT_VER
 use crate::validate::{
     check_len, APP_ID_MAX, NONCE_LEN, ORDER_NO_MAX, SIGN_VALUES_MAX, TICKET_MAX, VERSION_MAX,
 };
+
+#[wasm_bindgen]
+extern "C" {
+    /// An array read element by element (what `explain_values` needs of
+    /// `js_sys::Array`, which the signing-only build leaves out).
+    type ValueList;
+
+    #[wasm_bindgen(method, getter)]
+    fn length(this: &ValueList) -> u32;
+
+    #[wasm_bindgen(method, indexing_getter)]
+    fn get(this: &ValueList, index: u32) -> JsValue;
+}
 
 /// The longest `sign()` options accepted before packing: the fields'
 /// limits together.
@@ -35,9 +47,9 @@ fn explain_values(values: &JsValue, function: &str) -> Error {
             describe_type(values)
         ));
     }
-    let array = Array::from(values);
+    let array: &ValueList = values.unchecked_ref();
     let mut total = 0usize;
-    for (i, v) in array.iter().enumerate() {
+    for (i, v) in (0..array.length()).map(|i| array.get(i)).enumerate() {
         if !(v.is_string() || v.is_null() || v.is_undefined()) {
             return Error::InvalidValue(format!(
                 "values[{i}] must be a string (null and undefined are dropped); got {}",
