@@ -583,7 +583,13 @@ fn check_steps(s: &Scenario, t: &Trace) -> Result<(), String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    // Failures are not written to a file: a case worth keeping becomes a
+    // named test below (as `a_deadline_right_after_a_resend_was_announced`).
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     /// Every step is what the rules say, after whatever was fed.
     #[test]
@@ -828,6 +834,39 @@ fn a_machine_fed_out_of_turn_ends_with_internal() {
 }
 
 /// The JS fault matrix's cells, one by one, as the shell sees them.
+/// A case proptest once found: the deadline passes right after a resend on
+/// a closed socket was announced; the call ends with `TIMEOUT` and sends
+/// nothing more (as the loop before the machine did).
+#[test]
+fn a_deadline_right_after_a_resend_was_announced() {
+    let s = Scenario {
+        kind: Kind::FaceResult,
+        get_file: GetFile::None,
+        policy: Policy {
+            timeout_ms: 1,
+            retries: 0,
+            base_delay_ms: 0,
+            max_delay_ms: 0,
+            file_polls: 0,
+            file_poll_interval_ms: 0,
+        },
+        ticket_errors: false,
+        deadline_ms: Some(4),
+        jitter: 0,
+        ticket_fails: false,
+        replies: vec![Reply::ClosedSocket {
+            code: "UND_ERR_SOCKET",
+        }],
+        renewals: vec![Renewal::Fresh],
+        wakes: vec![Wake::OnTime],
+    };
+    let t = run(&s);
+    assert!(t.outcome.is_some(), "never done: {:?}", t.steps);
+    if let Err(e) = check_steps(&s, &t) {
+        unreachable!("{e}\n{:?}", t.steps);
+    }
+}
+
 #[test]
 fn the_fault_matrix_cells() {
     let s = |kind, replies: Vec<Reply>| Scenario {

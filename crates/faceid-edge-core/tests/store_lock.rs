@@ -147,7 +147,7 @@ fn scenario(faulty: bool, freezes: bool) -> impl Strategy<Value = Scenario> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
     /// No lock held past its lease: a refresh starts only under this peer's
     /// own lock with at least three steps (the token, the ticket, the write)
