@@ -247,11 +247,13 @@ describe("refresh schedule", () => {
     const tokenTimes = alternating(refreshIssues(sim));
     const gaps = tokenTimes.slice(1).map((at, i) => at - tokenTimes[i]);
     // Due 1000 ms after the ticket arrived; a refresh takes two 100 ms answers.
-    // A skipped window would be a gap of 2200 ms or more.
-    for (const g of gaps) assert.ok(g >= 1000 && g < 1000 + 200 + 700, `gap between refreshes ${g} ms (${gaps})`);
+    // A skipped window would be a gap of 2200 ms or more; below that, the
+    // slack is the event loop's under 20 concurrent queries on a busy machine.
+    const SKIPPED = 1000 + 200 + 1000;
+    for (const g of gaps) assert.ok(g >= 1000 && g < SKIPPED, `gap between refreshes ${g} ms (${gaps})`);
     const windows = tokenTimes.length;
     assert.ok(windows >= 3 && windows <= Math.ceil(elapsed / 1000) + 1, `${windows} refreshes in ${elapsed} ms`);
-    assert.ok(Date.now() - tokenTimes.at(-1) < 1000 + 200 + 700, "and on to the end of the load");
+    assert.ok(Date.now() - tokenTimes.at(-1) < SKIPPED, "and on to the end of the load");
     assert.equal(c.ticketStatus().refreshes, windows);
     assert.equal(stats.signTickets, windows);
     // The queries kept going while refreshing: the still-valid ticket was served.
