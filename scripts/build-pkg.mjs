@@ -7,10 +7,11 @@
 //   CommonJS copies of the types (index.d.cts, faceid_edge.d.cts) generated.
 // Usage: node scripts/build-pkg.mjs <path to faceid_edge.wasm> [output dir, default pkg/]
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
+import { findFile, wasmOpt } from "./lib/wasm-build.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const input = resolve(process.argv[2] ?? "");
@@ -67,33 +68,11 @@ cpSync(join(root, "src/wasm/js/recover.js"), join(pkg, "recover.js"));
 
 const wasm = join(pkg, "faceid_edge_bg.wasm");
 const before = statSync(wasm).size;
-// --strip-target-features: a section no runtime reads. --low-memory-unused
-// (wasm-opt may fold `ptr + constant` into a load's or store's offset, which
-// differs only when the addition wraps into the lowest 1 KB): Rust's wasm32
-// layout puts the stack first, growing down from 1 MB to 0, with the data
-// above it, so that happens only after a stack overflow, where the folded
-// access traps instead of writing there. About 0.5 KB gzip (BENCHMARKS.md).
-run(bin("wasm-opt"), [
-  "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", "--low-memory-unused",
-  "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
-  "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
-  "--enable-simd",
-  wasm, "-o", wasm,
-]);
+wasmOpt(root, wasm);
 
 // The error class lives in a wasm-bindgen snippet whose folder name carries a
 // hash: give it a stable name.
-function find(dir, name) {
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    if (statSync(p).isDirectory()) {
-      const hit = find(p, name);
-      if (hit) return hit;
-    } else if (entry === name) return p;
-  }
-  return null;
-}
-const boundary = find(join(pkg, "snippets"), "boundary.js");
+const boundary = findFile(join(pkg, "snippets"), "boundary.js");
 if (!boundary) throw new Error("snippet boundary.js not found in wasm-bindgen output");
 writeFileSync(
   join(pkg, "errors.js"),

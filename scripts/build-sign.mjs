@@ -14,6 +14,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statS
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
+import { findFile, wasmOpt } from "./lib/wasm-build.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = resolve(process.argv[2] ?? join(root, "pkg"));
@@ -38,27 +39,10 @@ for (const f of ["faceid_edge_sign.d.ts", "faceid_edge_sign_bg.wasm.d.ts", ".git
 
 const wasm = join(out, "faceid_edge_sign_bg.wasm");
 const before = statSync(wasm).size;
-run(bin("wasm-opt"), [
-  // The main build's flags (scripts/build-pkg.mjs).
-  "-Oz", "--strip-debug", "--strip-producers", "--strip-target-features", "--low-memory-unused",
-  "--enable-bulk-memory", "--enable-reference-types", "--enable-multivalue",
-  "--enable-sign-ext", "--enable-nontrapping-float-to-int", "--enable-mutable-globals",
-  "--enable-simd",
-  wasm, "-o", wasm,
-]);
+wasmOpt(root, wasm);
 
 // FaceIdError lives in the snippet wasm-bindgen copied (a folder name with a hash).
-function find(dir, name) {
-  for (const entry of readdirSync(dir)) {
-    const p = join(dir, entry);
-    if (statSync(p).isDirectory()) {
-      const hit = find(p, name);
-      if (hit) return hit;
-    } else if (entry === name) return p;
-  }
-  return null;
-}
-const boundary = existsSync(join(out, "snippets")) && find(join(out, "snippets"), "boundary.js");
+const boundary = existsSync(join(out, "snippets")) && findFile(join(out, "snippets"), "boundary.js");
 if (!boundary) throw new Error("sign: snippet boundary.js not found in wasm-bindgen output");
 writeFileSync(join(out, "errors.js"), `export { FaceIdError } from "./${relative(out, boundary)}";\n`);
 
