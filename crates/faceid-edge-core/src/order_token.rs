@@ -30,6 +30,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 
+pub use crate::endpoints::TokenKind;
 use crate::endpoints::{TokenRow, ENDPOINTS};
 use crate::error::{Error, Result};
 use crate::keyring::MAC_LEN;
@@ -49,19 +50,6 @@ pub const PREFIX: &str = "v2.";
 const OLD_PREFIX: &str = "v1.";
 /// What the MAC of a token is made for.
 const DOMAIN: &str = "faceid-edge order token v2";
-
-/// What a token opens: one kind of result of one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenKind {
-    /// The face verification result (`/result`).
-    Face,
-    /// The liveness result (`/live/result`).
-    Live,
-    /// The ID card OCR result (`/ocr/idcard/result`).
-    IdCard,
-    /// The bank card OCR result (`/ocr/bankcard/result`).
-    BankCard,
-}
 
 impl TokenKind {
     /// Every kind's row: the token column of [`ENDPOINTS`].
