@@ -27,8 +27,7 @@
 //! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use base64_simd::URL_SAFE_NO_PAD;
 
 pub use crate::endpoints::TokenKind;
 use crate::endpoints::{TokenRow, ENDPOINTS};
@@ -161,7 +160,10 @@ impl OrderTokens {
         let mac = self
             .ring
             .sign(DOMAIN, &Self::fields(kind, order_no, user, &expiry));
-        Ok(format!("{PREFIX}{expiry}.{}", URL_SAFE_NO_PAD.encode(mac)))
+        Ok(format!(
+            "{PREFIX}{expiry}.{}",
+            URL_SAFE_NO_PAD.encode_to_string(mac)
+        ))
     }
 
     /// Checks `token` for `kind` of `order_no` and `user` at `now_ms`, and
@@ -226,7 +228,9 @@ impl OrderTokens {
             return Err(malformed());
         }
         let expires_at: u64 = expiry.parse().map_err(|_| malformed())?;
-        let given = URL_SAFE_NO_PAD.decode(mac).map_err(|_| malformed())?;
+        let given = URL_SAFE_NO_PAD
+            .decode_to_vec(mac)
+            .map_err(|_| malformed())?;
         if given.len() != MAC_LEN || validate::order_no(order_no).is_err() {
             return Err(malformed());
         }
