@@ -165,6 +165,13 @@ fn poll(id: u64) {
 /// microtask of the caller's context (as with `future_to_promise`: the
 /// caller gets its promise before any of the work runs).
 pub fn spawn<F: Future<Output = ()> + 'static>(future: F) {
+    start(Box::pin(future));
+}
+
+/// [`spawn`] of a boxed future: one copy of the starting code, whatever the
+/// future.
+#[inline(never)]
+fn start(future: Boxed) {
     let future = async move {
         let _ = settled(&Promise::resolve(&JsValue::UNDEFINED)).await;
         future.await;
@@ -183,6 +190,12 @@ pub fn promise<F>(future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
+    settle(Box::pin(future))
+}
+
+/// [`promise`] of a boxed future: one copy of the settling code.
+#[inline(never)]
+fn settle(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     // Made in JavaScript, which keeps `reject` until it settles: if the
     // instance traps, the package rejects every task promise of the dead
     // instance instead of leaving its callers waiting forever.
