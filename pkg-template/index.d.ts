@@ -2,7 +2,7 @@
 // (wasm-bindgen classes declare [Symbol.dispose]; this keeps default `lib` settings working.)
 // Types of the faceid-edge entries for Node.js (import; index.d.cts is the copy for require),
 // browsers and bundlers; workerd.d.ts re-exports them for the workerd entry.
-import type { FaceIdErrorCode, InitInput } from "./faceid_edge.js";
+import type { FaceIdErrorCode } from "./faceid_edge.js";
 
 export {
   FaceIdClient,
@@ -16,58 +16,12 @@ export {
   verifyOrderToken,
   verifySign,
 } from "./faceid_edge.js";
-export type {
-  BankCardOcrResult,
-  CallbackParams,
-  CallbackVerdict,
-  CodeInfo,
-  EdgeErrorBody,
-  EdgeEvent,
-  EdgeHandler,
-  EdgeHandlerOptions,
-  EdgeRoute,
-  FaceIdentity,
-  OrderKind,
-  OrderResultEvent,
-  OrderStartEvent,
-  OrderTokenGrant,
-  OrderTokenKey,
-  OrderTokenVerdict,
-  VerifyOrderTokenOptions,
-  StartFaceInput,
-  StartFaceResult,
-  StartRefused,
-  StartResponse,
-  TrimmedResult,
-  FaceIdClientOptions,
-  FaceIdClientSummary,
-  FaceIdErrorCode,
-  FaceIdEvent,
-  FaceQueryOptions,
-  FaceRecordResult,
-  FaceResult,
-  GetFile,
-  IdCardOcrInput,
-  IdCardOcrResponse,
-  IdCardOcrResult,
-  InitInput,
-  LiveResult,
-  MediaFile,
-  OcrQueryOptions,
-  QueryResult,
-  RequestKind,
-  SignedRequestInit,
-  SignOptions,
-  TicketManagerOptions,
-  TicketStatus,
-  TicketStore,
-  DurableObjectNamespaceLike,
-  FaceDevice,
-  SdkKind,
-  SdkStartParams,
-  SdkStartResponse,
-  StartSdkInput,
-} from "./faceid_edge.js";
+// Every type of wasm-bindgen's declarations (the interfaces of src/wasm/ts/*.d.ts and
+// the classes' types), so that a new interface there needs no line here. Type-only:
+// the values are the list above.
+export type * from "./faceid_edge.js";
+/** Not part of the API: wasm-bindgen's reset of the instance (this name shadows it in the line above). */
+export type __wbg_reset_state = never;
 
 import type { TicketStore } from "./faceid_edge.js";
 
@@ -134,6 +88,15 @@ export declare class FaceIdError extends Error {
 export default function init(
   input?: InitInput | Promise<InitInput>,
 ): Promise<void>;
+
+/**
+ * What `init()` loads the WebAssembly from: its URL (a string, `URL` or
+ * `Request`), a `Response`, its bytes, or a compiled `WebAssembly.Module`.
+ */
+export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;
+
+/** `WebAssembly.Module` where the program declares it (DOM or Workers types); nothing elsewhere. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
 
 // Only what is exported above is public (declaration files otherwise export every declaration).
 export {};

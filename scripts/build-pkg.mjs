@@ -1,6 +1,7 @@
 // Builds the npm package into pkg/ from the release .wasm:
 //   wasm-bindgen --target web --omit-default-module-path
 //     --experimental-reset-state-function                 (the glue, never edited)
+//   wasm-bindgen --target nodejs (its .d.ts only)         (the types, never edited)
 //   src/wasm/js/recover.js                                (the API over the glue)
 //   wasm-opt -Oz                                          (size)
 //   pkg-template/ merged in; errors.js, node.cjs (the .wasm inlined) and the
@@ -9,7 +10,7 @@
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { findFile, wasmOpt } from "./lib/wasm-build.mjs";
 
@@ -26,32 +27,28 @@ mkdirSync(pkg);
 
 run("wasm-bindgen", ["--target", "web", "--omit-default-module-path", "--experimental-reset-state-function", "--out-dir", pkg, input]);
 rmSync(join(pkg, "faceid_edge_bg.wasm.d.ts"), { force: true });
-// wasm-bindgen ends the types with its loader's: InitInput, the raw export
-// table (InitOutput), initSync and the default init. The entries export none
-// of them but InitInput, and they name DOM-only types (RequestInfo,
-// BufferSource, WebAssembly.*), which a Node.js project with Node's types and
-// no DOM library lacks: replace them with an InitInput that names none. (And
-// no `any` from wasm-bindgen should reach users' type checks.) The one edit
-// of wasm-bindgen's output left, and of its types only: wasm-bindgen has no
-// option to leave the loader's types out or to name them differently, and
-// index.d.ts re-exports from this file. A wasm-bindgen upgrade that changes
-// that tail stops the build here, never silently.
+// The types: wasm-bindgen's web target ends them with its loader's
+// (InitInput, the raw export table InitOutput, initSync, the default init),
+// which name DOM-only types (RequestInfo, BufferSource, WebAssembly.*) that a
+// Node.js project with Node's types and no DOM library lacks, and which the
+// entries do not export. Its nodejs target, run on the same .wasm, writes
+// the same declarations without that tail: that file is shipped as it is
+// (nothing edited), and index.d.ts declares init() and InitInput itself. The
+// build stops if the two ever differ in more than the tail.
 {
   const dts = join(pkg, "faceid_edge.d.ts");
-  const text = readFileSync(dts, "utf8");
-  const tail = text.indexOf("export type InitInput");
-  if (tail < 0 || !/export function initSync/.test(text.slice(tail))) {
-    throw new Error("faceid_edge.d.ts: wasm-bindgen's loader types (InitInput … initSync) not found at its end");
+  const web = readFileSync(dts, "utf8");
+  const other = join(pkg, ".types");
+  run("wasm-bindgen", ["--target", "nodejs", "--experimental-reset-state-function", "--out-dir", other, input]);
+  const types = readFileSync(join(other, "faceid_edge.d.ts"), "utf8");
+  const tail = web.indexOf("export type InitInput");
+  if (tail < 0 || web.slice(0, tail).trimEnd() !== types.trimEnd() || !/export function initSync/.test(web.slice(tail))) {
+    throw new Error("faceid_edge.d.ts: wasm-bindgen's web types are not its nodejs types followed by the loader's (InitInput … initSync)");
   }
-  writeFileSync(dts, `${text.slice(0, tail).replace(/\bany\b(?=[,)\];])/g, "unknown")}/**
- * What \`init()\` loads the WebAssembly from: its URL (a string, \`URL\` or
- * \`Request\`), a \`Response\`, its bytes, or a compiled \`WebAssembly.Module\`.
- */
-export type InitInput = string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule;
-
-/** \`WebAssembly.Module\` where the program declares it (DOM or Workers types); nothing elsewhere. */
-type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
-`);
+  // No `any` from wasm-bindgen reaches users' type checks.
+  if (/\bany\b(?=[,)\];])/.test(types)) throw new Error("faceid_edge.d.ts: wasm-bindgen declared an `any`: give it a type");
+  cpSync(join(other, "faceid_edge.d.ts"), dts);
+  rmSync(other, { recursive: true, force: true });
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 
@@ -98,18 +95,24 @@ writeFileSync(join(pkg, "faceid_edge.d.cts"), readFileSync(join(pkg, "faceid_edg
   writeFileSync(join(pkg, "index.d.cts"), `// The types of require("faceid-edge"): generated from index.d.ts by scripts/build-pkg.mjs.\n${cjs}`);
 }
 // recover.js's list of the methods that return a promise (a trap in one
-// rejects its promise) must match the generated types.
+// rejects its promise), per class, read from the generated types (the
+// methods declared to return a Promise): async-methods.js, a module of ours,
+// so that a new async method needs no list edited by hand. (The edge
+// handler's class has no types: recover.js names its one method.)
 {
   const types = readFileSync(join(pkg, "faceid_edge.d.ts"), "utf8");
-  // Loading the modules instantiates nothing.
-  const { ASYNC_METHODS } = await import(pathToFileURL(join(pkg, "recover.js")).href);
-  for (const [name, body] of types.matchAll(/^export class (\w+) \{\n([^]*?)^\}/gm)) {
+  const classes = {};
+  for (const [, name, body] of types.matchAll(/^export class (\w+) \{\n([^]*?)^\}/gm)) {
     const found = [...body.matchAll(/^ {4}(\w+)\([^\n]*\): Promise<[^\n]*;$/gm)].map((m) => m[1]).sort();
-    const listed = [...(ASYNC_METHODS[name] ?? [])].sort();
-    if (found.join() !== listed.join()) {
-      throw new Error(`src/wasm/js/recover.js: ASYNC_METHODS.${name} is [${listed}], the types say [${found}]: update it`);
-    }
+    if (found.length > 0) classes[name] = found;
   }
+  for (const name of ["FaceIdClient", "TicketManager"]) {
+    if (!classes[name]) throw new Error(`faceid_edge.d.ts: no async method found in class ${name}`);
+  }
+  writeFileSync(join(pkg, "async-methods.js"), `// Generated by scripts/build-pkg.mjs from faceid_edge.d.ts (the methods whose type returns a Promise).
+/** Methods that return a promise, per class (the others return values). */
+export const ASYNC_METHODS = ${JSON.stringify(classes, null, 2)};
+`);
 }
 cpSync(join(template, "README.md"), join(pkg, "README.md"));
 cpSync(join(root, "LICENSE"), join(pkg, "LICENSE"));

@@ -15,10 +15,11 @@
 //! polled only by its waker, synchronously, from the reaction of the
 //! promise it was waiting on, which runs in the context that promise
 //! belongs to. Nothing is shared between tasks, and no `unsafe` is needed:
-//! wakers carry a task id, and the tasks live in a thread-local table.
+//! wakers carry a task id, and the tasks live in a thread-local table (a
+//! slab: a slot's index and generation make the id, so that a waker of a
+//! finished task never polls the task that took its slot).
 
-use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -39,9 +40,67 @@ struct Slot {
     woken: bool,
 }
 
+/// One place of the table: its generation (bumped when its task is done)
+/// and its task, if any.
+struct Place {
+    generation: u32,
+    slot: Option<Slot>,
+}
+
+/// The tasks: places by index, and the free ones.
+struct Tasks {
+    places: Vec<Place>,
+    free: Vec<u32>,
+}
+
+impl Tasks {
+    /// Takes a place for `slot`: its id (generation above, index below).
+    fn insert(&mut self, slot: Slot) -> u64 {
+        let id = |generation: u32, index: u32| (u64::from(generation) << 32) | u64::from(index);
+        if let Some(index) = self.free.pop() {
+            if let Some(place) = self.places.get_mut(index as usize) {
+                place.slot = Some(slot);
+                return id(place.generation, index);
+            }
+        }
+        let index = u32::try_from(self.places.len()).unwrap_or(u32::MAX);
+        self.places.push(Place {
+            generation: 0,
+            slot: Some(slot),
+        });
+        id(0, index)
+    }
+
+    /// The place of task `id`, while that task lives.
+    fn place(&mut self, id: u64) -> Option<&mut Place> {
+        let (generation, index) = ((id >> 32) as u32, id as u32);
+        self.places
+            .get_mut(index as usize)
+            .filter(|p| p.generation == generation && p.slot.is_some())
+    }
+
+    /// Task `id`'s slot, while it lives.
+    fn get_mut(&mut self, id: u64) -> Option<&mut Slot> {
+        self.place(id)?.slot.as_mut()
+    }
+
+    /// Frees task `id`'s place.
+    fn remove(&mut self, id: u64) {
+        if let Some(place) = self.place(id) {
+            place.slot = None;
+            place.generation = place.generation.wrapping_add(1);
+            self.free.push(id as u32);
+        }
+    }
+}
+
 thread_local! {
-    static TASKS: RefCell<HashMap<u64, Slot>> = RefCell::new(HashMap::new());
-    static NEXT_ID: Cell<u64> = const { Cell::new(1) };
+    static TASKS: RefCell<Tasks> = const {
+        RefCell::new(Tasks {
+            places: Vec::new(),
+            free: Vec::new(),
+        })
+    };
 }
 
 /// Wakes task `0` by polling it.
@@ -64,7 +123,7 @@ fn poll(id: u64) {
     loop {
         let future = TASKS.with(|t| {
             let mut tasks = t.borrow_mut();
-            let slot = tasks.get_mut(&id)?;
+            let slot = tasks.get_mut(id)?;
             match slot.future.take() {
                 Some(f) => {
                     slot.woken = false;
@@ -85,10 +144,10 @@ fn poll(id: u64) {
         let again = TASKS.with(|t| {
             let mut tasks = t.borrow_mut();
             if done {
-                tasks.remove(&id);
+                tasks.remove(id);
                 return false;
             }
-            match tasks.get_mut(&id) {
+            match tasks.get_mut(id) {
                 Some(slot) => {
                     slot.future = Some(future);
                     slot.woken
@@ -106,23 +165,22 @@ fn poll(id: u64) {
 /// microtask of the caller's context (as with `future_to_promise`: the
 /// caller gets its promise before any of the work runs).
 pub fn spawn<F: Future<Output = ()> + 'static>(future: F) {
+    start(Box::pin(future));
+}
+
+/// [`spawn`] of a boxed future: one copy of the starting code, whatever the
+/// future.
+#[inline(never)]
+fn start(future: Boxed) {
     let future = async move {
         let _ = settled(&Promise::resolve(&JsValue::UNDEFINED)).await;
         future.await;
     };
-    let id = NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id + 1);
-        id
-    });
-    TASKS.with(|t| {
-        t.borrow_mut().insert(
-            id,
-            Slot {
-                future: Some(Box::pin(future)),
-                woken: false,
-            },
-        )
+    let id = TASKS.with(|t| {
+        t.borrow_mut().insert(Slot {
+            future: Some(Box::pin(future)),
+            woken: false,
+        })
     });
     poll(id);
 }
@@ -132,6 +190,12 @@ pub fn promise<F>(future: F) -> Promise
 where
     F: Future<Output = Result<JsValue, JsValue>> + 'static,
 {
+    settle(Box::pin(future))
+}
+
+/// [`promise`] of a boxed future: one copy of the settling code.
+#[inline(never)]
+fn settle(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     // Made in JavaScript, which keeps `reject` until it settles: if the
     // instance traps, the package rejects every task promise of the dead
     // instance instead of leaving its callers waiting forever.

@@ -1,5 +1,5 @@
 // The package ships wasm-bindgen's glue as wasm-bindgen writes it: nothing in
-// faceid_edge.js or the JS snippet is edited by scripts/build-pkg.mjs, so a
+// faceid_edge.js, its types or the JS snippet is edited by scripts/build-pkg.mjs, so a
 // wasm-bindgen upgrade is a version bump (RELIABILITY.md "Wasm traps": trap
 // recovery lives in recover.js, a module over the glue, and in the snippet).
 // wasm-bindgen is run again here on the release .wasm that `make pkg` built
@@ -32,6 +32,15 @@ test("faceid_edge.js and the snippets are wasm-bindgen's output, unedited", { sk
   }
   // The glue carries wasm-bindgen's reinit machinery, which recover.js uses.
   assert.match(readFileSync(join(packageDir, "faceid_edge.js"), "utf8"), /^export function __wbg_reset_state\b/m);
+});
+
+test("faceid_edge.d.ts is wasm-bindgen's output, unedited (its nodejs target's: the web target's without the loader's tail)", { skip: !existsSync(WASM) && `no ${WASM}: make pkg` }, () => {
+  const out = tempDir("types");
+  execFileSync("wasm-bindgen", ["--target", "nodejs", "--experimental-reset-state-function", "--out-dir", out, WASM], { stdio: "inherit" });
+  const { packageDir } = installedPackage();
+  const generated = readFileSync(join(out, "faceid_edge.d.ts"));
+  assert.ok(readFileSync(join(packageDir, "faceid_edge.d.ts")).equals(generated), "faceid_edge.d.ts differs from wasm-bindgen's output");
+  assert.ok(readFileSync(join(packageDir, "faceid_edge.d.cts")).equals(generated), "faceid_edge.d.cts differs from wasm-bindgen's output");
 });
 
 test("the entries take the API from recover.js, not from the glue", () => {

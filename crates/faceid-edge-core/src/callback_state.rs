@@ -26,8 +26,7 @@
 //! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use base64_simd::URL_SAFE_NO_PAD;
 
 use crate::error::{Error, Result};
 use crate::keyring::{KeyRing, MAC_LEN};
@@ -73,7 +72,7 @@ impl CallbackStates {
         let mac = self.ring.sign(DOMAIN, &[order_no, user, &expiry]);
         Ok(format!(
             "{PREFIX}{expiry}.{user}.{}",
-            URL_SAFE_NO_PAD.encode(mac)
+            URL_SAFE_NO_PAD.encode_to_string(mac)
         ))
     }
 
@@ -105,7 +104,9 @@ impl CallbackStates {
             return Err(malformed());
         }
         let expires_at: u64 = expiry.parse().map_err(|_| malformed())?;
-        let given = URL_SAFE_NO_PAD.decode(mac).map_err(|_| malformed())?;
+        let given = URL_SAFE_NO_PAD
+            .decode_to_vec(mac)
+            .map_err(|_| malformed())?;
         if given.len() != MAC_LEN || validate::order_no(order_no).is_err() {
             return Err(malformed());
         }

@@ -7,38 +7,21 @@
 //! Everything else reads the table: [`Kind`]'s names, paths and hosts, the
 //! edge handler's [`Route`]s, [`TokenKind`]'s names, the trimming
 //! ([`crate::edge::trim`], [`crate::edge::trimmed_fields`]) and the media
-//! fields ([`media_fields`]). A new result query is one more row (and one
-//! more [`Kind`]).
+//! fields ([`media_fields`]). The rows are declared once, in
+//! `endpoints/rows.rs`, with the `endpoints!` macro (`endpoints/declare.rs`),
+//! which makes [`Kind`], [`TokenKind`], [`ENDPOINTS`] and [`Kind::EVERY`]
+//! from them: a new result query is one more row there.
 
 use crate::edge::{Route, Trim};
 use crate::error::Error;
-use crate::order_token::TokenKind;
 
+#[macro_use]
+mod declare;
 mod rows;
 #[cfg(test)]
 mod tests;
 
-pub use rows::ENDPOINTS;
-
-/// The calls the client makes, one per row of [`ENDPOINTS`], in its order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
-    /// Face verification result, `GET {server}/api/server/sync`.
-    FaceResult,
-    /// Liveness result, `GET {server}/api/server/getLiveResult`.
-    LiveResult,
-    /// ID card OCR result, `GET {server}/api/server/getOcrResult`.
-    IdCardOcrResult,
-    /// Bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
-    BankCardOcrResult,
-    /// The newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
-    QueryFaceRecord,
-    /// ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
-    IdCardOcr,
-    /// Starting an H5 face verification, `POST {kyc}/api/server/getAdvFaceId`
-    /// (not in [`Kind::ALL`]: it is not a result query).
-    StartFace,
-}
+pub use rows::{Kind, TokenKind, ENDPOINTS};
 
 /// Which configured base URL an endpoint lives on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

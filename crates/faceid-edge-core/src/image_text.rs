@@ -8,7 +8,7 @@
 //! [`Image::to_base64`](crate::request::Image::to_base64) feeds it the whole
 //! text at once.
 
-use base64::Engine as _;
+use base64_simd::AsOut as _;
 
 use crate::error::{Error, Result};
 use crate::request::{megabytes, MAX_IMAGE_BASE64};
@@ -62,7 +62,7 @@ pub fn encode_piece(bytes: &[u8], out: &mut Vec<u8>) {
     out.resize(start + encoded_len(bytes.len()), 0);
     if let Some(tail) = out.get_mut(start..) {
         // The room is exactly the encoded length: this cannot fail.
-        let _ = base64::engine::general_purpose::STANDARD.encode_slice(bytes, tail);
+        let _ = base64_simd::STANDARD.encode(bytes, tail.as_out());
     }
 }
 
@@ -357,7 +357,7 @@ mod tests {
     #[test]
     fn encoding_in_pieces() {
         let bytes: Vec<u8> = (0..1000u32).map(|i| (i * 7 % 256) as u8).collect();
-        let whole = base64::engine::general_purpose::STANDARD.encode(&bytes);
+        let whole = base64_simd::STANDARD.encode_to_string(&bytes);
         let mut out = Vec::new();
         for piece in bytes.chunks(3 * 17) {
             encode_piece(piece, &mut out);

@@ -27,9 +27,9 @@
 //! # Ok::<(), faceid_edge_core::Error>(())
 //! ```
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
+use base64_simd::URL_SAFE_NO_PAD;
 
+pub use crate::endpoints::TokenKind;
 use crate::endpoints::{TokenRow, ENDPOINTS};
 use crate::error::{Error, Result};
 use crate::keyring::MAC_LEN;
@@ -49,19 +49,6 @@ pub const PREFIX: &str = "v2.";
 const OLD_PREFIX: &str = "v1.";
 /// What the MAC of a token is made for.
 const DOMAIN: &str = "faceid-edge order token v2";
-
-/// What a token opens: one kind of result of one order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TokenKind {
-    /// The face verification result (`/result`).
-    Face,
-    /// The liveness result (`/live/result`).
-    Live,
-    /// The ID card OCR result (`/ocr/idcard/result`).
-    IdCard,
-    /// The bank card OCR result (`/ocr/bankcard/result`).
-    BankCard,
-}
 
 impl TokenKind {
     /// Every kind's row: the token column of [`ENDPOINTS`].
@@ -173,7 +160,10 @@ impl OrderTokens {
         let mac = self
             .ring
             .sign(DOMAIN, &Self::fields(kind, order_no, user, &expiry));
-        Ok(format!("{PREFIX}{expiry}.{}", URL_SAFE_NO_PAD.encode(mac)))
+        Ok(format!(
+            "{PREFIX}{expiry}.{}",
+            URL_SAFE_NO_PAD.encode_to_string(mac)
+        ))
     }
 
     /// Checks `token` for `kind` of `order_no` and `user` at `now_ms`, and
@@ -238,7 +228,9 @@ impl OrderTokens {
             return Err(malformed());
         }
         let expires_at: u64 = expiry.parse().map_err(|_| malformed())?;
-        let given = URL_SAFE_NO_PAD.decode(mac).map_err(|_| malformed())?;
+        let given = URL_SAFE_NO_PAD
+            .decode_to_vec(mac)
+            .map_err(|_| malformed())?;
         if given.len() != MAC_LEN || validate::order_no(order_no).is_err() {
             return Err(malformed());
         }

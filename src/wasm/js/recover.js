@@ -34,6 +34,9 @@
 // (tests/js/trap.*.test.mjs), never silently.
 import * as glue from "./faceid_edge.js";
 import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./instance.js";
+// The methods that return a promise, per class: written by scripts/build-pkg.mjs
+// from the generated types.
+import { ASYNC_METHODS } from "./async-methods.js";
 
 setResetState(glue.__wbg_reset_state);
 
@@ -132,8 +135,8 @@ function free(f) {
 
 /**
  * Wraps every method of `Class` (a glue class) in place; `asyncMethods`
- * names those that return a promise (checked against the generated types
- * by scripts/build-pkg.mjs).
+ * names those that return a promise (read from the generated types by
+ * scripts/build-pkg.mjs: async-methods.js).
  */
 function wrapClass(Class, asyncMethods) {
   const proto = Class.prototype;
@@ -151,13 +154,6 @@ function wrapClass(Class, asyncMethods) {
   if (typeof Symbol.dispose === "symbol" && Object.hasOwn(proto, Symbol.dispose)) proto[Symbol.dispose] = proto.free;
 }
 
-/** Methods that return a promise, per class (the others return values). */
-export const ASYNC_METHODS = {
-  FaceIdClient: ["bankCardOcrResult", "faceResult", "idCardOcr", "idCardOcrResult", "liveResult", "nonceTicket",
-    "queryFaceRecord", "signedRequest", "startFace", "startSdk", "verifyCallback"],
-  TicketManager: ["nonceTicket", "refresh", "signTicket", "whenIdle"],
-  FaceIdEdgeHandler: ["fetch"],
-};
 
 // The edge handler's state is made inside FaceIdClient.edgeHandler, by the
 // glue's `FaceIdEdgeHandler.__wrap` (its way to turn a Rust value into an
@@ -185,7 +181,9 @@ function makeHandler(client, options) {
 
 wrapClass(glue.FaceIdClient, ASYNC_METHODS.FaceIdClient);
 wrapClass(glue.TicketManager, ASYNC_METHODS.TicketManager);
-wrapClass(glue.FaceIdEdgeHandler, ASYNC_METHODS.FaceIdEdgeHandler);
+// The edge handler's class has no generated types (users meet it as
+// EdgeHandler): its one async method is named here.
+wrapClass(glue.FaceIdEdgeHandler, ["fetch"]);
 
 // edgeHandler records how to remake the state: the same call on the same
 // client (remade first if it is stale too), with the same options.

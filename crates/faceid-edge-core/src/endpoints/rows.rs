@@ -1,10 +1,10 @@
-//! The rows of the endpoint table, one per [`Kind`] in its order (a
-//! compile-time check below holds the order).
+//! The rows of the endpoint table: the one declaration of the calls, from
+//! which `endpoints!` makes [`Kind`], [`TokenKind`] and [`ENDPOINTS`] (see
+//! `declare.rs`). A new call is one more row here.
 
-use super::{Endpoint, Files, Host, Kind, Method, RouteRow, TokenRow};
+use super::{Endpoint, Files, Host, Method, RouteRow, TokenRow};
 use crate::edge::Route;
 use crate::edge::Trim::{Keep, MaskCard, MaskId, MaskName};
-use crate::order_token::TokenKind;
 
 /// The media fields of the face queries (photo, video).
 const FACE_MEDIA: &[&str] = &["photo", "video"];
@@ -38,23 +38,18 @@ const FACE_TRIM: &[(&str, crate::edge::Trim)] = &[
 ];
 
 /// A result route of the edge handler, read with a token of `token`.
-const fn result_route(
-    token: TokenKind,
-    name: &'static str,
-    path: &'static str,
-) -> Option<RouteRow> {
-    Some(RouteRow {
+const fn result_route(token: TokenKind, name: &'static str, path: &'static str) -> RouteRow {
+    RouteRow {
         route: Route::Result(token),
         name,
         path,
         method: Method::Get,
-    })
+    }
 }
 
-/// Every call the client makes, in the order of [`Kind`].
-pub const ENDPOINTS: [Endpoint; 7] = [
-    Endpoint {
-        kind: Kind::FaceResult,
+endpoints! {
+    /// Face verification result, `GET {server}/api/server/sync`.
+    FaceResult {
         name: "faceResult",
         request_kind: true,
         path: "/api/server/sync",
@@ -64,14 +59,11 @@ pub const ENDPOINTS: [Endpoint; 7] = [
         files: Files::Face,
         media: FACE_MEDIA,
         trim: FACE_TRIM,
-        token: Some(TokenRow {
-            kind: TokenKind::Face,
-            name: "face",
-        }),
+        token: Face = "face",
         route: result_route(TokenKind::Face, "result", "/result"),
     },
-    Endpoint {
-        kind: Kind::LiveResult,
+    /// Liveness result, `GET {server}/api/server/getLiveResult`.
+    LiveResult {
         name: "liveResult",
         request_kind: true,
         path: "/api/server/getLiveResult",
@@ -81,14 +73,11 @@ pub const ENDPOINTS: [Endpoint; 7] = [
         files: Files::Face,
         media: FACE_MEDIA,
         trim: &[("occurredTime", Keep)],
-        token: Some(TokenRow {
-            kind: TokenKind::Live,
-            name: "live",
-        }),
+        token: Live = "live",
         route: result_route(TokenKind::Live, "liveResult", "/live/result"),
     },
-    Endpoint {
-        kind: Kind::IdCardOcrResult,
+    /// ID card OCR result, `GET {server}/api/server/getOcrResult`.
+    IdCardOcrResult {
         name: "idCardOcrResult",
         request_kind: true,
         path: "/api/server/getOcrResult",
@@ -110,14 +99,11 @@ pub const ENDPOINTS: [Endpoint; 7] = [
             ("backWarnCode", Keep),
             ("operateTime", Keep),
         ],
-        token: Some(TokenRow {
-            kind: TokenKind::IdCard,
-            name: "idcard",
-        }),
+        token: IdCard = "idcard",
         route: result_route(TokenKind::IdCard, "idCardResult", "/ocr/idcard/result"),
     },
-    Endpoint {
-        kind: Kind::BankCardOcrResult,
+    /// Bank card OCR result, `GET {server}/api/server/getBankCardOcrResult`.
+    BankCardOcrResult {
         name: "bankCardOcrResult",
         request_kind: true,
         // The official page's example URL says getOcrResult; the path is this one.
@@ -133,18 +119,15 @@ pub const ENDPOINTS: [Endpoint; 7] = [
             ("warnCode", Keep),
             ("operateTime", Keep),
         ],
-        token: Some(TokenRow {
-            kind: TokenKind::BankCard,
-            name: "bankcard",
-        }),
+        token: BankCard = "bankcard",
         route: result_route(
             TokenKind::BankCard,
             "bankCardResult",
             "/ocr/bankcard/result",
         ),
     },
-    Endpoint {
-        kind: Kind::QueryFaceRecord,
+    /// The newer face result query, `POST {kyc}/api/v2/base/queryfacerecord`.
+    QueryFaceRecord {
         name: "queryFaceRecord",
         request_kind: true,
         path: "/api/v2/base/queryfacerecord",
@@ -154,11 +137,9 @@ pub const ENDPOINTS: [Endpoint; 7] = [
         files: Files::Face,
         media: FACE_MEDIA,
         trim: FACE_TRIM,
-        token: None,
-        route: None,
     },
-    Endpoint {
-        kind: Kind::IdCardOcr,
+    /// ID card OCR from an image, `POST {kyc}/api/paas/idcardocrapp`.
+    IdCardOcr {
         name: "idCardOcr",
         request_kind: true,
         path: "/api/paas/idcardocrapp",
@@ -180,16 +161,16 @@ pub const ENDPOINTS: [Endpoint; 7] = [
             ("clarity", Keep),
             ("retry", Keep),
         ],
-        token: None,
-        route: Some(RouteRow {
+        route: RouteRow {
             route: Route::OcrIdCard,
             name: "ocrIdCard",
             path: "/ocr/idcard",
             method: Method::Post,
-        }),
+        },
     },
-    Endpoint {
-        kind: Kind::StartFace,
+    /// Starting an H5 face verification, `POST {kyc}/api/server/getAdvFaceId`
+    /// (not in [`Kind::ALL`]: it is not a result query).
+    StartFace {
         name: "startFace",
         request_kind: false,
         path: "/api/server/getAdvFaceId",
@@ -199,15 +180,14 @@ pub const ENDPOINTS: [Endpoint; 7] = [
         files: Files::None,
         media: &[],
         trim: &[],
-        token: None,
-        route: Some(RouteRow {
+        route: RouteRow {
             route: Route::Start,
             name: "start",
             path: "/start",
             method: Method::Post,
-        }),
+        },
     },
-];
+}
 
 /// The last row.
 pub(super) const LAST: &Endpoint = {

@@ -1,8 +1,6 @@
 //! The image of an ID card OCR call: its side, its bytes or base64 text,
 //! and the size limit.
 
-use base64::Engine as _;
-
 use super::MAX_IMAGE_BASE64;
 use crate::error::{Error, Result};
 
@@ -53,7 +51,7 @@ impl Image<'_> {
                 }
                 let encoded_len = bytes.len().div_ceil(3) * 4;
                 check_image_size(encoded_len)?;
-                Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+                Ok(base64_simd::STANDARD.encode_to_string(bytes))
             }
             Image::Base64(text) => crate::image_text::clean(text, MAX_IMAGE_BASE64),
         }

@@ -464,16 +464,12 @@ const TOKEN_KEY: [u8; 32] = *b"faceid-edge fuzz order token key";
 /// The key `TOKEN_KEY` replaces in a rotation.
 const TOKEN_KEY_OLD: [u8; 32] = *b"faceid-edge fuzz old token key!!";
 
-const KINDS: [TokenKind; 4] = [
-    TokenKind::Face,
-    TokenKind::Live,
-    TokenKind::IdCard,
-    TokenKind::BankCard,
-];
+/// Every token kind, from the table.
+const KINDS: [TokenKind; TokenKind::ALL.len()] = TokenKind::ALL;
 
 fn kind_of(bits: u8) -> TokenKind {
     KINDS
-        .get(usize::from(bits & 3))
+        .get(usize::from(bits) % KINDS.len())
         .copied()
         .unwrap_or(TokenKind::Face)
 }
