@@ -65,10 +65,15 @@ pub(super) fn json_text(body: &JsValue) -> JsValue {
         .unwrap_or_else(|_| JsValue::from_str("{}"))
 }
 
-/// A `200` JSON answer from its text.
+/// A `200` JSON answer from its text, or from the parts of an answer with
+/// large strings (`jsonParts` of `js/large.js`), written as a stream.
 pub(super) fn json_text_response(text: &JsValue) -> Response {
     let json = ("content-type", "application/json; charset=utf-8".to_owned());
-    response_with(text, 200, &[json])
+    if text.is_string() {
+        response_with(text, 200, &[json])
+    } else {
+        response_with(&crate::wasm::large::json_body(text), 200, &[json])
+    }
 }
 
 pub(super) fn error_body(e: &Error) -> JsValue {
