@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, Response};
 
 use super::boundary::{bytes_text, define_value, describe_type, own_value, settled};
-use super::large::answer_json;
+use super::large::{answer_body, answer_json};
 pub use super::timers::{check, now_ms, pause, race, sleep, within, Stop};
 use super::web::{fetch, missing, AbortSignalExt};
 use crate::endpoints::Method;
@@ -177,8 +177,8 @@ pub fn resend_fields(
     ]
 }
 
-/// Sends `request` and returns the body (its bytes, a `Uint8Array`, for
-/// [`parse_object`]), enforcing
+/// Sends `request` and returns the body (its text, or for a long one its
+/// bytes, a `Uint8Array`, for [`parse_object`]), enforcing
 /// `timeout_ms` over the whole exchange with an `AbortController`, and
 /// stopping early when `stop` fires. Reports it to `io`'s event hook.
 /// Sends once: the caller decides about sending again (a signed call with
@@ -278,7 +278,7 @@ async fn send_once(
     }
 }
 
-/// `fetch` (the caller's, or the global one), then the body as bytes.
+/// `fetch` (the caller's, or the global one), then the body.
 async fn exchange(
     request: &Outgoing<'_>,
     init: &Object,
@@ -316,15 +316,13 @@ async fn exchange(
     let response: Response = response.unchecked_into();
     let status = response.status();
     // From here on an answer has begun: a failure is never sent again.
-    // Read as bytes: [`parse_object`] decodes them (a long photo's base64
-    // once, as a one-byte string; see `js/large.js`).
-    let bytes = response
-        .array_buffer()
-        .map_err(|e| failed("reading the answer", &e))?;
-    let bytes = settled(&bytes)
+    // A long answer is read as bytes: [`parse_object`] decodes them (a
+    // photo's base64 once, as a one-byte string; see `js/large.js`).
+    let body = answer_body(&response).map_err(|e| failed("reading the answer", &e))?;
+    let body = settled(&body)
         .await
         .map_err(|e| failed("reading the answer", &e))?;
-    Ok((status, Uint8Array::new(&bytes).into()))
+    Ok((status, body))
 }
 
 /// Parses a JSON body (a JS string, or the UTF-8 bytes [`send`] returns)

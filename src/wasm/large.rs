@@ -8,6 +8,11 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(module = "/src/wasm/js/large.js")]
 extern "C" {
+    /// The body of the service's answer: a promise of its text when
+    /// `Content-Length` says it is short, else of its bytes (`Uint8Array`).
+    #[wasm_bindgen(js_name = answerBody, catch)]
+    pub fn answer_body(response: &web_sys::Response) -> Result<js_sys::Promise, JsValue>;
+
     /// `JSON.parse` of the UTF-8 text of `bytes`, the long plain strings
     /// decoded apart (no text of the whole answer).
     #[wasm_bindgen(js_name = answerJson, catch)]

@@ -3,7 +3,8 @@
 // (wasm-bindgen copies it into the package as a snippet). Nothing here runs
 // at module load, and nothing calls into WebAssembly.
 //
-// - In: `answerJson(bytes)` parses the service's answer from its bytes as
+// - In: `answerBody(response)` reads a long answer as bytes, and
+//   `answerJson(bytes)` parses the service's answer from its bytes as
 //   `JSON.parse(new TextDecoder().decode(bytes))` would, with the same result,
 //   but decodes each long plain string (ASCII, no escape) once, as a one-byte
 //   string, and parses only the small text around them: no text of the whole
@@ -74,6 +75,16 @@ function largeStrings(bytes) {
     at = close + 1;
   }
   return runs.length ? runs : null;
+}
+
+/**
+ * The body of the service's answer `response`: its text when it says it is
+ * short (`Content-Length` under LARGE), else its bytes, for `answerJson`.
+ */
+export function answerBody(response) {
+  const length = response.headers.get("content-length");
+  if (length !== null && Number(length) < LARGE) return response.text();
+  return response.arrayBuffer().then((b) => new Uint8Array(b));
 }
 
 /**
