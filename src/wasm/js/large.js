@@ -83,8 +83,31 @@ function largeStrings(bytes) {
  */
 export function answerBody(response) {
   const length = response.headers.get("content-length");
-  if (length !== null && Number(length) < LARGE) return response.text();
-  return response.arrayBuffer().then((b) => new Uint8Array(b));
+  const declared = length === null ? NaN : Number(length);
+  if (declared < LARGE) return response.text();
+  if (!response.body || !(declared <= 1 << 30)) return response.arrayBuffer().then((b) => new Uint8Array(b));
+  return readInto(response.body.getReader(), declared);
+}
+
+/**
+ * The bytes of a body `declared` bytes long, read into one array as they
+ * come (`arrayBuffer()` would hold every chunk and then their copy): it
+ * grows if more come (a compressed body's length is the compressed one).
+ */
+async function readInto(reader, declared) {
+  let out = new Uint8Array(declared);
+  let at = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return at === out.length ? out : out.subarray(0, at);
+    if (at + value.length > out.length) {
+      const bigger = new Uint8Array(Math.max(at + value.length, out.length * 2));
+      bigger.set(out.subarray(0, at));
+      out = bigger;
+    }
+    out.set(value, at);
+    at += value.length;
+  }
 }
 
 /**
