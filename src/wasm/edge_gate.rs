@@ -86,7 +86,8 @@ impl Gate {
     /// The cross-site checks of `request`, which reached `route` with the
     /// CORS verdict `cors` (see [`gate::admit`]).
     pub fn admit(&self, route: Route, request: &Request, cors: Cors) -> Result<(), Error> {
-        let header = |name: &str| request.headers().get(name).ok().flatten();
+        let headers = request.headers();
+        let header = |name: &str| headers.get(name).ok().flatten();
         let site = header("sec-fetch-site");
         let content_type = header("content-type");
         gate::admit(&RequestFacts {

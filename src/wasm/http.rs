@@ -1,13 +1,15 @@
 //! HTTP for the client: the global `fetch` with a deadline, JSON parsing
-//! by the engine (the timers are in `timers.rs`). Messages name the method
+//! by the engine (of the body's bytes: see `js/large.js`; the timers are
+//! in `timers.rs`). Messages name the method
 //! and path only: URLs can carry the secret, a token or a signature.
 
-use js_sys::{Array, Function, JsString, Object, Promise, Reflect};
+use js_sys::{Array, Function, JsString, Object, Promise, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, AbortSignal, Response};
 
-use super::boundary::{define_value, describe_type, own_value, settled};
+use super::boundary::{bytes_text, define_value, describe_type, own_value, settled};
+use super::large::{answer_body, answer_json};
 pub use super::timers::{check, now_ms, pause, race, sleep, within, Stop};
 use super::web::{fetch, missing, AbortSignalExt};
 use crate::endpoints::Method;
@@ -175,7 +177,8 @@ pub fn resend_fields(
     ]
 }
 
-/// Sends `request` and returns the body text (a JS string), enforcing
+/// Sends `request` and returns the body (its text, or for a long one its
+/// bytes, a `Uint8Array`, for [`parse_object`]), enforcing
 /// `timeout_ms` over the whole exchange with an `AbortController`, and
 /// stopping early when `stop` fires. Reports it to `io`'s event hook.
 /// Sends once: the caller decides about sending again (a signed call with
@@ -275,7 +278,7 @@ async fn send_once(
     }
 }
 
-/// `fetch` (the caller's, or the global one), then the body as text.
+/// `fetch` (the caller's, or the global one), then the body.
 async fn exchange(
     request: &Outgoing<'_>,
     init: &Object,
@@ -313,20 +316,30 @@ async fn exchange(
     let response: Response = response.unchecked_into();
     let status = response.status();
     // From here on an answer has begun: a failure is never sent again.
-    let text = response
-        .text()
-        .map_err(|e| failed("reading the answer", &e))?;
-    let text = settled(&text)
+    // A long answer is read as bytes: [`parse_object`] decodes them (a
+    // photo's base64 once, as a one-byte string; see `js/large.js`).
+    let body = answer_body(&response).map_err(|e| failed("reading the answer", &e))?;
+    let body = settled(&body)
         .await
         .map_err(|e| failed("reading the answer", &e))?;
-    Ok((status, text))
+    Ok((status, body))
 }
 
-/// Parses a JSON body (a JS string) with the engine's `JSON.parse`, into a
-/// plain object; `BAD_RESPONSE` otherwise.
+/// Parses a JSON body (a JS string, or the UTF-8 bytes [`send`] returns)
+/// with the engine's `JSON.parse`, into a plain object; `BAD_RESPONSE`
+/// otherwise.
 pub fn parse_object(body: &JsValue) -> Result<Object, Error> {
-    let parsed = json_parse(body).map_err(|_| {
-        let head = JsString::from(body.clone()).slice(0, 16);
+    let bytes = body.dyn_ref::<Uint8Array>();
+    let parsed = match bytes {
+        Some(bytes) => answer_json(bytes),
+        None => json_parse(body),
+    };
+    let parsed = parsed.map_err(|_| {
+        let text = match bytes {
+            Some(bytes) => bytes_text(&bytes.subarray(0, 64)),
+            None => body.clone(),
+        };
+        let head = JsString::from(text).slice(0, 16);
         let head = head.as_string().unwrap_or_default();
         let hint = if head.trim_start().starts_with('<') {
             " (an HTML page)"

@@ -46,6 +46,8 @@ mod image;
 #[cfg(feature = "full")]
 mod inputs;
 #[cfg(feature = "full")]
+mod large;
+#[cfg(feature = "full")]
 mod limits;
 #[cfg(feature = "full")]
 pub mod media;

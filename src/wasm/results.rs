@@ -58,14 +58,19 @@ impl Results {
         }
     }
 
-    /// The answer's JSON text kept for `key`, if any.
+    /// The answer's JSON text (or its parts) kept for `key`, if any.
     pub fn cached(&self, key: &Key) -> Option<JsValue> {
         self.cache.borrow_mut().get(key, now_ms())
     }
 
-    /// Keeps the final answer's JSON text for `key`.
+    /// Keeps the final answer's JSON text (or its parts, see
+    /// `js/large.js`) for `key`.
     pub fn keep(&self, key: Key, text: &JsValue) {
-        let size = string_length(text) as usize;
+        let size = if text.is_string() {
+            string_length(text)
+        } else {
+            super::large::parts_length(text)
+        } as usize;
         self.cache
             .borrow_mut()
             .put(key, text.clone(), size, now_ms());

@@ -60,8 +60,16 @@ pub async fn race<F: core::future::Future>(future: F, ms: u32) -> Option<F::Outp
 }
 
 /// Awaits `value` (a promise or any value) for at most `ms` milliseconds:
-/// `None` when it did not settle in time, else its outcome.
+/// `None` when it did not settle in time, else its outcome. A value that
+/// is not thenable (a hook that answers at once: no `then` on it or its
+/// prototypes, asked with `in`, which runs no getter) is its own outcome,
+/// with no timer and no promise.
 pub async fn within(value: &JsValue, ms: u32) -> Option<Result<JsValue, JsValue>> {
+    let thenable = (value.is_object() || value.is_function())
+        && Reflect::has(value, &JsValue::from_str("then")).unwrap_or(true);
+    if !thenable {
+        return Some(Ok(value.clone()));
+    }
     race(settled(&Promise::resolve(value)), ms).await
 }
 

@@ -4,13 +4,11 @@
 //! globals, never through `web_sys::window()`), and extension traits over
 //! web-sys types for what their bindings lack (the worker-sys pattern):
 //! `AbortSignal.any` and `AbortSignal.timeout` that report a platform
-//! without them instead of throwing through the instance, and a `Response`
-//! whose body stays a JavaScript value.
+//! without them instead of throwing through the instance.
 
 use js_sys::{Array, Promise};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{AbortSignal, Response, ResponseInit};
+use web_sys::AbortSignal;
 
 use crate::error::Error;
 
@@ -53,14 +51,6 @@ mod glue {
         /// `AbortSignal.timeout(ms)`.
         #[wasm_bindgen(static_method_of = AbortSignalStatics, js_class = "AbortSignal", js_name = timeout, catch)]
         pub fn timeout(ms: u32) -> Result<AbortSignal, JsValue>;
-
-        /// `Response`, for a constructor that takes any body.
-        #[wasm_bindgen(js_name = Response)]
-        pub type AnyBodyResponse;
-
-        /// `new Response(body, init)`.
-        #[wasm_bindgen(constructor, js_class = "Response", catch)]
-        pub fn new(body: &JsValue, init: &ResponseInit) -> Result<AnyBodyResponse, JsValue>;
     }
 }
 
@@ -82,19 +72,5 @@ impl AbortSignalExt for AbortSignal {
 
     fn try_timeout(ms: u32) -> Result<Self, JsValue> {
         glue::AbortSignalStatics::timeout(ms)
-    }
-}
-
-/// A `Response` made from any JavaScript body.
-pub trait ResponseExt: Sized {
-    /// `new Response(body, init)` with a body that stays a JavaScript value
-    /// (the string `JSON.stringify` made): a large answer is never copied
-    /// into wasm memory, which would grow it for good.
-    fn with_js_body(body: &JsValue, init: &ResponseInit) -> Result<Self, JsValue>;
-}
-
-impl ResponseExt for Response {
-    fn with_js_body(body: &JsValue, init: &ResponseInit) -> Result<Self, JsValue> {
-        glue::AnyBodyResponse::new(body, init).map(JsCast::unchecked_into)
     }
 }

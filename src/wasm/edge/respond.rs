@@ -5,8 +5,7 @@
 
 use js_sys::Object;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Headers, Request, Response, ResponseInit, Url};
+use web_sys::{Request, Response, Url};
 
 use super::Handler;
 use crate::edge::{self as policy, Cors, Route};
@@ -15,47 +14,39 @@ use crate::wasm::boundary::define_value;
 use crate::wasm::flight::WaitUntil;
 use crate::wasm::http::now_ms;
 
-/// Response headers every answer carries.
-const BASE_HEADERS: [(&str, &str); 4] = [
-    ("cache-control", "no-store"),
-    ("x-content-type-options", "nosniff"),
-    ("referrer-policy", "no-referrer"),
-    ("vary", "Origin"),
-];
-
-fn headers(extra: &[(&str, String)]) -> Headers {
-    // A fresh Headers object takes any valid name and value.
-    let h = Headers::new().unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into());
-    for (k, v) in BASE_HEADERS {
-        let _ = h.set(k, v);
-    }
-    for (k, v) in extra {
-        let _ = h.set(k, v);
-    }
-    h
+#[wasm_bindgen(module = "/src/wasm/js/respond.js")]
+extern "C" {
+    /// `new Response(body, { status, headers })` with the headers every
+    /// answer carries (`cache-control: no-store`, `x-content-type-options:
+    /// nosniff`, `referrer-policy: no-referrer`, `vary: Origin`) and, when
+    /// `json`, the JSON content type: one call, the constant headers in
+    /// JavaScript.
+    #[wasm_bindgen(js_name = edgeResponse)]
+    fn edge_response(body: &JsValue, status: u16, json: bool) -> Response;
 }
 
 pub(super) fn response(body: Option<&str>, status: u16, extra: &[(&str, String)]) -> Response {
     let body = body.map_or(JsValue::NULL, JsValue::from_str);
-    response_with(&body, status, extra)
+    response_with(&body, status, false, extra)
 }
 
-fn response_with(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
-    let init = ResponseInit::new();
-    init.set_status(status);
-    init.set_headers(&headers(extra));
-    <Response as crate::wasm::web::ResponseExt>::with_js_body(body, &init)
-        .unwrap_or_else(|_| JsValue::UNDEFINED.unchecked_into())
+fn response_with(body: &JsValue, status: u16, json: bool, extra: &[(&str, String)]) -> Response {
+    let response = edge_response(body, status, json);
+    if !extra.is_empty() {
+        let headers = response.headers();
+        for (k, v) in extra {
+            // A fresh Response's headers take any valid name and value.
+            let _ = headers.set(k, v);
+        }
+    }
+    response
 }
 
 /// A JSON answer. The text `JSON.stringify` makes goes to the `Response` as a
 /// JavaScript string: a 10 MB result never passes through wasm memory (which
 /// never shrinks).
 pub(super) fn json_response(body: &JsValue, status: u16, extra: &[(&str, String)]) -> Response {
-    let text = json_text(body);
-    let mut all = vec![("content-type", "application/json; charset=utf-8".to_owned())];
-    all.extend(extra.iter().cloned());
-    response_with(&text, status, &all)
+    response_with(&json_text(body), status, true, extra)
 }
 
 /// `JSON.stringify(body)`, a JavaScript string.
@@ -65,10 +56,14 @@ pub(super) fn json_text(body: &JsValue) -> JsValue {
         .unwrap_or_else(|_| JsValue::from_str("{}"))
 }
 
-/// A `200` JSON answer from its text.
+/// A `200` JSON answer from its text, or from the parts of an answer with
+/// large strings (`jsonParts` of `js/large.js`), written as a stream.
 pub(super) fn json_text_response(text: &JsValue) -> Response {
-    let json = ("content-type", "application/json; charset=utf-8".to_owned());
-    response_with(text, 200, &[json])
+    if text.is_string() {
+        response_with(text, 200, true, &[])
+    } else {
+        response_with(&crate::wasm::large::json_body(text), 200, true, &[])
+    }
 }
 
 pub(super) fn error_body(e: &Error) -> JsValue {
@@ -90,12 +85,13 @@ impl Handler {
     pub(super) async fn answer(&self, request: &Request, env: &JsValue, ctx: &JsValue) -> Response {
         let started = now_ms();
         let (mut route, mut failure) = (None, None);
+        let method = request.method();
         let response = self
-            .respond(request, env, ctx, &mut route, &mut failure)
+            .respond(request, &method, env, ctx, &mut route, &mut failure)
             .await;
         let status = response.status();
         self.gate
-            .report(route, &request.method(), status, failure.as_ref(), started);
+            .report(route, &method, status, failure.as_ref(), started);
         response
     }
 
@@ -104,6 +100,7 @@ impl Handler {
     async fn respond(
         &self,
         request: &Request,
+        method: &str,
         env: &JsValue,
         ctx: &JsValue,
         reached: &mut Option<Route>,
@@ -118,6 +115,7 @@ impl Handler {
                 return answer;
             }
         };
+        let path = url.pathname();
         let origin = header(request, "origin");
         let own_origin = self.gate.own_origin(&url);
         let verdict = policy::cors(origin.as_deref(), &own_origin, &self.allowed);
@@ -131,8 +129,8 @@ impl Handler {
                 "this origin may not call the face verification routes: add it to allowedOrigins"
                     .into(),
             ))
-        } else if request.method() == "OPTIONS" {
-            *reached = policy::route_at(&self.prefix, &url.pathname());
+        } else if method == "OPTIONS" {
+            *reached = policy::route_at(&self.prefix, &path);
             match *reached {
                 None => Err(Error::NotFound("no route at this path".into())),
                 Some(route) => {
@@ -150,8 +148,8 @@ impl Handler {
                 }
             }
         } else {
-            *reached = policy::route_at(&self.prefix, &url.pathname());
-            match policy::resolve(&self.prefix, &request.method(), &url.pathname()) {
+            *reached = policy::route_at(&self.prefix, &path);
+            match policy::resolve(&self.prefix, method, &path) {
                 Ok(route) => match self.gate.admit(route, request, verdict) {
                     Ok(()) => {
                         let ctx = WaitUntil::from_js(ctx).ok().flatten();

@@ -19,6 +19,7 @@ use crate::wasm::answer::Reply;
 use crate::wasm::boundary::define_value;
 use crate::wasm::flight::WaitUntil;
 use crate::wasm::http::now_ms;
+use crate::wasm::large::json_parts;
 use crate::wasm::results::{result_query, ResultQuery};
 
 impl Handler {
@@ -95,7 +96,15 @@ impl Handler {
         });
         let bound = self.client.call_bound_ms() + u64::from(self.client.timeout_ms());
         let (reply, last) = self.limits.results.shared(&key, bound, ctx, work).await?;
-        let text = json_text(&self.trimmed(query, &reply));
+        let trimmed = self.trimmed(query, &reply);
+        drop(reply);
+        // Revealed files (megabytes of base64) are written apart, chunk by
+        // chunk: no JSON text of the whole answer (see `js/large.js`).
+        let text = if self.reveal.is_empty() {
+            json_text(&trimmed)
+        } else {
+            json_parts(&trimmed)
+        };
         if last {
             self.limits.results.keep(key, &text);
         }

@@ -520,6 +520,22 @@ export function edgeSuite(name, setup) {
       }
     });
 
+    test("reveal: a large photo is answered as the same JSON, written in chunks, and again from memory", async () => {
+      const s = await start("alice", {}, "/reveal");
+      t.sim.setOrder(s.json.orderNo, { photoBytes: 400_000 });
+      assert.equal((await t.sim.passFacePage(s.json.url, "pass")).status, 302);
+      const first = await call(`/reveal/result?orderNo=${s.json.orderNo}`, { token: s.json.orderToken });
+      assert.equal(first.status, 200, first.text.slice(0, 200));
+      assert.ok(first.json.result.photo.length > 500_000);
+      // Byte for byte what JSON.stringify makes of it: the key order, the mask, the Chinese message.
+      assert.equal(first.text, JSON.stringify(first.json));
+      assert.deepEqual(Object.keys(first.json.result), ["name", "idNo", "idType", "occurredTime", "photo", "liveRate", "similarity"]);
+      assert.equal(first.json.result.name, "张*");
+      const again = await call(`/reveal/result?orderNo=${s.json.orderNo}`, { token: s.json.orderToken });
+      assert.equal(again.text, first.text);
+      assert.equal(t.sim.requests({ orderNo: s.json.orderNo, endpoint: "sync" }).length, 1, "the second answer comes from memory");
+    });
+
     test("upstream failures: a refused secret is 503 TICKET_UNAVAILABLE, and the next good call works", async () => {
       const bank = await call("/test/issue?kind=bankcard&orderNo=bank003&userId=alice");
       const r = await call("/bad/ocr/bankcard/result?orderNo=bank003", { token: bank.json.orderToken });
