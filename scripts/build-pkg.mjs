@@ -82,7 +82,8 @@ run(bin("wasm-opt"), [
 ]);
 
 // The error class lives in a wasm-bindgen snippet whose folder name carries a
-// hash: give it a stable name.
+// hash: give it a stable name (with the JavaScript half of the sign() fast
+// lane, which recover.js calls).
 function find(dir, name) {
   for (const entry of readdirSync(dir)) {
     const p = join(dir, entry);
@@ -97,7 +98,7 @@ const boundary = find(join(pkg, "snippets"), "boundary.js");
 if (!boundary) throw new Error("snippet boundary.js not found in wasm-bindgen output");
 writeFileSync(
   join(pkg, "errors.js"),
-  `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
+  `export { FaceIdError, setSignLane, signLane } from "./${relative(pkg, boundary)}";\n`,
 );
 writeFileSync(join(pkg, "instance.js"), `export * from "./${relative(pkg, join(dirname(boundary), "instance.js"))}";\n`);
 

@@ -26,21 +26,6 @@ extern "C" {
     #[wasm_bindgen(js_name = bindMemory)]
     pub fn bind_memory(memory: &JsValue);
 
-    /// Writes sign options into the scratch buffer at `ptr` (see
-    /// `writeSignOptions` in `js/boundary.js`): the length written, `-1` for
-    /// a wrong type, `-2` to take the general path.
-    #[wasm_bindgen(js_name = writeSignOptions)]
-    pub fn write_sign_options(options: &JsValue, ptr: u32, cap: u32) -> i32;
-
-    /// The 40 signature bytes at `ptr` (in the fast lane's scratch buffer), as
-    /// a JavaScript string.
-    #[wasm_bindgen(js_name = readSign)]
-    pub fn read_sign(ptr: u32) -> JsValue;
-
-    /// Makes the next `writeSignOptions` send every field again.
-    #[wasm_bindgen(js_name = forgetSignOptions)]
-    pub fn forget_sign_options();
-
     /// `o[k]` when `k` is an own property of `o`, else `undefined`: nothing
     /// is read from the prototype chain. Throws what a getter throws.
     #[wasm_bindgen(js_name = ownValue, catch)]
