@@ -9,7 +9,7 @@ use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::define_value;
+use super::boundary::{copy_payload, define_value, pack_keys};
 use super::http::{field, is_plain_object, own, parse_object};
 use crate::call_machine::Finished;
 use crate::error::Error;
@@ -24,7 +24,14 @@ pub(super) struct Answer {
     pub envelope: Envelope,
 }
 
+/// The keys of `obj`: packed in one crossing, or one by one when a key has
+/// a lone surrogate (each then read as `as_string` reads it).
 fn keys(obj: &Object) -> Vec<String> {
+    if let Some(packed) = pack_keys(obj) {
+        if let Ok(list) = crate::packed::unpack(&packed).collect::<Result<Vec<&str>, _>>() {
+            return list.into_iter().map(str::to_owned).collect();
+        }
+    }
     Object::keys(obj)
         .iter()
         .filter_map(|k| k.as_string())
@@ -137,15 +144,26 @@ impl Reply {
         let answer = &self.answer;
         let payload = Object::new();
         let result_keys = answer.result.as_ref().map(keys).unwrap_or_default();
+        // The plan packed as `js/boundary.js`'s `copyPayload` reads it: per
+        // key, its length in UTF-16 units plus one, `:`, the source letter,
+        // the key. Each is defined, never assigned: a "__proto__" key in the
+        // answer stays an own key instead of replacing the result's prototype.
+        let mut plan = String::new();
         for (key, source) in response::payload_plan(&keys(&answer.top), &result_keys) {
-            let from = match (source, &answer.result) {
-                (Source::Result, Some(r)) => r,
-                _ => &answer.top,
+            let letter = match (source, &answer.result) {
+                (Source::Result, Some(_)) => 'r',
+                _ => 't',
             };
-            // Defined, never assigned: a "__proto__" key in the answer stays
-            // an own key instead of replacing the result's prototype.
-            define_value(&payload, &key, &own(from, &key));
+            plan.push_str(&(key.encode_utf16().count() + 1).to_string());
+            plan.push(':');
+            plan.push(letter);
+            plan.push_str(&key);
         }
+        let result = answer
+            .result
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |r| r.clone().into());
+        copy_payload(&payload, &answer.top, &result, &plan);
         let env = &answer.envelope;
         let out = Object::new();
         let set = |k: &str, v: JsValue| define_value(&out, k, &v);

@@ -22,6 +22,19 @@ extern "C" {
     #[wasm_bindgen(js_name = packValues)]
     pub fn pack_values(values: &JsValue, max: u32) -> Option<String>;
 
+    /// `Object.keys(o)` packed (see [`crate::packed`]), or `None` when a
+    /// key has a lone surrogate.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = packKeys)]
+    pub fn pack_keys(o: &JsValue) -> Option<String>;
+
+    /// Defines on `payload` each key of `plan` (packed, each value a source
+    /// letter, `r` for `result` or `t` for `top`, then the key) with the own
+    /// property of its source: a `QueryResult`'s payload in one crossing.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = copyPayload)]
+    pub fn copy_payload(payload: &JsValue, top: &JsValue, result: &JsValue, plan: &str);
+
     /// Hands the module's memory to the fast lane (once).
     #[wasm_bindgen(js_name = bindMemory)]
     pub fn bind_memory(memory: &JsValue);

@@ -116,6 +116,36 @@ export function packValues(list, max) {
   }
 }
 
+// Object.keys(o) packed as packValues packs them (one crossing instead of
+// one per key); undefined when a key has a lone surrogate (Rust then reads
+// the keys one by one, as before).
+export function packKeys(o) {
+  return packValues(Object.keys(o), 0x7fffffff);
+}
+
+// The payload of a QueryResult in one crossing: `plan` is packed as
+// packValues packs, each value a source letter ("r": `result`, otherwise
+// `top`) followed by the key. Each key is read as an own property of its
+// source (undefined when it is not one, or its getter throws) and defined on
+// `payload` with defineValue, in the plan's order.
+export function copyPayload(payload, top, result, plan) {
+  let i = 0;
+  while (i < plan.length) {
+    const colon = plan.indexOf(":", i);
+    const end = colon + 1 + Number(plan.slice(i, colon));
+    const key = plan.slice(colon + 2, end);
+    const from = plan.charCodeAt(colon + 1) === 0x72 ? result : top;
+    let v;
+    try {
+      v = own(from, key);
+    } catch {
+      v = undefined;
+    }
+    defineValue(payload, key, v);
+    i = end;
+  }
+}
+
 export function describeType(v) {
   if (v === null) return "null";
   if (isArray(v)) return "array";
