@@ -9,7 +9,7 @@ use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::{copy_payload, define_value, pack_keys};
+use super::boundary::{code_info_object, copy_payload, pack_keys, query_result};
 use super::http::{field, is_plain_object, own, parse_object};
 use crate::call_machine::Finished;
 use crate::error::Error;
@@ -165,23 +165,17 @@ impl Reply {
             .map_or(JsValue::UNDEFINED, |r| r.clone().into());
         copy_payload(&payload, &answer.top, &result, &plan);
         let env = &answer.envelope;
-        let out = Object::new();
-        let set = |k: &str, v: JsValue| define_value(&out, k, &v);
-        let text_or_null =
-            |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-        set("ok", JsValue::from_bool(self.ok()));
-        set("code", JsValue::from_str(self.code()));
-        set("msg", JsValue::from_str(&env.msg));
-        set("bizSeqNo", text_or_null(&env.biz_seq_no));
-        set("transactionTime", text_or_null(&env.transaction_time));
-        set(
-            "orderNo",
-            JsValue::from_str(env.order_no.as_deref().unwrap_or(&self.order_no)),
-        );
-        set("result", payload.into());
-        set("codeInfo", code_info_js(self.code()));
-        set("filesPending", JsValue::from_bool(self.files_pending()));
-        out.into()
+        query_result(
+            self.ok(),
+            self.code(),
+            &env.msg,
+            env.biz_seq_no.as_deref(),
+            env.transaction_time.as_deref(),
+            env.order_no.as_deref().unwrap_or(&self.order_no),
+            &payload,
+            &code_info_js(self.code()),
+            self.files_pending(),
+        )
     }
 }
 
@@ -189,13 +183,6 @@ impl Reply {
 pub fn code_info_js(code: &str) -> JsValue {
     match code_info(code) {
         None => JsValue::NULL,
-        Some(info) => {
-            let o = Object::new();
-            define_value(&o, "kind", &info.kind.into());
-            define_value(&o, "en", &info.en.into());
-            define_value(&o, "zh", &info.zh.into());
-            define_value(&o, "retryable", &info.retryable.into());
-            o.into()
-        }
+        Some(info) => code_info_object(info.kind, info.en, info.zh, info.retryable),
     }
 }

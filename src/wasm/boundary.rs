@@ -35,6 +35,29 @@ extern "C" {
     #[wasm_bindgen(js_name = copyPayload)]
     pub fn copy_payload(payload: &JsValue, top: &JsValue, result: &JsValue, plan: &str);
 
+    /// `{ ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo,
+    /// filesPending }` as own data properties (`bizSeqNo` and
+    /// `transactionTime` `null` when `None`).
+    #[cfg(feature = "full")]
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(js_name = queryResult)]
+    pub fn query_result(
+        ok: bool,
+        code: &str,
+        msg: &str,
+        biz_seq_no: Option<&str>,
+        transaction_time: Option<&str>,
+        order_no: &str,
+        result: &JsValue,
+        code_info: &JsValue,
+        files_pending: bool,
+    ) -> JsValue;
+
+    /// `{ kind, en, zh, retryable }` as own data properties.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = codeInfoObject)]
+    pub fn code_info_object(kind: &str, en: &str, zh: &str, retryable: bool) -> JsValue;
+
     /// Hands the module's memory to the fast lane (once).
     #[wasm_bindgen(js_name = bindMemory)]
     pub fn bind_memory(memory: &JsValue);

@@ -146,6 +146,21 @@ export function copyPayload(payload, top, result, plan) {
   }
 }
 
+// A QueryResult, built in one crossing. An object literal defines own data
+// properties (never a setter of Object.prototype), as defineValue does, in
+// this order. bizSeqNo and transactionTime: null when absent.
+export function queryResult(ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo, filesPending) {
+  return {
+    ok, code, msg, bizSeqNo: bizSeqNo ?? null, transactionTime: transactionTime ?? null, orderNo, result, codeInfo,
+    filesPending,
+  };
+}
+
+// codeInfo()'s `{ kind, en, zh, retryable }`, in one crossing.
+export function codeInfoObject(kind, en, zh, retryable) {
+  return { kind, en, zh, retryable };
+}
+
 export function describeType(v) {
   if (v === null) return "null";
   if (isArray(v)) return "array";
