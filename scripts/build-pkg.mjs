@@ -68,12 +68,13 @@ const before = statSync(wasm).size;
 wasmOpt(root, wasm);
 
 // The error class lives in a wasm-bindgen snippet whose folder name carries a
-// hash: give it a stable name.
+// hash: give it a stable name (with the JavaScript half of the sign() fast
+// lane, which recover.js calls).
 const boundary = findFile(join(pkg, "snippets"), "boundary.js");
 if (!boundary) throw new Error("snippet boundary.js not found in wasm-bindgen output");
 writeFileSync(
   join(pkg, "errors.js"),
-  `export { FaceIdError } from "./${relative(pkg, boundary)}";\n`,
+  `export { FaceIdError, setSignLane, signLane } from "./${relative(pkg, boundary)}";\n`,
 );
 writeFileSync(join(pkg, "instance.js"), `export * from "./${relative(pkg, join(dirname(boundary), "instance.js"))}";\n`);
 

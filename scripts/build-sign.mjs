@@ -44,7 +44,9 @@ wasmOpt(root, wasm);
 // FaceIdError lives in the snippet wasm-bindgen copied (a folder name with a hash).
 const boundary = existsSync(join(out, "snippets")) && findFile(join(out, "snippets"), "boundary.js");
 if (!boundary) throw new Error("sign: snippet boundary.js not found in wasm-bindgen output");
-writeFileSync(join(out, "errors.js"), `export { FaceIdError } from "./${relative(out, boundary)}";\n`);
+// errors.js: FaceIdError under a stable name, with the JavaScript half of the
+// sign() fast lane and forgetInstance (for recover.js).
+writeFileSync(join(out, "errors.js"), `export { FaceIdError, forgetInstance, setSignLane, signLane } from "./${relative(out, boundary)}";\n`);
 
 for (const file of readdirSync(template)) cpSync(join(template, file), join(out, file));
 

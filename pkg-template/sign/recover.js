@@ -8,14 +8,18 @@
 // `__wbg_reset_state()` instantiates the module again, synchronously, which
 // workerd allows), without editing the generated glue. The signing functions
 // hold no objects and start no tasks, so nothing else needs remaking: the
-// fast lane binds the new instance's memory on its first call.
+// fast lane forgets the old instance's memory and binds the new one's on its
+// first call.
 import * as glue from "./faceid_edge_sign.js";
-import { FaceIdError } from "./errors.js";
+import { FaceIdError, forgetInstance, setSignLane, signLane } from "./errors.js";
+
+setSignLane(glue.__signScratch, glue.__signLane);
 
 /** The error a call lost to a trap throws, replacing the instance first (never any input in it). */
 function recover(error) {
   if (!(error instanceof WebAssembly.RuntimeError)) return error;
   glue.__wbg_reset_state();
+  forgetInstance();
   const lost = new FaceIdError("INTERNAL",
     "faceid-edge's WebAssembly instance trapped (a bug: a panic or an allocation failure) and was replaced by a fresh one; this call was lost: retry it");
   lost.cause = error;
@@ -25,7 +29,9 @@ function recover(error) {
 /** `sign()` of the main package: see its declaration. */
 export function sign(options) {
   try {
-    return glue.sign(options);
+    // The fast lane (one call into wasm), else the general path, which reports errors.
+    const out = signLane(options);
+    return out === undefined ? glue.sign(options) : out;
   } catch (e) {
     throw recover(e);
   }

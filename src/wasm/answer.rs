@@ -9,7 +9,7 @@ use js_sys::{JsString, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::boundary::define_value;
+use super::boundary::{code_info_object, copy_payload, pack_keys, query_result};
 use super::http::{field, is_plain_object, own, parse_object};
 use crate::call_machine::Finished;
 use crate::error::Error;
@@ -24,7 +24,14 @@ pub(super) struct Answer {
     pub envelope: Envelope,
 }
 
+/// The keys of `obj`: packed in one crossing, or one by one when a key has
+/// a lone surrogate (each then read as `as_string` reads it).
 fn keys(obj: &Object) -> Vec<String> {
+    if let Some(packed) = pack_keys(obj) {
+        if let Ok(list) = crate::packed::unpack(&packed).collect::<Result<Vec<&str>, _>>() {
+            return list.into_iter().map(str::to_owned).collect();
+        }
+    }
     Object::keys(obj)
         .iter()
         .filter_map(|k| k.as_string())
@@ -137,33 +144,38 @@ impl Reply {
         let answer = &self.answer;
         let payload = Object::new();
         let result_keys = answer.result.as_ref().map(keys).unwrap_or_default();
+        // The plan packed as `js/boundary.js`'s `copyPayload` reads it: per
+        // key, its length in UTF-16 units plus one, `:`, the source letter,
+        // the key. Each is defined, never assigned: a "__proto__" key in the
+        // answer stays an own key instead of replacing the result's prototype.
+        let mut plan = String::new();
         for (key, source) in response::payload_plan(&keys(&answer.top), &result_keys) {
-            let from = match (source, &answer.result) {
-                (Source::Result, Some(r)) => r,
-                _ => &answer.top,
+            let letter = match (source, &answer.result) {
+                (Source::Result, Some(_)) => 'r',
+                _ => 't',
             };
-            // Defined, never assigned: a "__proto__" key in the answer stays
-            // an own key instead of replacing the result's prototype.
-            define_value(&payload, &key, &own(from, &key));
+            plan.push_str(&(key.encode_utf16().count() + 1).to_string());
+            plan.push(':');
+            plan.push(letter);
+            plan.push_str(&key);
         }
+        let result = answer
+            .result
+            .as_ref()
+            .map_or(JsValue::UNDEFINED, |r| r.clone().into());
+        copy_payload(&payload, &answer.top, &result, &plan);
         let env = &answer.envelope;
-        let out = Object::new();
-        let set = |k: &str, v: JsValue| define_value(&out, k, &v);
-        let text_or_null =
-            |v: &Option<String>| v.as_deref().map_or(JsValue::NULL, JsValue::from_str);
-        set("ok", JsValue::from_bool(self.ok()));
-        set("code", JsValue::from_str(self.code()));
-        set("msg", JsValue::from_str(&env.msg));
-        set("bizSeqNo", text_or_null(&env.biz_seq_no));
-        set("transactionTime", text_or_null(&env.transaction_time));
-        set(
-            "orderNo",
-            JsValue::from_str(env.order_no.as_deref().unwrap_or(&self.order_no)),
-        );
-        set("result", payload.into());
-        set("codeInfo", code_info_js(self.code()));
-        set("filesPending", JsValue::from_bool(self.files_pending()));
-        out.into()
+        query_result(
+            self.ok(),
+            self.code(),
+            &env.msg,
+            env.biz_seq_no.as_deref(),
+            env.transaction_time.as_deref(),
+            env.order_no.as_deref().unwrap_or(&self.order_no),
+            &payload,
+            &code_info_js(self.code()),
+            self.files_pending(),
+        )
     }
 }
 
@@ -171,13 +183,6 @@ impl Reply {
 pub fn code_info_js(code: &str) -> JsValue {
     match code_info(code) {
         None => JsValue::NULL,
-        Some(info) => {
-            let o = Object::new();
-            define_value(&o, "kind", &info.kind.into());
-            define_value(&o, "en", &info.en.into());
-            define_value(&o, "zh", &info.zh.into());
-            define_value(&o, "retryable", &info.retryable.into());
-            o.into()
-        }
+        Some(info) => code_info_object(info.kind, info.en, info.zh, info.retryable),
     }
 }

@@ -22,24 +22,45 @@ extern "C" {
     #[wasm_bindgen(js_name = packValues)]
     pub fn pack_values(values: &JsValue, max: u32) -> Option<String>;
 
+    /// `Object.keys(o)` packed (see [`crate::packed`]), or `None` when a
+    /// key has a lone surrogate.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = packKeys)]
+    pub fn pack_keys(o: &JsValue) -> Option<String>;
+
+    /// Defines on `payload` each key of `plan` (packed, each value a source
+    /// letter, `r` for `result` or `t` for `top`, then the key) with the own
+    /// property of its source: a `QueryResult`'s payload in one crossing.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = copyPayload)]
+    pub fn copy_payload(payload: &JsValue, top: &JsValue, result: &JsValue, plan: &str);
+
+    /// `{ ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo,
+    /// filesPending }` as own data properties (`bizSeqNo` and
+    /// `transactionTime` `null` when `None`).
+    #[cfg(feature = "full")]
+    #[allow(clippy::too_many_arguments)]
+    #[wasm_bindgen(js_name = queryResult)]
+    pub fn query_result(
+        ok: bool,
+        code: &str,
+        msg: &str,
+        biz_seq_no: Option<&str>,
+        transaction_time: Option<&str>,
+        order_no: &str,
+        result: &JsValue,
+        code_info: &JsValue,
+        files_pending: bool,
+    ) -> JsValue;
+
+    /// `{ kind, en, zh, retryable }` as own data properties.
+    #[cfg(feature = "full")]
+    #[wasm_bindgen(js_name = codeInfoObject)]
+    pub fn code_info_object(kind: &str, en: &str, zh: &str, retryable: bool) -> JsValue;
+
     /// Hands the module's memory to the fast lane (once).
     #[wasm_bindgen(js_name = bindMemory)]
     pub fn bind_memory(memory: &JsValue);
-
-    /// Writes sign options into the scratch buffer at `ptr` (see
-    /// `writeSignOptions` in `js/boundary.js`): the length written, `-1` for
-    /// a wrong type, `-2` to take the general path.
-    #[wasm_bindgen(js_name = writeSignOptions)]
-    pub fn write_sign_options(options: &JsValue, ptr: u32, cap: u32) -> i32;
-
-    /// The 40 signature bytes at `ptr` (in the fast lane's scratch buffer), as
-    /// a JavaScript string.
-    #[wasm_bindgen(js_name = readSign)]
-    pub fn read_sign(ptr: u32) -> JsValue;
-
-    /// Makes the next `writeSignOptions` send every field again.
-    #[wasm_bindgen(js_name = forgetSignOptions)]
-    pub fn forget_sign_options();
 
     /// `o[k]` when `k` is an own property of `o`, else `undefined`: nothing
     /// is read from the prototype chain. Throws what a getter throws.

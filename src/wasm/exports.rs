@@ -168,11 +168,9 @@ pub fn sign(#[wasm_bindgen(unchecked_param_type = "SignOptions")] options: JsVal
     }
 }
 
-/// [`sign`] as a `Result`: the fast lane, or the general path.
+/// [`sign`] as a `Result`: the general path (the entries' `sign()` tries
+/// the fast lane of `fast_sign.rs` first, from JavaScript).
 pub fn sign_result(options: &JsValue) -> Result<JsValue, JsValue> {
-    if let Some(result) = super::fast_sign::sign(options) {
-        return result.map_err(to_js);
-    }
     let packed = pack_sign_options(options, SIGN_OPTIONS_MAX as u32)
         .ok_or_else(|| to_js(explain_sign_options(options)))?;
     let mut parts = packed.split('\0');

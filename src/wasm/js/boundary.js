@@ -116,6 +116,51 @@ export function packValues(list, max) {
   }
 }
 
+// Object.keys(o) packed as packValues packs them (one crossing instead of
+// one per key); undefined when a key has a lone surrogate (Rust then reads
+// the keys one by one, as before).
+export function packKeys(o) {
+  return packValues(Object.keys(o), 0x7fffffff);
+}
+
+// The payload of a QueryResult in one crossing: `plan` is packed as
+// packValues packs, each value a source letter ("r": `result`, otherwise
+// `top`) followed by the key. Each key is read as an own property of its
+// source (undefined when it is not one, or its getter throws) and defined on
+// `payload` with defineValue, in the plan's order.
+export function copyPayload(payload, top, result, plan) {
+  let i = 0;
+  while (i < plan.length) {
+    const colon = plan.indexOf(":", i);
+    const end = colon + 1 + Number(plan.slice(i, colon));
+    const key = plan.slice(colon + 2, end);
+    const from = plan.charCodeAt(colon + 1) === 0x72 ? result : top;
+    let v;
+    try {
+      v = own(from, key);
+    } catch {
+      v = undefined;
+    }
+    defineValue(payload, key, v);
+    i = end;
+  }
+}
+
+// A QueryResult, built in one crossing. An object literal defines own data
+// properties (never a setter of Object.prototype), as defineValue does, in
+// this order. bizSeqNo and transactionTime: null when absent.
+export function queryResult(ok, code, msg, bizSeqNo, transactionTime, orderNo, result, codeInfo, filesPending) {
+  return {
+    ok, code, msg, bizSeqNo: bizSeqNo ?? null, transactionTime: transactionTime ?? null, orderNo, result, codeInfo,
+    filesPending,
+  };
+}
+
+// codeInfo()'s `{ kind, en, zh, retryable }`, in one crossing.
+export function codeInfoObject(kind, en, zh, retryable) {
+  return { kind, en, zh, retryable };
+}
+
 export function describeType(v) {
   if (v === null) return "null";
   if (isArray(v)) return "array";
@@ -142,89 +187,109 @@ export function wellFormed(s) {
 // ---- The sign() fast lane ------------------------------------------------
 //
 // sign() is called once per request with the same appId, ticket and version
-// and a new orderNo and nonce. Instead of concatenating and encoding all five
-// fields on every call, the fields are written as ASCII straight into a
-// scratch buffer that Rust owns, and the unchanged ones (compared with ===)
-// are not written again: Rust keeps its validated copy. Layout:
-//   [flag] orderNo 0 nonce [0 appId 0 ticket [0 version]]
-// flag 1: the static fields follow; flag 0: reuse the last ones.
-// Returns the length written, -1 when a field has the wrong type (Rust then
-// explains which), or -2 when a field is not ASCII or does not fit (Rust then
-// takes the general path).
+// and a new orderNo and nonce. The entries' sign() calls signLane first: it
+// writes the fields as ASCII straight into a scratch buffer that Rust owns
+// (src/wasm/fast_sign.rs) and makes one call into WebAssembly with their
+// lengths, numbers only; the 40 signature bytes come back in the same buffer.
+// The unchanged fields (compared with ===) are not written again: Rust keeps
+// the copy it validated on the last signed call. Layout:
+//   orderNo nonce [appId ticket [version]]
+// undefined (nothing signed) when anything is unusual: a wrong type, a
+// throwing getter, a field that is empty, not ASCII or too long, or Rust
+// refused a field; the caller then takes the general path, which reports
+// the precise error.
 
 let memory = null;
 let bytes = null;
 let lastAppId, lastTicket, lastVersion;
+// The scratch buffer's address in the current instance (0: not asked yet),
+// and the two exports of the glue (set by the entry's module).
+let scratch = 0;
+let scratchExport = null;
+let laneExport = null;
 
 export function bindMemory(m) {
   memory = m;
   bytes = new Uint8Array(m.buffer);
 }
 
-function put(m, p, s, end) {
-  const n = s.length;
-  if (p + n > end) return -1;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    // Not ASCII, or U+0000 (the separator): the general path handles it.
-    if (c > 0x7f || c === 0) return -1;
-    m[p + i] = c;
-  }
-  return p + n;
+/** Hands over the glue's `__signScratch` and `__signLane` (the entry's module, once). */
+export function setSignLane(scratchFn, laneFn) {
+  scratchExport = scratchFn;
+  laneExport = laneFn;
 }
 
-export function writeSignOptions(o, ptr, cap) {
-  if (o === null || typeof o !== "object") return -1;
+// Writes s at p as ASCII: false when a character is not ASCII.
+function put(m, p, s) {
+  for (let i = 0, n = s.length; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return false;
+    m[p + i] = c;
+  }
+  return true;
+}
+
+// Room in the scratch buffer (SCRATCH in src/wasm/fast_sign.rs).
+const SCRATCH = 512;
+
+export function signLane(o) {
+  if (o === null || typeof o !== "object") return undefined;
   let a, b, t, n, v;
   try {
     a = own(o, "appId"); b = own(o, "orderNo"); t = own(o, "ticket"); n = own(o, "nonce"); v = own(o, "version");
   } catch {
-    return -1;
+    return undefined;
   }
   if (typeof a !== "string" || typeof b !== "string" || typeof t !== "string" || typeof n !== "string") {
-    return -1;
+    return undefined;
   }
   if (v === null) v = undefined;
-  else if (v !== undefined && typeof v !== "string") return -1;
+  else if (v !== undefined && (typeof v !== "string" || v.length === 0)) return undefined;
+  const same = a === lastAppId && t === lastTicket && v === lastVersion;
+  const bl = b.length, nl = n.length;
+  let total = bl + nl;
+  if (!same) {
+    if (a.length === 0) return undefined;
+    total += a.length + t.length + (v === undefined ? 0 : v.length);
+  }
+  if (total > SCRATCH) return undefined;
+  if (scratch === 0) {
+    scratch = scratchExport();
+    if (scratch === 0) return undefined;
+  }
   // The buffer is detached (byteLength 0) after the memory grows.
   if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
-  const m = bytes, end = ptr + cap - 1; // one byte kept for a separator
-  let p = put(m, ptr + 1, b, end);
-  if (p < 0) return -2;
-  m[p] = 0;
-  p = put(m, p + 1, n, end);
-  if (p < 0) return -2;
-  if (a === lastAppId && t === lastTicket && v === lastVersion) {
-    m[ptr] = 0;
-    return p - ptr;
+  const m = bytes, p = scratch;
+  if (!put(m, p, b) || !put(m, p + bl, n)) return undefined;
+  let status;
+  if (same) {
+    status = laneExport(bl, nl, 0, 0, 0);
+  } else {
+    const q = p + bl + nl, al = a.length, tl = t.length;
+    if (!put(m, q, a) || !put(m, q + al, t) || (v !== undefined && !put(m, q + al + tl, v))) return undefined;
+    status = laneExport(bl, nl, al, tl, v === undefined ? 0 : v.length);
   }
-  m[p] = 0;
-  p = put(m, p + 1, a, end);
-  if (p < 0) return -2;
-  m[p] = 0;
-  p = put(m, p + 1, t, end);
-  if (p < 0) return -2;
-  if (v !== undefined) {
-    m[p] = 0;
-    p = put(m, p + 1, v, end);
-    if (p < 0) return -2;
+  if (status !== 0) {
+    forgetSignOptions();
+    return undefined;
   }
-  m[ptr] = 1;
-  lastAppId = a;
-  lastTicket = t;
-  lastVersion = v;
-  return p - ptr;
+  if (!same) {
+    lastAppId = a;
+    lastTicket = t;
+    lastVersion = v;
+  }
+  return readSign(p);
 }
 
 export function forgetSignOptions() {
   lastAppId = lastTicket = lastVersion = undefined;
 }
 
-// The 40 hex characters Rust wrote at `ptr`, as a string. Cheaper than the
+// The 40 hex characters Rust wrote at `p`, as a string. Cheaper than the
 // general UTF-8 decoder for such a short ASCII string.
-export function readSign(ptr) {
+function readSign(p) {
   if (bytes.byteLength === 0) bytes = new Uint8Array(memory.buffer);
-  const m = bytes, p = ptr;
+  const m = bytes;
   return String.fromCharCode(
     m[p], m[p + 1], m[p + 2], m[p + 3], m[p + 4], m[p + 5], m[p + 6], m[p + 7], m[p + 8], m[p + 9],
     m[p + 10], m[p + 11], m[p + 12], m[p + 13], m[p + 14], m[p + 15], m[p + 16], m[p + 17], m[p + 18], m[p + 19],
@@ -333,5 +398,6 @@ export function watchedState(record) {
 export function forgetInstance() {
   memory = null;
   bytes = null;
+  scratch = 0;
   forgetSignOptions();
 }

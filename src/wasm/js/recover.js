@@ -33,12 +33,14 @@
 // an upgrade that renames one fails at load or in the trap tests
 // (tests/js/trap.*.test.mjs), never silently.
 import * as glue from "./faceid_edge.js";
+import { setSignLane, signLane } from "./errors.js";
 import { enter, instanceGeneration, isLost, leave, setResetState, thrown } from "./instance.js";
 // The methods that return a promise, per class: written by scripts/build-pkg.mjs
 // from the generated types.
 import { ASYNC_METHODS } from "./async-methods.js";
 
 setResetState(glue.__wbg_reset_state);
+setSignLane(glue.__signScratch, glue.__signLane);
 
 /** Object → makes a fresh one the same way, in the current instance. */
 const makers = new WeakMap();
@@ -244,11 +246,14 @@ function entry(f) {
 }
 
 // sign() and signValues() are the hot path: written out, one argument each.
+// sign() takes the fast lane (boundary.js's signLane: one call into wasm,
+// numbers only) and falls back on the general path, which reports errors.
 export function sign(options) {
   enter();
   let out;
   try {
-    out = glue.sign(options);
+    out = signLane(options);
+    if (out === undefined) out = glue.sign(options);
   } catch (error) {
     throw thrown(error);
   }
