@@ -118,7 +118,7 @@ function keyText(r, used) {
   if (k < 8) return plainLong(r, r.pick([LARGE - 1, LARGE, LARGE + 1])); // a long key
   if (k < 9) return markString(r);
   if (k < 12) return r.pick(SHORT);
-  return r.pick(["result", "photo", "video", "orderNo", "code", "msg", "bizSeqNo", "a", "b", "z"]);
+  return r.pick(["result", "photo", "video", "orderNo", "code", "msg", "bizSeqNo", "a", "b", "z", "__proto__"]);
 }
 
 function valueText(r, depth) {
