@@ -23,8 +23,9 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 // What stands for a large string in the small text. A string the answer
-// itself holds could be equal to it: the counts then differ, and the plain
-// way is taken.
+// itself holds could be equal to it: it holds a U+0000, and an answer with
+// one is parsed the plain way (`largeStrings`). The counts catch the rest (a
+// long key, keys JavaScript orders otherwise): the plain way too.
 const MARK = "\u0000faceid-edge large\u0000";
 const MARKED = JSON.stringify(MARK);
 /** The mark between quotes in JSON text (its U+0000 escaped). */
@@ -45,10 +46,18 @@ function printable(bytes, from, to) {
   return true;
 }
 
+/** Whether the escape at bytes[at] (a backslash) is `\u0000`. */
+function isNul(bytes, at) {
+  if (bytes[at + 1] !== 0x75) return false; // u
+  for (let i = at + 2; i < at + 6; i++) if (bytes[i] !== 0x30) return false; // 0000
+  return true;
+}
+
 /**
  * The positions [start, end) of the contents of the JSON strings of `bytes`
  * that are at least LARGE bytes of printable ASCII with no escape; `null`
- * when there are none (or the text ends inside a string: JSON.parse says so).
+ * when there are none, when a string holds a U+0000, or when the text ends
+ * inside a string (JSON.parse says so).
  */
 function largeStrings(bytes) {
   const runs = [];
@@ -68,6 +77,10 @@ function largeStrings(bytes) {
       // An escape inside the string: the character after the backslash
       // (a quote, maybe) is part of it.
       escaped = true;
+      // A U+0000 (`\u0000`, its only way into JSON text): the answer may hold
+      // a value equal to a mark, in place of one the parse does not show (a
+      // duplicate key's, a long key's): the plain way.
+      if (isNul(bytes, backslash)) return null;
       from = backslash + 2;
       backslash = bytes.indexOf(BACKSLASH, from);
     }
