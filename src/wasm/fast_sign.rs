@@ -115,7 +115,7 @@ impl Lane {
 
 /// The fast lane's scratch buffer: its address in memory (the memory is
 /// handed to `js/boundary.js` first). Package-internal (`js/boundary.js`).
-#[wasm_bindgen(js_name = __signScratch)]
+#[wasm_bindgen(js_name = __signScratch, skip_typescript)]
 pub fn sign_scratch() -> u32 {
     LANE.with(|lane| lane.try_borrow_mut().map_or(0, |mut lane| lane.scratch()))
 }
@@ -126,7 +126,7 @@ pub fn sign_scratch() -> u32 {
 /// signature bytes are at the start of the buffer; `1`: take the general
 /// path, which reports the error (the kept fields are forgotten).
 /// Package-internal.
-#[wasm_bindgen(js_name = __signLane)]
+#[wasm_bindgen(js_name = __signLane, skip_typescript)]
 pub fn sign_lane(
     order_len: u32,
     nonce_len: u32,
