@@ -200,16 +200,21 @@ glue.FaceIdClient.prototype.edgeHandler = Object.defineProperty(method(function 
   return handler;
 }, false), "name", { value: "edgeHandler" });
 
+/** Runs `make` (a constructor's `super` call into the glue) as an entry point. */
+function constructing(make) {
+  enter();
+  try {
+    make();
+  } catch (error) {
+    throw thrown(error);
+  }
+  leave();
+}
+
 /** The client class: its constructor records its options (to remake it after a trap). */
 export class FaceIdClient extends glue.FaceIdClient {
   constructor(options) {
-    enter();
-    try {
-      super(options);
-    } catch (error) {
-      throw thrown(error);
-    }
-    leave();
+    constructing(() => super(options));
     makers.set(this, () => new glue.FaceIdClient(options));
   }
 }
@@ -217,13 +222,7 @@ export class FaceIdClient extends glue.FaceIdClient {
 /** The ticket owner's engine: its constructor records its options. */
 export class TicketManager extends glue.TicketManager {
   constructor(options) {
-    enter();
-    try {
-      super(options);
-    } catch (error) {
-      throw thrown(error);
-    }
-    leave();
+    constructing(() => super(options));
     makers.set(this, () => new glue.TicketManager(options));
   }
 }
