@@ -11,7 +11,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer as createNetServer } from "node:net";
 import { createServer } from "node:http";
 import { once } from "node:events";
 import { dirname, join } from "node:path";
@@ -21,6 +20,7 @@ import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { alice, exampleFlow } from "./lib/examples-flow.mjs";
 import { installedPackage, newProject, repoRoot, resolveExport } from "./lib/package.mjs";
+import { freePort } from "./lib/proc.mjs";
 
 const EXAMPLES = ["express", "fastify", "hono-node"];
 // What the examples import besides faceid-edge (and Express's types): the repository's devDependencies.
@@ -36,15 +36,6 @@ for (const name of FRAMEWORKS) {
   symlinkSync(join(repoRoot, "node_modules", name), link, "dir");
 }
 const load = (name) => import(pathToFileURL(join(dir, "examples", name, "index.mjs")).href);
-
-/** A port nothing listens on now. */
-async function freePort() {
-  const server = createNetServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 describe("the examples drive the whole flow against the simulator", () => {
   let sim;

@@ -14,7 +14,6 @@
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer as createNetServer } from "node:net";
 import { once } from "node:events";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -22,17 +21,9 @@ import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { exampleFlow } from "./lib/examples-flow.mjs";
 import { newProject, repoRoot, tempDir } from "./lib/package.mjs";
+import { freePort } from "./lib/proc.mjs";
 
 const bin = (name) => join(repoRoot, "node_modules", ".bin", name);
-
-/** A port nothing listens on now. */
-async function freePort() {
-  const server = createNetServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = /** @type {import("node:net").AddressInfo} */ (server.address());
-  await new Promise((r) => server.close(r));
-  return port;
-}
 
 /**
  * Starts `command args` in `cwd` and resolves once it prints "listening on";
