@@ -16,6 +16,7 @@
 //! another site, sends the browser there, and the callback acts for nobody
 //! (its signature is checked, then it redirects).
 
+use crate::body_type::{body_type, BodyType};
 use crate::edge::{self, Cors, Route};
 use crate::error::{Error, Result};
 use crate::h5;
@@ -82,20 +83,11 @@ impl RequestFacts<'_> {
     }
 }
 
-/// The media type of a `Content-Type` value, without its parameters, in
-/// lower case (`"application/json"` for `"Application/JSON; charset=utf-8"`).
-pub fn media_type(content_type: &str) -> String {
-    content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase()
-}
-
-/// Whether `content_type` is exactly `application/json` (any parameters).
+/// Whether `content_type` announces a JSON body the handler reads: the
+/// same rule as the upload's ([`body_type`]), so that a type the gate lets
+/// through as JSON is never refused as JSON afterwards, and the reverse.
 pub fn is_json(content_type: Option<&str>) -> bool {
-    content_type.is_some_and(|c| media_type(c) == "application/json")
+    content_type.and_then(body_type) == Some(BodyType::Json)
 }
 
 /// Checks a request against the cross-site rules (see the module table)
@@ -261,6 +253,9 @@ mod tests {
                 Some("multipart/form-data; boundary=x"),
                 Some("application/jsonp"),
                 Some("application/json-seq"),
+                // JSON is read as UTF-8, as the upload route reads it.
+                Some("application/json; charset=iso-8859-1"),
+                Some("application/json\u{a0}"),
             ] {
                 let e = admit(&facts(route, Cors::Same, true, None, bad)).unwrap_err();
                 assert_eq!(e.code(), "INVALID_BODY", "{bad:?}");

@@ -611,7 +611,9 @@ export function edgeSuite(name, setup) {
 
       // A form can send text/plain, urlencoded or multipart without a preflight: /start and /sdk/start take JSON only.
       for (const [type, body] of [[undefined, undefined], ["text/plain", '{"device":"pc"}'], ["application/x-www-form-urlencoded", "device=pc"],
-        ["multipart/form-data; boundary=x", "--x--\r\n"], ["application/jsonp", "{}"]]) {
+        ["multipart/form-data; boundary=x", "--x--\r\n"], ["application/jsonp", "{}"],
+        // JSON is read as UTF-8 (as the upload reads it): another charset is refused, not misread.
+        ["application/json; charset=iso-8859-1", "{}"], ["application/json; charset=utf-16", "{}"]]) {
         const headers = type ? { "content-type": type } : {};
         for (const path of ["/faceid/start", "/faceid/sdk/start"]) {
           const r = await call(path, { method: "POST", headers, body });
