@@ -110,7 +110,7 @@ impl Hooks {
         let Some(hook) = &self.on_result else {
             return;
         };
-        if !is_final(reply.code(), reply.files_pending()) {
+        if !is_reported(reply.code(), reply.files_pending()) {
             return;
         }
         let answer = &reply.to_js();
@@ -144,8 +144,11 @@ impl Hooks {
     }
 }
 
-/// Whether a query's answer is final for `onResult`: not a busy code, and
-/// no requested file still pending.
-fn is_final(code: &str, files_pending: bool) -> bool {
+/// Whether `onResult` is told a query's answer: the service settled it (not
+/// a busy code) and no requested file is still pending, as its TypeScript
+/// type says. Wider than the result cache's `is_final`, which keeps only
+/// answers that can never change: the hook also hears "no result yet" and
+/// codes this version does not know.
+fn is_reported(code: &str, files_pending: bool) -> bool {
     !crate::response::is_busy(code) && !files_pending
 }
