@@ -18,58 +18,45 @@
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
-#[cfg(feature = "full")]
-mod answer;
-#[cfg(feature = "full")]
-mod body;
 mod boundary;
-#[cfg(feature = "full")]
-mod call;
-#[cfg(feature = "full")]
-pub mod client;
-#[cfg(feature = "full")]
-pub mod edge;
-#[cfg(feature = "full")]
-mod edge_gate;
 pub mod exports;
 mod fast_sign;
-#[cfg(feature = "full")]
-mod flight;
-#[cfg(feature = "full")]
-mod hooks;
-#[cfg(feature = "full")]
-mod host;
-#[cfg(feature = "full")]
-mod http;
-#[cfg(feature = "full")]
-mod image;
-#[cfg(feature = "full")]
-mod inputs;
-#[cfg(feature = "full")]
-mod large;
-#[cfg(feature = "full")]
-mod limits;
-#[cfg(feature = "full")]
-pub mod media;
-#[cfg(feature = "full")]
-mod options;
-#[cfg(feature = "full")]
-mod order_keys;
-#[cfg(feature = "full")]
-pub mod owner;
-#[cfg(feature = "full")]
-mod results;
-#[cfg(feature = "full")]
-mod source;
-#[cfg(feature = "full")]
-mod task;
-#[cfg(feature = "full")]
-mod tickets;
-#[cfg(feature = "full")]
-mod timers;
-#[cfg(feature = "full")]
-mod types;
-#[cfg(feature = "full")]
-pub mod verify_token;
-#[cfg(feature = "full")]
-mod web;
+
+/// Declares modules compiled only with the `full` feature.
+macro_rules! full_only {
+    ($($vis:vis mod $name:ident;)*) => {
+        $(
+            #[cfg(feature = "full")]
+            $vis mod $name;
+        )*
+    };
+}
+
+full_only! {
+    mod answer;
+    mod body;
+    mod call;
+    pub mod client;
+    pub mod edge;
+    mod edge_gate;
+    mod flight;
+    mod hooks;
+    mod host;
+    mod http;
+    mod image;
+    mod inputs;
+    mod large;
+    mod limits;
+    pub mod media;
+    mod options;
+    mod order_keys;
+    pub mod owner;
+    mod results;
+    mod source;
+    mod task;
+    mod tickets;
+    mod timers;
+    mod types;
+    pub mod verify_token;
+    mod web;
+}
