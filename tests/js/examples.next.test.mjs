@@ -9,7 +9,7 @@
 // node_modules as in packaging.next.test.mjs (nothing here needs the network).
 // The route handler also type-checks under tsc --strict (checkJs).
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -17,7 +17,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { exampleFlow } from "./lib/examples-flow.mjs";
-import { newProject, repoRoot } from "./lib/package.mjs";
+import { newProject, repoRoot, runTsc } from "./lib/package.mjs";
 import { freePort, spawnTracked, stopProcess, waitForHttp } from "./lib/proc.mjs";
 
 const lock = JSON.parse(readFileSync(join(repoRoot, "package-lock.json"), "utf8"));
@@ -82,11 +82,7 @@ test("examples/next: the route handler type-checks (tsc --strict, checkJs) again
     },
     files: [file],
   }, null, 2));
-  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
-  const { code, output: out } = await new Promise((resolve) => {
-    execFile(tsc, ["-p", "tsconfig.example.json", "--listFiles"], { cwd: dir, timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (error.code ?? 1) : 0, output: `${stdout}${stderr}` }));
-  });
+  const { code, output: out } = await runTsc(["-p", "tsconfig.example.json", "--listFiles"], { cwd: dir });
   const lines = out.split("\n").filter(Boolean);
   assert.equal(code, 0, `tsc failed:\n${lines.filter((l) => !l.startsWith("/")).join("\n")}`);
   assert.ok(lines.includes(join(dir, file)), `tsc did not read ${file}`);

@@ -9,7 +9,6 @@
 // The examples also type-check under tsc --strict (checkJs) against the
 // packed types.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { once } from "node:events";
@@ -19,7 +18,7 @@ import { pathToFileURL } from "node:url";
 import { startSimulator } from "../sim/index.mjs";
 import { ORDER_TOKEN_KEY } from "./lib/edge-suite.mjs";
 import { alice, exampleFlow } from "./lib/examples-flow.mjs";
-import { installedPackage, newProject, repoRoot, resolveExport } from "./lib/package.mjs";
+import { installedPackage, newProject, repoRoot, resolveExport, runTsc } from "./lib/package.mjs";
 import { freePort } from "./lib/proc.mjs";
 
 const EXAMPLES = ["express", "fastify", "hono-node"];
@@ -136,7 +135,6 @@ test("the examples type-check (tsc --strict, JavaScript with checkJs) against th
   // Node template (create-hono) sets skipLibCheck, and so does this check for
   // that example alone. faceid-edge's declarations are checked with the others.
   const extra = { "hono-node": { skipLibCheck: true } };
-  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
   for (const name of EXAMPLES) {
     const file = `examples/${name}/index.mjs`;
     const config = `tsconfig.${name}.json`;
@@ -148,10 +146,7 @@ test("the examples type-check (tsc --strict, JavaScript with checkJs) against th
       },
       files: [file],
     }, null, 2));
-    const { code, output } = await new Promise((resolve) => {
-      execFile(tsc, ["-p", config, "--listFiles"], { cwd: dir, timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
-        resolve({ code: error ? (error.code ?? 1) : 0, output: `${stdout}${stderr}` }));
-    });
+    const { code, output } = await runTsc(["-p", config, "--listFiles"], { cwd: dir });
     const lines = output.split("\n").filter(Boolean);
     assert.equal(code, 0, `tsc -p ${config} failed:\n${lines.filter((l) => !l.startsWith("/")).join("\n")}`);
     // The example was checked, with the packed package's own declarations.

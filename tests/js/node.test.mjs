@@ -6,7 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join, posix } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { installedPackage, PACKAGE_NAME, repoRoot, resolveExport } from "./lib/package.mjs";
+import { installedPackage, PACKAGE_NAME, resolveExport, runTsc } from "./lib/package.mjs";
 import { checkProbe, EXPORTS, probe } from "./lib/probe.mjs";
 
 const run = promisify(execFile);
@@ -266,8 +266,7 @@ const signed: string = faceid.sign({ appId: "a", orderNo: "o", ticket: "t", nonc
 // @ts-expect-error orderNo must be a string
 faceid.sign({ appId: "a", orderNo: 1, ticket: "t", nonce: "n" });
 `);
-  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
   const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "check.ts", "check.cts"];
-  const result = await run(tsc, args, { cwd: pkg.projectDir, timeout: 60_000 }).catch((e) => e);
-  assert.equal(result.code ?? 0, 0, `tsc failed:\n${result.stdout}${result.stderr}`);
+  const { code, output } = await runTsc(args, { cwd: pkg.projectDir, timeout: 60_000 });
+  assert.equal(code, 0, `tsc failed:\n${output}`);
 });

@@ -5,12 +5,12 @@
 // runtime: the sign entry must pass it and give the same signatures, codes
 // and messages as the main package. Its size is held to the issue's budget.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { gzipSync } from "node:zlib";
-import { installedPackage, PACKAGE_NAME, repoRoot, resolveExport, tempDir } from "./lib/package.mjs";
+import { installedPackage, PACKAGE_NAME, resolveExport, runTsc, tempDir } from "./lib/package.mjs";
 import { checkProbe, probe, SIGN1 } from "./lib/probe.mjs";
 import { newSession, startChromedriver, startStaticServer } from "./lib/webdriver.mjs";
 import { startWorkerd, WORKERD_CONDITIONS } from "./lib/workerd.mjs";
@@ -197,12 +197,9 @@ const signed: string = faceid.sign({ appId: "a", orderNo: "o", ticket: "t", nonc
 // @ts-expect-error orderNo must be a string
 faceid.sign({ appId: "a", orderNo: 1, ticket: "t", nonce: "n" });
 `);
-  const tsc = join(repoRoot, "node_modules", ".bin", "tsc");
   const args = ["--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "sign-check.ts", "sign-check.cts"];
-  const output = await new Promise((resolve) => {
-    execFile(tsc, args, { cwd: pkg.projectDir, timeout: 120_000 }, (error, stdout, stderr) => resolve({ code: error ? (error.code ?? 1) : 0, text: `${stdout}${stderr}` }));
-  });
-  assert.equal(output.code, 0, `tsc failed:\n${output.text}`);
+  const { code, output } = await runTsc(args, { cwd: pkg.projectDir });
+  assert.equal(code, 0, `tsc failed:\n${output}`);
 });
 
 test("workerd: the sign entry gives the main package's signatures and errors", async () => {

@@ -2,7 +2,7 @@
 // into a fresh project in a temporary directory, once per process, the way a
 // user would get it. Everything lives under one temporary root that is
 // removed when the process exits.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -104,4 +104,16 @@ export function resolveExport(manifest, conditions, subpath = ".") {
   const target = pick(root ? (subpath === "." ? exportsField : null) : exportsField[subpath]);
   if (!target) throw new Error(`${manifest.name}: no export for ${subpath} under [${conditions}]`);
   return target;
+}
+
+/**
+ * Runs the repository's TypeScript compiler with `args` in `cwd`. Resolves `{ code, output }`:
+ * code 0 when tsc succeeded (anything else, including a kill at `timeout` ms, is not 0), output
+ * its stdout then its stderr.
+ */
+export function runTsc(args, { cwd, timeout = 120_000 }) {
+  return new Promise((resolve) => {
+    execFile(join(repoRoot, "node_modules", ".bin", "tsc"), args, { cwd, timeout, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? (error.code ?? 1) : 0, output: `${stdout}${stderr}` }));
+  });
 }
