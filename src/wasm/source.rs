@@ -123,9 +123,15 @@ impl TicketSource {
         }
     }
 
-    /// Whether this source can fetch NONCE tickets.
-    pub fn has_nonce_tickets(&self) -> bool {
-        matches!(self, TicketSource::Managed(_) | TicketSource::Owner(_))
+    /// `Ok` when this source can fetch NONCE tickets; otherwise
+    /// `INVALID_OPTION` saying that `call` (`"startFace()"`, …) needs one.
+    pub fn needs_nonce_tickets(&self, call: &str) -> Result<(), Error> {
+        if matches!(self, TicketSource::Managed(_) | TicketSource::Owner(_)) {
+            return Ok(());
+        }
+        Err(Error::InvalidOption(format!(
+            "{call} needs a NONCE ticket: make the client with secret or ticketOwner"
+        )))
     }
 
     /// `ticketStatus()`: ages, expiries and errors, never a value; the same

@@ -288,7 +288,8 @@ describe("App SDK starts", () => {
       await rejectsWith(client.startSdk(input), code);
     }
     const fixed = new FaceIdClient({ appId: sim.appId, ticket: sim.ticket, serverUrl: sim.url, kycUrl: sim.url });
-    await rejectsWith(fixed.startSdk({ kind: "liveness", userId: "user01" }), "INVALID_OPTION");
+    await rejectsWith(fixed.startSdk({ kind: "liveness", userId: "user01" }), "INVALID_OPTION",
+      (e) => assert.equal(e.message, "startSdk() needs a NONCE ticket: make the client with secret or ticketOwner"));
     assert.equal(sim.requests().length, before);
   });
 

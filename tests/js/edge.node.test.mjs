@@ -181,7 +181,8 @@ describe("startFace and verifyCallback without the handler", () => {
       });
     }
     const fixed = new FaceIdClient({ appId: sim.appId, ticket: sim.ticket, serverUrl: sim.url, kycUrl: sim.url });
-    await assert.rejects(fixed.startFace({ ...person, callbackUrl: "https://x.example" }), { code: "INVALID_OPTION" });
+    await assert.rejects(fixed.startFace({ ...person, callbackUrl: "https://x.example" }), {
+      code: "INVALID_OPTION", message: "startFace() needs a NONCE ticket: make the client with secret or ticketOwner" });
     assert.equal(sim.requests().length, before);
   });
 

@@ -235,15 +235,8 @@ impl FaceIdClient {
         #[wasm_bindgen(unchecked_param_type = "StartFaceInput")] input: &JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        let input = start_input(input).and_then(|i| {
-            if !inner.ticket.has_nonce_tickets() {
-                return Err(Error::InvalidOption(
-                    "startFace() needs a NONCE ticket: make the client with secret or ticketOwner"
-                        .into(),
-                ));
-            }
-            Ok(i)
-        });
+        let input = start_input(input)
+            .and_then(|i| inner.ticket.needs_nonce_tickets("startFace()").map(|()| i));
         task::promise(async move {
             let (input, ctl) = input.map_err(to_js)?;
             let stop = inner.stop(&ctl).map_err(to_js)?;
@@ -271,15 +264,8 @@ impl FaceIdClient {
         #[wasm_bindgen(unchecked_param_type = "StartSdkInput")] input: &JsValue,
     ) -> Promise {
         let inner = self.inner.clone();
-        let input = sdk_input(input).and_then(|i| {
-            if !inner.ticket.has_nonce_tickets() {
-                return Err(Error::InvalidOption(
-                    "startSdk() needs a NONCE ticket: make the client with secret or ticketOwner"
-                        .into(),
-                ));
-            }
-            Ok(i)
-        });
+        let input = sdk_input(input)
+            .and_then(|i| inner.ticket.needs_nonce_tickets("startSdk()").map(|()| i));
         task::promise(async move {
             let (input, ctl) = input.map_err(to_js)?;
             let stop = inner.stop(&ctl).map_err(to_js)?;
