@@ -219,6 +219,20 @@ fn source_photo_is_checked() {
     assert_eq!(e.code(), "INVALID_IMAGE");
 }
 
+/// The face page's signature over the seven values of the login tests:
+/// appId, orderNo, userId, version, faceId, the NONCE ticket, the nonce.
+fn login_sign() -> String {
+    sign_values([
+        "IDAXXXXX",
+        "order001",
+        "user01",
+        "1.0.0",
+        "faceId0001",
+        NONCE_TICKET,
+        NONCE,
+    ])
+}
+
 #[test]
 fn login_url_is_signed_over_seven_values() {
     let url = config()
@@ -236,15 +250,7 @@ fn login_url_is_signed_over_seven_values() {
             nonce: NONCE,
         })
         .unwrap();
-    let sign = sign_values([
-        "IDAXXXXX",
-        "order001",
-        "user01",
-        "1.0.0",
-        "faceId0001",
-        NONCE_TICKET,
-        NONCE,
-    ]);
+    let sign = login_sign();
     assert_eq!(
         url,
         format!("https://kyc.example.com/api/web/login?appId=IDAXXXXX&version=1.0.0&nonce={NONCE}&orderNo=order001&faceId=faceId0001&url=https%3A%2F%2Fh5.example.com%2Ffaceid%2Fcallback%3Fx%3D1%26y%3D2&resultType=1&userId=user01&sign={sign}&from=browser")
@@ -325,15 +331,7 @@ fn the_pc_face_page_takes_no_mobile_options() {
         nonce: NONCE,
     };
     let url = config().login_url(&login).unwrap();
-    let sign = sign_values([
-        "IDAXXXXX",
-        "order001",
-        "user01",
-        "1.0.0",
-        "faceId0001",
-        NONCE_TICKET,
-        NONCE,
-    ]);
+    let sign = login_sign();
     assert_eq!(
         url,
         format!("https://kyc1.qcloud.com/api/pc/login?appId=IDAXXXXX&version=1.0.0&nonce={NONCE}&orderNo=order001&faceId=faceId0001&url=https%3A%2F%2Fh5.example.com%2Fcb&userId=user01&sign={sign}")
